@@ -1,0 +1,8 @@
+package dev.graft.spi;
+
+/** What a trained model predicts. */
+public enum Task {
+  CLASSIFICATION,
+  REGRESSION,
+  FORECASTING
+}
