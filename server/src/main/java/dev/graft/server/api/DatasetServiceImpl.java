@@ -1,0 +1,155 @@
+package dev.graft.server.api;
+
+import dev.graft.api.v1.Dataset;
+import dev.graft.api.v1.DatasetServiceGrpc;
+import dev.graft.api.v1.DatasetSpec;
+import dev.graft.api.v1.DeleteDatasetRequest;
+import dev.graft.api.v1.DeleteDatasetResponse;
+import dev.graft.api.v1.GetDatasetRequest;
+import dev.graft.api.v1.ListDatasetsRequest;
+import dev.graft.api.v1.ListDatasetsResponse;
+import dev.graft.api.v1.UploadDatasetRequest;
+import dev.graft.server.core.store.DatasetFormat;
+import dev.graft.server.core.store.DatasetRecord;
+import dev.graft.server.core.store.DatasetSpecRecord;
+import dev.graft.server.core.store.DatasetStore;
+import dev.graft.server.core.store.DatasetUpload;
+import dev.graft.spi.GraftException;
+import io.grpc.stub.StreamObserver;
+import java.util.Map;
+import java.util.function.Function;
+import javax.inject.Inject;
+
+/** DatasetService: streamed uploads (spec first, then chunks), stored and validated at once. */
+public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceImplBase {
+  private final DatasetStore datasets;
+  private final ResourceMapper resources;
+  private final Calls calls;
+
+  @Inject
+  public DatasetServiceImpl(DatasetStore datasets, ResourceMapper resources, Calls calls) {
+    this.datasets = datasets;
+    this.resources = resources;
+    this.calls = calls;
+  }
+
+  @Override
+  public StreamObserver<UploadDatasetRequest> uploadDataset(StreamObserver<Dataset> observer) {
+    return new StreamObserver<>() {
+      private DatasetUpload upload;
+      private boolean failed;
+
+      @Override
+      public void onNext(UploadDatasetRequest request) {
+        if (failed) {
+          return;
+        }
+        try {
+          if (request.hasSpec()) {
+            if (upload != null) {
+              throw GraftException.invalidArgument("spec", "SPEC_REPEATED", "the spec must be sent once, first");
+            }
+            upload = datasets.begin(spec(request.getSpec()));
+          } else if (request.hasChunk()) {
+            if (upload == null) {
+              throw GraftException.invalidArgument("spec", "SPEC_MISSING",
+                  "the first message of UploadDataset must carry the DatasetSpec");
+            }
+            var data = request.getChunk().getData();
+            upload.write(request.getChunk().getPart(), data.toByteArray(), 0, data.size());
+          } else {
+            throw GraftException.invalidArgument("value", "EMPTY_MESSAGE", "a message must carry a spec or a chunk");
+          }
+        } catch (RuntimeException e) {
+          fail(e);
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        failed = true;
+        closeUpload();
+      }
+
+      @Override
+      public void onCompleted() {
+        if (failed) {
+          return;
+        }
+        if (upload == null) {
+          fail(GraftException.invalidArgument("spec", "SPEC_MISSING", "UploadDataset received no DatasetSpec"));
+          return;
+        }
+        try {
+          DatasetRecord record = upload.commit();
+          observer.onNext(resources.dataset(record));
+          observer.onCompleted();
+        } catch (RuntimeException e) {
+          fail(e);
+        } finally {
+          closeUpload();
+        }
+      }
+
+      private void fail(RuntimeException e) {
+        failed = true;
+        closeUpload();
+        observer.onError(calls.statuses().toStatusException(e));
+      }
+
+      private void closeUpload() {
+        if (upload != null) {
+          upload.close();
+        }
+      }
+    };
+  }
+
+  @Override
+  public void getDataset(GetDatasetRequest request, StreamObserver<Dataset> observer) {
+    calls.unary(observer, () -> resources.dataset(datasets.get(requireId(request.getId()))));
+  }
+
+  @Override
+  public void listDatasets(ListDatasetsRequest request, StreamObserver<ListDatasetsResponse> observer) {
+    calls.unary(observer, () -> {
+      var all = Pages.filter(datasets.list(), request.getFilter(), Map.<String, Function<DatasetRecord, String>>of(
+          "domain", DatasetRecord::domain, "name", DatasetRecord::name));
+      var page = Pages.page(all, request.getPageSize(), request.getPageToken());
+      return ListDatasetsResponse.newBuilder()
+          .addAllDatasets(page.items().stream().map(resources::dataset).toList())
+          .setNextPageToken(page.nextToken())
+          .build();
+    });
+  }
+
+  @Override
+  public void deleteDataset(DeleteDatasetRequest request, StreamObserver<DeleteDatasetResponse> observer) {
+    calls.unary(observer, () -> DeleteDatasetResponse.newBuilder()
+        .setId(datasets.delete(requireId(request.getId())).id()).build());
+  }
+
+  private static DatasetSpecRecord spec(DatasetSpec s) {
+    DatasetFormat format = switch (s.getFormat()) {
+      case DATASET_FORMAT_JSONL -> DatasetFormat.JSONL;
+      case DATASET_FORMAT_CSV -> DatasetFormat.CSV;
+      case DATASET_FORMAT_IDX -> DatasetFormat.IDX;
+      case DATASET_FORMAT_EXAMPLES -> DatasetFormat.EXAMPLES;
+      case DATASET_FORMAT_ZIP -> DatasetFormat.ZIP;
+      case DATASET_FORMAT_UNSPECIFIED, UNRECOGNIZED -> throw GraftException.invalidArgument("spec.format",
+          "MISSING_FIELD", "spec.format is required (JSONL, CSV, IDX, EXAMPLES or ZIP)");
+    };
+    if (s.getDomain().isBlank()) {
+      throw GraftException.invalidArgument("spec.domain", "MISSING_FIELD", "spec.domain is required (e.g. nlp)");
+    }
+    return new DatasetSpecRecord(s.getName(), s.getDomain(), format, ResourceMapper.task(s.getTask(), "spec.task"),
+        s.getOptionsMap());
+  }
+
+  private static String requireId(String id) {
+    if (id.isBlank()) {
+      throw GraftException.invalidArgument("id", "MISSING_FIELD", "id is required");
+    }
+    return id;
+  }
+}

@@ -1,0 +1,206 @@
+package dev.graft.server.api;
+
+import com.google.protobuf.ByteString;
+import dev.graft.api.v1.DataChunk;
+import dev.graft.api.v1.DeleteModelRequest;
+import dev.graft.api.v1.DeleteModelResponse;
+import dev.graft.api.v1.ExportModelRequest;
+import dev.graft.api.v1.ExportModelResponse;
+import dev.graft.api.v1.GetModelRequest;
+import dev.graft.api.v1.ImportModelRequest;
+import dev.graft.api.v1.ListModelsRequest;
+import dev.graft.api.v1.ListModelsResponse;
+import dev.graft.api.v1.Model;
+import dev.graft.api.v1.ModelServiceGrpc;
+import dev.graft.api.v1.ModelSpec;
+import dev.graft.server.core.store.ModelInputSpec;
+import dev.graft.server.core.store.ModelKind;
+import dev.graft.server.core.store.ModelRecord;
+import dev.graft.server.core.store.ModelStore;
+import dev.graft.server.engine.ModelImporter;
+import dev.graft.server.engine.ModelRuntime;
+import dev.graft.spi.GraftException;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import javax.inject.Inject;
+
+/** ModelService: base and trained models, their import, export and lineage. */
+public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBase {
+  private static final int CHUNK = 1 << 20;
+
+  private final ModelStore models;
+  private final ModelImporter importer;
+  private final ModelRuntime runtime;
+  private final ResourceMapper resources;
+  private final Calls calls;
+
+  @Inject
+  public ModelServiceImpl(ModelStore models, ModelImporter importer, ModelRuntime runtime,
+      ResourceMapper resources, Calls calls) {
+    this.models = models;
+    this.importer = importer;
+    this.runtime = runtime;
+    this.resources = resources;
+    this.calls = calls;
+  }
+
+  @Override
+  public void getModel(GetModelRequest request, StreamObserver<Model> observer) {
+    calls.unary(observer, () -> resources.model(models.get(requireName(request.getName()))));
+  }
+
+  @Override
+  public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> observer) {
+    calls.unary(observer, () -> {
+      var all = Pages.filter(models.list(), request.getFilter(), Map.<String, Function<ModelRecord, String>>of(
+          "kind", m -> m.kind().name(),
+          "domain", ModelRecord::domain,
+          "base_model", ModelRecord::baseModel,
+          "name", ModelRecord::name,
+          "strategy", ModelRecord::strategy));
+      var page = Pages.page(all, request.getPageSize(), request.getPageToken());
+      return ListModelsResponse.newBuilder()
+          .addAllModels(page.items().stream().map(resources::model).toList())
+          .setNextPageToken(page.nextToken())
+          .build();
+    });
+  }
+
+  @Override
+  public void deleteModel(DeleteModelRequest request, StreamObserver<DeleteModelResponse> observer) {
+    calls.unary(observer, () -> {
+      ModelRecord model = models.get(requireName(request.getName()));
+      if (model.kind() == ModelKind.BASE) {
+        List<String> dependents = models.list().stream()
+            .filter(m -> m.baseModel().equals(model.ref())).map(ModelRecord::ref).toList();
+        if (!dependents.isEmpty()) {
+          throw GraftException.failedPrecondition("MODEL_IN_USE",
+              "base model " + model.ref() + " is the base of " + dependents + "; delete those first");
+        }
+      }
+      ModelRecord deleted = models.delete(model.ref());
+      runtime.evict(deleted.ref());
+      return DeleteModelResponse.newBuilder().setName(deleted.ref()).build();
+    });
+  }
+
+  @Override
+  public StreamObserver<ImportModelRequest> importModel(StreamObserver<Model> observer) {
+    return new StreamObserver<>() {
+      private ModelImporter.Import current;
+      private boolean failed;
+
+      @Override
+      public void onNext(ImportModelRequest request) {
+        if (failed) {
+          return;
+        }
+        try {
+          if (request.hasSpec()) {
+            if (current != null) {
+              throw GraftException.invalidArgument("spec", "SPEC_REPEATED", "the spec must be sent once, first");
+            }
+            current = importer.begin(spec(request.getSpec()));
+          } else if (request.hasChunk()) {
+            if (current == null) {
+              throw GraftException.invalidArgument("spec", "SPEC_MISSING",
+                  "the first message of ImportModel must carry the ModelSpec");
+            }
+            current.write(request.getChunk().getPart(), request.getChunk().getData().toByteArray());
+          } else {
+            throw GraftException.invalidArgument("value", "EMPTY_MESSAGE", "a message must carry a spec or a chunk");
+          }
+        } catch (RuntimeException e) {
+          fail(e);
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        failed = true;
+        if (current != null) {
+          current.close();
+        }
+      }
+
+      @Override
+      public void onCompleted() {
+        if (failed) {
+          return;
+        }
+        if (current == null) {
+          fail(GraftException.invalidArgument("spec", "SPEC_MISSING", "ImportModel received no ModelSpec"));
+          return;
+        }
+        try {
+          Model model = resources.model(current.commit());
+          observer.onNext(model);
+          observer.onCompleted();
+        } catch (RuntimeException e) {
+          fail(e);
+        } finally {
+          current.close();
+        }
+      }
+
+      private void fail(RuntimeException e) {
+        failed = true;
+        if (current != null) {
+          current.close();
+        }
+        observer.onError(calls.statuses().toStatusException(e));
+      }
+    };
+  }
+
+  @Override
+  public void exportModel(ExportModelRequest request, StreamObserver<ExportModelResponse> observer) {
+    try {
+      ModelRecord model = models.get(requireName(request.getName()));
+      observer.onNext(ExportModelResponse.newBuilder().setModel(resources.model(model)).build());
+      Path dir = models.directory(model);
+      List<Path> files;
+      try (Stream<Path> list = Files.list(dir)) {
+        files = list.filter(Files::isRegularFile).sorted().toList();
+      }
+      byte[] buffer = new byte[CHUNK];
+      for (Path file : files) {
+        try (InputStream in = Files.newInputStream(file)) {
+          int n;
+          while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0) {
+            observer.onNext(ExportModelResponse.newBuilder().setChunk(DataChunk.newBuilder()
+                .setPart(file.getFileName().toString()).setData(ByteString.copyFrom(buffer, 0, n))).build());
+          }
+        }
+      }
+      observer.onCompleted();
+    } catch (IOException e) {
+      observer.onError(calls.statuses().toStatusException(
+          GraftException.internal("STORE_IO", "cannot read the model's files: " + e.getMessage(), e)));
+    } catch (RuntimeException e) {
+      observer.onError(calls.statuses().toStatusException(e));
+    }
+  }
+
+  private static ModelImporter.Spec spec(ModelSpec s) {
+    var in = s.getInput();
+    return new ModelImporter.Spec(s.getName(), s.getDomain(), s.getFormat(),
+        new ModelInputSpec(in.getShapeList(), in.getMaxTokens(), in.getContextLength(), in.getHorizon(),
+            in.getMeanList(), in.getStdList()),
+        s.getPropertiesMap());
+  }
+
+  private static String requireName(String name) {
+    if (name.isBlank()) {
+      throw GraftException.invalidArgument("name", "MISSING_FIELD", "name is required (name or name@version)");
+    }
+    return name;
+  }
+}

@@ -1,0 +1,49 @@
+package dev.graft.server.api;
+
+import dev.graft.api.v1.DeviceInfo;
+import dev.graft.api.v1.DevicePoolInfo;
+import dev.graft.api.v1.GetServerInfoRequest;
+import dev.graft.api.v1.PluginInfo;
+import dev.graft.api.v1.ServerInfo;
+import dev.graft.api.v1.ServerServiceGrpc;
+import dev.graft.server.app.ServerIdentity;
+import dev.graft.server.core.plugins.PluginRegistry;
+import dev.graft.server.scheduler.DeviceScheduler;
+import io.grpc.stub.StreamObserver;
+import javax.inject.Inject;
+
+/** ServerService: version, plugins with their state, device pools with their load. */
+public final class ServerServiceImpl extends ServerServiceGrpc.ServerServiceImplBase {
+  private final PluginRegistry plugins;
+  private final DeviceScheduler scheduler;
+  private final ServerIdentity identity;
+  private final Calls calls;
+
+  @Inject
+  public ServerServiceImpl(PluginRegistry plugins, DeviceScheduler scheduler, ServerIdentity identity, Calls calls) {
+    this.plugins = plugins;
+    this.scheduler = scheduler;
+    this.identity = identity;
+    this.calls = calls;
+  }
+
+  @Override
+  public void getServerInfo(GetServerInfoRequest request, StreamObserver<ServerInfo> observer) {
+    calls.unary(observer, () -> {
+      ServerInfo.Builder info = ServerInfo.newBuilder().setVersion(identity.version()).setReplica(identity.replica());
+      plugins.infos().forEach(p -> info.addPlugins(PluginInfo.newBuilder().setId(p.id()).setKind(p.kind())
+          .setState(p.state().name()).setVersion(p.version()).setSource(p.source()).setError(p.error())));
+      scheduler.snapshot().forEach(pool -> {
+        DevicePoolInfo.Builder b = DevicePoolInfo.newBuilder().setName(pool.name())
+            .setQueuedJobs(pool.queued()).setQueueCapacity(pool.queueCapacity());
+        pool.devices().forEach(d -> b.addDevices(DeviceInfo.newBuilder().setId(d.id())
+            .setRunningJobs(d.runningJobs()).setQueuedJobs(d.queuedJobs())
+            .setMemoryUsed(d.memoryUsed()).setMemoryTotal(d.memoryTotal())
+            .setTrainingSlots(d.trainingSlots()).setInferenceSlots(d.inferenceSlots())
+            .setRunningInferences(d.runningInferences())));
+        info.addPools(b);
+      });
+      return info.build();
+    });
+  }
+}

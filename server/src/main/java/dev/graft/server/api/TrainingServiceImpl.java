@@ -1,0 +1,113 @@
+package dev.graft.server.api;
+
+import dev.graft.api.v1.CancelJobRequest;
+import dev.graft.api.v1.DataSource;
+import dev.graft.api.v1.GetJobRequest;
+import dev.graft.api.v1.Job;
+import dev.graft.api.v1.JobEvent;
+import dev.graft.api.v1.ListJobsRequest;
+import dev.graft.api.v1.ListJobsResponse;
+import dev.graft.api.v1.TrainRequest;
+import dev.graft.api.v1.TrainingServiceGrpc;
+import dev.graft.api.v1.WatchJobRequest;
+import dev.graft.server.core.jobs.JobManager;
+import dev.graft.server.core.jobs.TrainCommand;
+import dev.graft.server.core.store.JobRecord;
+import dev.graft.spi.GraftException;
+import dev.graft.spi.Hyperparameters;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import javax.inject.Inject;
+
+/** TrainingService: jobs as resources, progress as a flow-controlled stream. */
+public final class TrainingServiceImpl extends TrainingServiceGrpc.TrainingServiceImplBase {
+  private final JobManager jobs;
+  private final ResourceMapper resources;
+  private final Calls calls;
+
+  @Inject
+  public TrainingServiceImpl(JobManager jobs, ResourceMapper resources, Calls calls) {
+    this.jobs = jobs;
+    this.resources = resources;
+    this.calls = calls;
+  }
+
+  @Override
+  public void train(TrainRequest request, StreamObserver<Job> observer) {
+    calls.unary(observer, () -> resources.job(jobs.submit(command(request))));
+  }
+
+  @Override
+  public void getJob(GetJobRequest request, StreamObserver<Job> observer) {
+    calls.unary(observer, () -> resources.job(jobs.get(requireId(request.getId()))));
+  }
+
+  @Override
+  public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> observer) {
+    calls.unary(observer, () -> {
+      var all = Pages.filter(jobs.list(), request.getFilter(), Map.<String, Function<JobRecord, String>>of(
+          "state", j -> j.state().name(),
+          "output_model", JobRecord::outputModel,
+          "base_model", JobRecord::baseModel,
+          "strategy", JobRecord::strategy));
+      var page = Pages.page(all, request.getPageSize(), request.getPageToken());
+      return ListJobsResponse.newBuilder()
+          .addAllJobs(page.items().stream().map(resources::job).toList())
+          .setNextPageToken(page.nextToken())
+          .build();
+    });
+  }
+
+  @Override
+  public void cancelJob(CancelJobRequest request, StreamObserver<Job> observer) {
+    calls.unary(observer, () -> resources.job(jobs.cancel(requireId(request.getId()))));
+  }
+
+  @Override
+  public void watchJob(WatchJobRequest request, StreamObserver<JobEvent> observer) {
+    try {
+      String id = requireId(request.getId());
+      jobs.get(id); // NOT_FOUND before the stream starts
+      JobEventStream stream = new JobEventStream((ServerCallStreamObserver<JobEvent>) observer,
+          e -> JobEvent.newBuilder().setJob(resources.job(e.job())).setMessage(e.message()).build());
+      stream.subscribed(jobs.watch(id, stream::offer));
+    } catch (RuntimeException e) {
+      observer.onError(calls.statuses().toStatusException(e));
+    }
+  }
+
+  private static String requireId(String id) {
+    if (id.isBlank()) {
+      throw GraftException.invalidArgument("id", "MISSING_FIELD", "id is required");
+    }
+    return id;
+  }
+
+  private static TrainCommand command(TrainRequest r) {
+    if (!r.hasTrain()) {
+      throw GraftException.invalidArgument("train", "MISSING_FIELD", "train is required: a dataset or examples");
+    }
+    var h = r.getHyperparameters();
+    return new TrainCommand(r.getBaseModel(), r.getStrategy(), r.getOutputModel(),
+        ResourceMapper.task(r.getTask(), "task"),
+        data(r.getTrain(), "train"),
+        r.hasValidation() ? Optional.of(data(r.getValidation(), "validation")) : Optional.empty(),
+        r.getValidationSplit(),
+        new Hyperparameters(h.getEpochs(), h.getBatchSize(), h.getLearningRate(), h.getWeightDecay(),
+            h.getEarlyStoppingPatience(), h.getSeed(), h.getExtraMap()),
+        r.getDevicePool(), r.getPriority(), r.getLabelsMap());
+  }
+
+  private static TrainCommand.DataRef data(DataSource source, String field) {
+    return switch (source.getSourceCase()) {
+      case DATASET -> new TrainCommand.DataRef.Dataset(source.getDataset());
+      case EXAMPLES -> new TrainCommand.DataRef.Inline(
+          InputMapper.examples(source.getExamples().getExamplesList(), field + ".examples"));
+      case SOURCE_NOT_SET -> throw GraftException.invalidArgument(field, "MISSING_FIELD",
+          field + " must name a dataset or carry examples");
+    };
+  }
+}

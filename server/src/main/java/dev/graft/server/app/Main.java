@@ -1,0 +1,23 @@
+package dev.graft.server.app;
+
+/**
+ * {@code java -jar graft-server.jar [--port N] [--store DIR] [--config FILE] ...}: starts Graft
+ * and serves until SIGTERM or Ctrl-C, then drains. Exits 2 on a configuration error.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    GraftServer server;
+    try {
+      ServerConfig config = new ConfigLoader(System.getenv()).load(args);
+      server = ServerComponent.create(config).server().start();
+    } catch (ConfigException e) {
+      System.err.println("graft: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "graft-shutdown"));
+    server.awaitTermination();
+  }
+}

@@ -1,0 +1,61 @@
+package dev.graft.server.app;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The server's whole configuration, typed and immutable. Built by {@link ConfigLoader} from
+ * defaults, a properties file, the environment and flags (each overriding the one before).
+ *
+ * @param port the gRPC port (0 = any free port)
+ * @param store the store directory (models, datasets, jobs)
+ * @param pools device pools by name, each a device list such as "cpu" or "gpu:0,gpu:1"
+ * @param defaultPool the pool a job uses when it names none
+ * @param trainingSlots concurrent training jobs per device
+ * @param inferenceSlots concurrent inference calls per device
+ * @param queueCapacity queued jobs per pool before RESOURCE_EXHAUSTED
+ * @param maxInboundMessageBytes the largest request message accepted
+ * @param maxInputsPerRequest the most inputs one Extract or Predict may carry
+ * @param pluginDir a folder of external plugin jars, if any
+ * @param strictPlugins whether a plugin that fails to load stops start-up
+ * @param shutdownGrace how long in-flight calls may take to finish at shutdown
+ * @param authToken a bearer token every call must carry; empty = no auth
+ * @param replicaId this replica's name in server info and logs
+ */
+public record ServerConfig(
+    int port,
+    Path store,
+    Map<String, String> pools,
+    String defaultPool,
+    int trainingSlots,
+    int inferenceSlots,
+    int queueCapacity,
+    int maxInboundMessageBytes,
+    int maxInputsPerRequest,
+    Optional<Path> pluginDir,
+    boolean strictPlugins,
+    Duration shutdownGrace,
+    String authToken,
+    String replicaId) {
+
+  public ServerConfig {
+    pools = Map.copyOf(pools);
+  }
+
+  /** The pool names in a stable order, the default first. */
+  public List<String> poolNames() {
+    return pools.keySet().stream()
+        .sorted((a, b) -> a.equals(defaultPool) ? -1 : b.equals(defaultPool) ? 1 : a.compareTo(b))
+        .toList();
+  }
+
+  /** A copy listening on another port. */
+  public ServerConfig withPort(int newPort) {
+    return new ServerConfig(newPort, store, pools, defaultPool, trainingSlots, inferenceSlots,
+        queueCapacity, maxInboundMessageBytes, maxInputsPerRequest, pluginDir, strictPlugins,
+        shutdownGrace, authToken, replicaId);
+  }
+}

@@ -1,0 +1,53 @@
+package dev.graft.server.app;
+
+import dagger.Module;
+import dagger.Provides;
+import dev.graft.server.api.ExamplesDatasetParser;
+import dev.graft.server.core.store.CsvDatasetParser;
+import dev.graft.server.core.store.DatasetFormat;
+import dev.graft.server.core.store.DatasetStore;
+import dev.graft.server.core.store.JobStore;
+import dev.graft.server.core.store.JsonCodec;
+import dev.graft.server.core.store.JsonlDatasetParser;
+import dev.graft.server.core.store.ModelStore;
+import dev.graft.server.core.store.StoreLayout;
+import java.util.Map;
+import javax.inject.Singleton;
+
+/** The on-disk stores under the configured store directory. */
+@Module
+interface StoreModule {
+
+  @Provides
+  @Singleton
+  static StoreLayout layout(ServerConfig config) {
+    return new StoreLayout(config.store());
+  }
+
+  @Provides
+  @Singleton
+  static JsonCodec json() {
+    return new JsonCodec();
+  }
+
+  @Provides
+  @Singleton
+  static ModelStore models(StoreLayout layout, JsonCodec json) {
+    return new ModelStore(layout, json);
+  }
+
+  @Provides
+  @Singleton
+  static DatasetStore datasets(StoreLayout layout, JsonCodec json) {
+    return new DatasetStore(layout, json, Map.of(
+        DatasetFormat.JSONL, new JsonlDatasetParser(),
+        DatasetFormat.CSV, new CsvDatasetParser(),
+        DatasetFormat.EXAMPLES, new ExamplesDatasetParser()));
+  }
+
+  @Provides
+  @Singleton
+  static JobStore jobs(StoreLayout layout, JsonCodec json) {
+    return new JobStore(layout, json);
+  }
+}

@@ -1,0 +1,164 @@
+package dev.graft.server.core.jobs;
+
+import dev.graft.server.core.store.JobError;
+import dev.graft.server.core.store.JobProgress;
+import dev.graft.server.core.store.JobRecord;
+import dev.graft.server.core.store.JobState;
+import dev.graft.server.core.store.JobStore;
+import dev.graft.server.core.store.ModelStore;
+import dev.graft.server.core.store.StoreLayout;
+import dev.graft.server.engine.ModelRuntime;
+import dev.graft.server.scheduler.DeviceScheduler;
+import dev.graft.server.scheduler.ScheduledWork;
+import dev.graft.server.scheduler.WorkRequest;
+import dev.graft.spi.ErrorKind;
+import dev.graft.spi.GraftException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import javax.inject.Inject;
+import javax.inject.Singleton;
+
+/**
+ * Training jobs: creates them (QUEUED at once), hands them to the scheduler, tracks them while
+ * they live in this process, cancels them and lets callers watch them. Finished jobs are read
+ * from the job store. Thread-safe.
+ */
+@Singleton
+public final class JobManager {
+  private final JobPreparer preparer;
+  private final JobStore store;
+  private final ModelStore models;
+  private final ModelRuntime runtime;
+  private final DeviceScheduler scheduler;
+  private final FeatureCache cache;
+  private final StoreLayout layout;
+  private final Clock clock;
+  private final Map<String, JobHandle> live = new ConcurrentHashMap<>();
+
+  @Inject
+  public JobManager(JobPreparer preparer, JobStore store, ModelStore models, ModelRuntime runtime,
+      DeviceScheduler scheduler, FeatureCache cache, StoreLayout layout, Clock clock) {
+    this.preparer = preparer;
+    this.store = store;
+    this.models = models;
+    this.runtime = runtime;
+    this.scheduler = scheduler;
+    this.cache = cache;
+    this.layout = layout;
+    this.clock = clock;
+  }
+
+  /**
+   * Validates and queues a job; returns it in state QUEUED (or later, if a device picked it up
+   * already). Throws INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION for bad requests and
+   * RESOURCE_EXHAUSTED when the pool's queue is full; no job exists then.
+   */
+  public JobRecord submit(TrainCommand command) {
+    PreparedJob job = preparer.prepare(command);
+    String id = "job-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(4);
+    String pool = command.devicePool().isEmpty() ? scheduler.defaultPool() : command.devicePool();
+    JobRecord initial = new JobRecord(id, JobState.QUEUED, job.base().ref(), job.strategy().id(),
+        job.outputModel(), "", job.task().task(), trainSource(command), validationSource(command),
+        command.validationSplit(), command.hyperparameters(), pool, "", command.priority(), command.labels(),
+        JobProgress.none(), List.of(), null, clock.instant(), null, null);
+    JobHandle handle = new JobHandle(initial, store);
+    live.put(id, handle);
+    TrainingRun run = new TrainingRun(handle, job, models, runtime, cache, layout, clock);
+    ScheduledWork<JobRecord> work;
+    try {
+      work = scheduler.submit(new WorkRequest(id, command.devicePool(), command.priority(), 0), run::run);
+    } catch (RuntimeException e) {
+      live.remove(id);
+      throw e;
+    }
+    handle.onCancel(() -> {
+      if (work.cancelIfQueued()) {
+        JobError shutdown = handle.shutdownError();
+        handle.update(r -> r.withState(shutdown != null ? JobState.FAILED : JobState.CANCELLED)
+                .withEndTime(clock.instant())
+                .withError(shutdown != null ? shutdown
+                    : new JobError(ErrorKind.CANCELLED, "JOB_CANCELLED", "cancelled while queued")),
+            shutdown != null ? "failed: " + shutdown.message() : "cancelled while queued", true);
+      }
+    });
+    work.result().whenComplete((r, e) -> {
+      if (e != null) {
+        GraftException g = e.getCause() instanceof GraftException ge ? ge : null;
+        handle.update(rec -> rec.withState(JobState.FAILED).withEndTime(clock.instant())
+            .withError(g != null ? new JobError(g.kind(), g.reason(), g.getMessage())
+                : new JobError(ErrorKind.INTERNAL, "SCHEDULING_FAILED", String.valueOf(e))),
+            "failed before it ran", true);
+      }
+      live.remove(id);
+    });
+    synchronized (handle) {
+      if (handle.current().state() == JobState.QUEUED) {
+        handle.persist();
+      }
+    }
+    return handle.current();
+  }
+
+  /** The job as it is now; NOT_FOUND when no such job exists. */
+  public JobRecord get(String id) {
+    return find(id).orElseThrow(() -> GraftException.notFound("JOB_NOT_FOUND", "no job '" + id + "'"));
+  }
+
+  public Optional<JobRecord> find(String id) {
+    JobHandle handle = live.get(id);
+    return handle != null ? Optional.of(handle.current()) : store.find(id);
+  }
+
+  /** Every job known to the store, newest first, with live state for this process's jobs. */
+  public List<JobRecord> list() {
+    return store.list().stream().map(r -> Optional.ofNullable(live.get(r.id())).map(JobHandle::current).orElse(r))
+        .toList();
+  }
+
+  /** Asks a job to stop; returns it as it is right after the request. */
+  public JobRecord cancel(String id) {
+    JobHandle handle = live.get(id);
+    if (handle == null) {
+      JobRecord stored = get(id);
+      if (!stored.state().terminal()) {
+        throw GraftException.failedPrecondition("JOB_NOT_OWNED",
+            "job " + id + " is " + stored.state() + " on another server; cancel it there");
+      }
+      return stored;
+    }
+    handle.requestCancel();
+    return handle.current();
+  }
+
+  /**
+   * Sends the job's current state to {@code watcher}, then each change until it ends. Returns an
+   * action that stops watching. NOT_FOUND for an unknown job.
+   */
+  public Runnable watch(String id, Consumer<JobEvent> watcher) {
+    JobHandle handle = live.get(id);
+    if (handle != null) {
+      return handle.watch(watcher);
+    }
+    JobRecord stored = get(id);
+    watcher.accept(new JobEvent(stored, "current state: " + stored.state()));
+    return () -> {};
+  }
+
+  /**
+   * Stops every live job (each ends FAILED with reason SERVER_SHUTDOWN, so nothing is silently
+   * lost) and waits up to {@code grace} for them to end.
+   */
+  public void shutdown(Duration grace) throws InterruptedException {
+    JobError error = new JobError(ErrorKind.UNAVAILABLE, "SERVER_SHUTDOWN", "server shutting down");
+    live.values().forEach(h -> h.requestShutdown(error));
+    scheduler.close();
+    scheduler.awaitIdle(grace);
+  }
+}

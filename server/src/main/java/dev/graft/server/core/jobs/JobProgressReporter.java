@@ -1,0 +1,54 @@
+package dev.graft.server.core.jobs;
+
+import dev.graft.server.core.store.JobProgress;
+import dev.graft.spi.MetricValue;
+import dev.graft.spi.ProgressListener;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Turns a strategy's progress calls into job updates: step progress with fraction and ETA (in
+ * memory, streamed to watchers), per-epoch metrics (persisted).
+ */
+final class JobProgressReporter implements ProgressListener {
+  private final JobHandle handle;
+  private final long startNanos = System.nanoTime();
+
+  JobProgressReporter(JobHandle handle) {
+    this.handle = handle;
+  }
+
+  @Override
+  public void onStep(int epoch, int totalEpochs, long step, long totalSteps, double loss) {
+    double fraction = totalSteps > 0 ? Math.min(1.0, (double) step / totalSteps) : 0;
+    long eta = fraction > 0 ? (long) (elapsed().toMillis() * (1 - fraction) / fraction) : 0;
+    JobProgress progress = new JobProgress(epoch, totalEpochs, step, totalSteps, fraction, eta);
+    handle.update(r -> r.withProgress(progress),
+        String.format(Locale.ROOT, "epoch %d/%d step %d/%d loss %.4f", epoch, totalEpochs, step, totalSteps, loss),
+        false);
+  }
+
+  @Override
+  public void onEpoch(int epoch, int totalEpochs, List<MetricValue> metrics) {
+    StringBuilder line = new StringBuilder("epoch " + epoch + "/" + totalEpochs + " done:");
+    metrics.forEach(m -> line.append(String.format(Locale.ROOT, " %s.%s=%.4f", m.split(), m.name(), m.value())));
+    handle.update(r -> {
+      List<MetricValue> all = new ArrayList<>(r.metrics());
+      all.addAll(metrics);
+      JobProgress p = r.progress();
+      return r.withMetrics(all)
+          .withProgress(new JobProgress(epoch, totalEpochs, p.step(), p.totalSteps(), p.fraction(), p.etaMillis()));
+    }, line.toString(), true);
+  }
+
+  @Override
+  public void onMessage(String message) {
+    handle.update(r -> r, message, false);
+  }
+
+  private Duration elapsed() {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+}

@@ -1,0 +1,31 @@
+package dev.graft.server.core.jobs;
+
+import dev.graft.server.core.store.ModelRecord;
+import dev.graft.spi.Example;
+import dev.graft.spi.Hyperparameters;
+import dev.graft.spi.StrategyPlugin;
+import dev.graft.spi.TaskSpec;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A validated training request with everything resolved: the base model record, the strategy,
+ * the task with its labels and the split data. Immutable.
+ *
+ * @param dataKey identifies the data and split for the feature cache; empty for inline data
+ */
+record PreparedJob(
+    ModelRecord base,
+    StrategyPlugin strategy,
+    String outputModel,
+    TaskSpec task,
+    List<Example> train,
+    List<Example> validation,
+    Hyperparameters hyperparameters,
+    String datasetId,
+    String datasetSha256,
+    Optional<String> dataKey) {
+
+  static final long DEFAULT_SEED = 42;
+  static final float DEFAULT_VALIDATION_SPLIT = 0.2f;
+}

@@ -1,0 +1,148 @@
+package dev.graft.server.core.jobs;
+
+import dev.graft.server.core.store.JobError;
+import dev.graft.server.core.store.JobRecord;
+import dev.graft.server.core.store.JobState;
+import dev.graft.server.core.store.ModelKind;
+import dev.graft.server.core.store.ModelRecord;
+import dev.graft.server.core.store.ModelStore;
+import dev.graft.server.core.store.StoreLayout;
+import dev.graft.server.engine.ModelRuntime;
+import dev.graft.server.scheduler.DeviceSpec;
+import dev.graft.spi.ErrorKind;
+import dev.graft.spi.GraftException;
+import dev.graft.spi.Hyperparameters;
+import dev.graft.spi.MetricValue;
+import dev.graft.spi.StrategyPlugin;
+import dev.graft.spi.TaskSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Runs one admitted job on the device the scheduler chose: marks it RUNNING, trains with its
+ * strategy, publishes the model atomically and ends the job SUCCEEDED, FAILED (with the reason)
+ * or CANCELLED. Never throws: every outcome is written to the job.
+ */
+final class TrainingRun {
+  private static final System.Logger LOG = System.getLogger(TrainingRun.class.getName());
+
+  private final JobHandle handle;
+  private final PreparedJob job;
+  private final ModelStore models;
+  private final ModelRuntime runtime;
+  private final FeatureCache cache;
+  private final StoreLayout layout;
+  private final Clock clock;
+
+  TrainingRun(JobHandle handle, PreparedJob job, ModelStore models, ModelRuntime runtime,
+      FeatureCache cache, StoreLayout layout, Clock clock) {
+    this.handle = handle;
+    this.job = job;
+    this.models = models;
+    this.runtime = runtime;
+    this.cache = cache;
+    this.layout = layout;
+    this.clock = clock;
+  }
+
+  JobRecord run(DeviceSpec device) {
+    if (!handle.update(r -> r.withState(JobState.RUNNING).withDevice(device.id()).withStartTime(clock.instant()),
+        "running on " + device.id(), true)) {
+      return handle.current();
+    }
+    Path staged = null;
+    try {
+      handle.throwIfCancelled();
+      staged = models.newStagingDirectory();
+      Path checkpoints = layout.checkpoints().resolve(handle.current().id());
+      Files.createDirectories(checkpoints);
+      JobTrainContext context = new JobTrainContext(handle.current().id(),
+          runtime.backbone(job.base(), device), runtime.baseModel(job.base()), job.task(),
+          job.train(), job.validation(), job.hyperparameters(), device.toDjlDevice(),
+          new JobProgressReporter(handle), handle, staged, checkpoints, cache, job.dataKey());
+      var outcome = job.strategy().train(context);
+      handle.throwIfCancelled();
+      ModelRecord stored = models.create(trainedRecord(outcome.metrics(), outcome.properties()), staged);
+      staged = null;
+      List<MetricValue> finalMetrics = outcome.metrics();
+      handle.update(r -> r.withState(JobState.SUCCEEDED).withResultModel(stored.ref())
+              .withEndTime(clock.instant()).withMetrics(merge(r.metrics(), finalMetrics)),
+          "succeeded: model " + stored.ref(), true);
+    } catch (GraftException e) {
+      end(e.kind() == ErrorKind.CANCELLED || handle.isCancelled() ? JobState.CANCELLED : JobState.FAILED,
+          new JobError(e.kind(), e.reason(), e.getMessage()));
+    } catch (RuntimeException | IOException | LinkageError e) {
+      LOG.log(System.Logger.Level.ERROR, "job " + handle.current().id() + " failed", e);
+      end(handle.isCancelled() ? JobState.CANCELLED : JobState.FAILED,
+          new JobError(ErrorKind.INTERNAL, "TRAINING_FAILED", String.valueOf(e.getMessage() == null ? e : e.getMessage())));
+    } finally {
+      deleteQuietly(staged);
+    }
+    return handle.current();
+  }
+
+  private void end(JobState outcome, JobError error) {
+    JobError shutdown = handle.shutdownError();
+    JobState state = shutdown != null ? JobState.FAILED : outcome;
+    JobError recorded = shutdown != null ? shutdown
+        : state == JobState.CANCELLED
+        ? new JobError(ErrorKind.CANCELLED, "JOB_CANCELLED", "the job was cancelled")
+        : error;
+    handle.update(r -> r.withState(state).withError(recorded).withEndTime(clock.instant()),
+        state == JobState.CANCELLED ? "cancelled" : "failed: " + recorded.message(), true);
+  }
+
+  private ModelRecord trainedRecord(List<MetricValue> metrics, Map<String, String> properties) {
+    ModelRecord base = job.base();
+    TaskSpec task = job.task();
+    return new ModelRecord(job.outputModel(), 0, ModelKind.TRAINED, base.domain(), "PyTorch",
+        "graft-" + job.strategy().id(), base.ref(), job.strategy().id(), job.datasetId(), job.datasetSha256(),
+        task.task(), task.labels(), metrics, base.input(), describe(job.hyperparameters()), properties,
+        0, clock.instant(), handle.current().id(), base.dimension());
+  }
+
+  private static Map<String, String> describe(Hyperparameters h) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (h.epochs() > 0) {
+      out.put("epochs", Integer.toString(h.epochs()));
+    }
+    if (h.batchSize() > 0) {
+      out.put("batch_size", Integer.toString(h.batchSize()));
+    }
+    if (h.learningRate() > 0) {
+      out.put("learning_rate", Float.toString(h.learningRate()));
+    }
+    if (h.weightDecay() > 0) {
+      out.put("weight_decay", Float.toString(h.weightDecay()));
+    }
+    if (h.earlyStoppingPatience() > 0) {
+      out.put("early_stopping_patience", Integer.toString(h.earlyStoppingPatience()));
+    }
+    out.put("seed", Long.toString(h.seedOr(PreparedJob.DEFAULT_SEED)));
+    h.extra().forEach((k, v) -> out.put("extra." + k, v));
+    return out;
+  }
+
+  private static List<MetricValue> merge(List<MetricValue> perEpoch, List<MetricValue> last) {
+    return Stream.concat(perEpoch.stream(), last.stream().map(m -> new MetricValue(m.name(), m.value(), m.split(), 0)))
+        .toList();
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "could not delete " + dir + ": " + e);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package dev.graft.server.engine;
+
+import dev.graft.server.core.plugins.PluginRegistry;
+import dev.graft.server.core.store.ModelInputSpec;
+import dev.graft.server.core.store.ModelKind;
+import dev.graft.server.core.store.ModelRecord;
+import dev.graft.server.core.store.ModelStore;
+import dev.graft.spi.Backbone;
+import dev.graft.spi.BaseModel;
+import dev.graft.spi.DomainPlugin;
+import dev.graft.spi.GraftException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.inject.Inject;
+
+/**
+ * Imports a base model sent as files: stages them, proves the model opens with its domain (so a
+ * broken upload never becomes a model), then publishes it as the next version. One import per
+ * instance of {@link Import}; the importer itself is thread-safe.
+ */
+public final class ModelImporter {
+  private static final long MAX_BYTES = 4L << 30;
+
+  private final ModelStore models;
+  private final PluginRegistry plugins;
+
+  @Inject
+  public ModelImporter(ModelStore models, PluginRegistry plugins) {
+    this.models = models;
+    this.plugins = plugins;
+  }
+
+  /** What the client declared about the model. */
+  public record Spec(String name, String domain, String format, ModelInputSpec input, Map<String, String> properties) {}
+
+  /** Starts an import: checks the spec and opens a staging folder. */
+  public Import begin(Spec spec) {
+    ModelStore.validateName(spec.name(), "spec.name");
+    if (spec.format().isBlank()) {
+      throw GraftException.invalidArgument("spec.format", "MISSING_FIELD", "spec.format is required (e.g. onnx)");
+    }
+    if (!spec.format().matches("[a-z0-9_-]+")) {
+      throw GraftException.invalidArgument("spec.format", "INVALID_FORMAT", "spec.format must be a plain word, e.g. onnx");
+    }
+    DomainPlugin domain = plugins.domain(spec.domain());
+    try {
+      return new Import(spec, domain, models.newStagingDirectory());
+    } catch (IOException e) {
+      throw GraftException.internal("STORE_IO", "cannot stage the import: " + e.getMessage(), e);
+    }
+  }
+
+  /** One import in progress: files arrive as parts; {@link #commit()} publishes; {@link #close()} discards. */
+  public final class Import implements AutoCloseable {
+    private final Spec spec;
+    private final DomainPlugin domain;
+    private final Path staged;
+    private final Map<String, OutputStream> open = new HashMap<>();
+    private long bytes;
+    private boolean committed;
+
+    private Import(Spec spec, DomainPlugin domain, Path staged) {
+      this.spec = spec;
+      this.domain = domain;
+      this.staged = staged;
+    }
+
+    public void write(String part, byte[] data) {
+      String file = part.isEmpty() ? "model." + spec.format() : part;
+      if (!file.matches("[A-Za-z0-9][A-Za-z0-9._-]*") || file.equals("manifest.json")) {
+        throw GraftException.invalidArgument("chunk.part", "INVALID_PART",
+            "part '" + part + "' must be a plain file name (e.g. tokenizer.json)");
+      }
+      bytes += data.length;
+      if (bytes > MAX_BYTES) {
+        throw GraftException.resourceExhausted("MODEL_TOO_LARGE", "the model exceeds " + (MAX_BYTES >> 30) + " GiB");
+      }
+      try {
+        OutputStream out = open.get(file);
+        if (out == null) {
+          out = Files.newOutputStream(staged.resolve(file), StandardOpenOption.CREATE_NEW);
+          open.put(file, out);
+        }
+        out.write(data);
+      } catch (IOException e) {
+        throw GraftException.internal("STORE_IO", "cannot write " + file + ": " + e.getMessage(), e);
+      }
+    }
+
+    public ModelRecord commit() {
+      closeStreams();
+      if (!Files.exists(staged.resolve("model." + spec.format()))) {
+        throw GraftException.invalidArgument("chunk", "MISSING_MODEL_FILE",
+            "no model file was sent (chunks with part \"\")");
+      }
+      BaseModel probe = new BaseModel(spec.name(), staged, spec.format(), spec.properties());
+      int dimension;
+      List<String> layers;
+      try (Backbone backbone = domain.openBackbone(probe, ai.djl.Device.cpu())) {
+        dimension = backbone.dimension();
+        layers = backbone.layers();
+      } catch (GraftException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw GraftException.invalidArgument("chunk", "INVALID_MODEL_FILE",
+            "the " + spec.domain() + " domain cannot open this " + spec.format() + " model: " + e.getMessage());
+      }
+      Map<String, String> properties = new HashMap<>(spec.properties());
+      properties.putIfAbsent("layers_available", String.join(",", layers));
+      ModelRecord draft = new ModelRecord(spec.name(), 0, ModelKind.BASE, domain.id(),
+          spec.format().equals("onnx") ? "OnnxRuntime" : "PyTorch", spec.format(), "", "", "",
+          "", null, List.of(), List.of(), spec.input(), Map.of(), properties, 0, null, "", dimension);
+      ModelRecord stored = models.create(draft, staged);
+      committed = true;
+      return stored;
+    }
+
+    private void closeStreams() {
+      for (OutputStream out : open.values()) {
+        try {
+          out.close();
+        } catch (IOException e) {
+          throw GraftException.internal("STORE_IO", "cannot finish a file: " + e.getMessage(), e);
+        }
+      }
+      open.clear();
+    }
+
+    @Override
+    public void close() {
+      if (committed) {
+        return;
+      }
+      open.values().forEach(o -> {
+        try {
+          o.close();
+        } catch (IOException ignored) {
+          // discarded anyway
+        }
+      });
+      try (Stream<Path> files = Files.walk(staged)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException ignored) {
+        // best effort: staging is wiped at the next start
+      }
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package dev.graft.server.inference;
+
+import dev.graft.server.core.store.ModelRecord;
+import dev.graft.server.core.store.ModelStore;
+import dev.graft.server.engine.ModelRuntime;
+import dev.graft.server.scheduler.DeviceScheduler;
+import dev.graft.server.scheduler.InferenceLease;
+import dev.graft.spi.Backbone;
+import dev.graft.spi.DomainPlugin;
+import dev.graft.spi.FeatureRequest;
+import dev.graft.spi.GraftException;
+import dev.graft.spi.ModelInput;
+import java.time.Duration;
+import java.util.List;
+import javax.inject.Inject;
+import javax.inject.Singleton;
+
+/**
+ * Runs Extract and Predict: resolves the model, checks every input with its domain, takes an
+ * inference slot on the least-loaded device of the default pool and calls the loaded model.
+ * Thread-safe.
+ */
+@Singleton
+public final class Inferencer {
+  /** How long a call waits for a free inference slot before RESOURCE_EXHAUSTED. */
+  private static final Duration SLOT_WAIT = Duration.ofSeconds(30);
+
+  private final ModelStore models;
+  private final ModelRuntime runtime;
+  private final DeviceScheduler scheduler;
+  private final InferenceLimits limits;
+
+  @Inject
+  public Inferencer(ModelStore models, ModelRuntime runtime, DeviceScheduler scheduler, InferenceLimits limits) {
+    this.models = models;
+    this.runtime = runtime;
+    this.scheduler = scheduler;
+    this.limits = limits;
+  }
+
+  /** Features from a base model, or from a trained model's backbone. */
+  public Result extract(String modelRef, List<ModelInput> inputs, FeatureRequest request) {
+    ModelRecord model = resolve(modelRef, inputs);
+    try (InferenceLease lease = lease()) {
+      Backbone backbone = runtime.backbone(model, lease.device());
+      float[][] features = backbone.extract(inputs, request);
+      String layer = request.layer().isEmpty() ? backbone.defaultLayer() : request.layer();
+      return new Result(model.ref(), features, layer);
+    }
+  }
+
+  /** Outputs of a trained model: class probabilities in label order, or values. */
+  public Result predict(String modelRef, List<ModelInput> inputs) {
+    ModelRecord model = resolve(modelRef, inputs);
+    try (InferenceLease lease = lease()) {
+      return new Result(model.ref(), runtime.trained(model, lease.device()).predict(inputs), "");
+    }
+  }
+
+  /** The model record a reference resolves to (for label names and task). */
+  public ModelRecord model(String ref) {
+    return models.get(ref);
+  }
+
+  private ModelRecord resolve(String ref, List<ModelInput> inputs) {
+    if (ref == null || ref.isBlank()) {
+      throw GraftException.invalidArgument("model", "MISSING_FIELD", "model is required");
+    }
+    if (inputs.isEmpty()) {
+      throw GraftException.invalidArgument("inputs", "EMPTY_INPUTS", "inputs must hold at least one input");
+    }
+    if (inputs.size() > limits.maxInputsPerRequest()) {
+      throw GraftException.invalidArgument("inputs", "TOO_MANY_INPUTS", "inputs holds " + inputs.size()
+          + " inputs; the limit is " + limits.maxInputsPerRequest() + " per request (use StreamExtract/StreamPredict)");
+    }
+    ModelRecord model = models.get(ref);
+    DomainPlugin domain = runtime.domainOf(model);
+    for (int i = 0; i < inputs.size(); i++) {
+      domain.validate(inputs.get(i), "inputs[" + i + "]");
+    }
+    return model;
+  }
+
+  private InferenceLease lease() {
+    try {
+      return scheduler.acquireInference(scheduler.defaultPool(), SLOT_WAIT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw GraftException.cancelled("INTERRUPTED", "the call was interrupted while waiting for a device");
+    }
+  }
+
+  /** Per-input vectors from one model. */
+  public record Result(String model, float[][] vectors, String layer) {}
+
+  /** Limits on inference requests. */
+  public record InferenceLimits(int maxInputsPerRequest) {}
+}
