@@ -1,0 +1,56 @@
+package dev.graft.plugins.nlp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.graft.spi.ModelInput;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Tokenization and padding with MiniLM's tokenizer, set up as the encoder sets it up. */
+class TokenBatchTest {
+
+  private static HuggingFaceTokenizer tokenizer;
+
+  @BeforeAll
+  static void open() throws Exception {
+    Path json = Path.of(TokenBatchTest.class.getResource(MiniLmL6.TOKENIZER_RESOURCE).toURI());
+    tokenizer = HuggingFaceTokenizer.builder()
+        .optTokenizerPath(json)
+        .optMaxLength(8)
+        .optTruncation(true)
+        .optPadding(false)
+        .build();
+  }
+
+  @AfterAll
+  static void close() {
+    tokenizer.close();
+  }
+
+  @Test
+  void padsToTheLongestAndMarksPairSegments() {
+    TokenBatch batch = TokenBatch.encode(tokenizer, List.of(
+        new ModelInput.Text(""), new ModelInput.Text("hello world", "hi")));
+    assertEquals(2, batch.size());
+    assertEquals(6, batch.length()); // [CLS] hello world [SEP] hi [SEP]
+    long cls = 101;
+    long sep = 102;
+    assertEquals(cls, batch.ids()[0]);
+    assertEquals(sep, batch.ids()[1]);
+    assertArrayEquals(new long[] {1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}, batch.mask());
+    assertArrayEquals(new long[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1}, batch.typeIds());
+    assertEquals(0, batch.ids()[2]);
+  }
+
+  @Test
+  void truncatesToMaxLength() {
+    TokenBatch batch = TokenBatch.encode(tokenizer, List.of(new ModelInput.Text("a ".repeat(50))));
+    assertEquals(8, batch.length());
+    assertEquals(102, batch.ids()[7]);
+  }
+}
