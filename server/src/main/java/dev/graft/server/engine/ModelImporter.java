@@ -108,7 +108,11 @@ public final class ModelImporter {
         dimension = backbone.dimension();
         layers = backbone.layers();
       } catch (GraftException e) {
-        throw e;
+        if (e.kind() != dev.graft.spi.ErrorKind.INTERNAL) {
+          throw e;
+        }
+        throw GraftException.invalidArgument("chunk", "INVALID_MODEL_FILE",
+            "the " + spec.domain() + " domain cannot open this " + spec.format() + " model: " + e.getMessage());
       } catch (RuntimeException e) {
         throw GraftException.invalidArgument("chunk", "INVALID_MODEL_FILE",
             "the " + spec.domain() + " domain cannot open this " + spec.format() + " model: " + e.getMessage());
