@@ -1,0 +1,90 @@
+package dev.graft.server.core.store;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Splits RFC 4180 text into records: fields separated by a delimiter, optionally quoted; a quote
+ * inside a quoted field is doubled; quoted fields may span lines (kept as "\n"). Not thread-safe.
+ */
+final class CsvRecordReader {
+  private final LineReader lines;
+  private final char delimiter;
+  private long startLine;
+
+  CsvRecordReader(LineReader lines, char delimiter) {
+    this.lines = lines;
+    this.delimiter = delimiter;
+  }
+
+  /** The line on which the record last returned starts. */
+  long line() {
+    return startLine;
+  }
+
+  /**
+   * The next record's fields, or null at the end.
+   *
+   * @throws dev.graft.spi.GraftException INVALID_ARGUMENT naming the line for an unterminated quote
+   *     or a stray quote
+   */
+  List<String> next() throws IOException {
+    String line = lines.next();
+    if (line == null) {
+      return null;
+    }
+    startLine = lines.number();
+    List<String> fields = new ArrayList<>();
+    StringBuilder field = new StringBuilder();
+    int i = 0;
+    while (true) {
+      // at the start of a field
+      if (i < line.length() && line.charAt(i) == '"') {
+        long quoteLine = lines.number();
+        i++;
+        while (true) {
+          if (i == line.length()) {
+            line = lines.next();
+            if (line == null) {
+              throw RecordErrors.at(quoteLine, "field " + (fields.size() + 1) + ": the quoted field is never closed");
+            }
+            field.append('\n');
+            i = 0;
+            continue;
+          }
+          char c = line.charAt(i++);
+          if (c != '"') {
+            field.append(c);
+          } else if (i < line.length() && line.charAt(i) == '"') {
+            field.append('"');
+            i++;
+          } else {
+            break; // closing quote
+          }
+        }
+        if (i < line.length() && line.charAt(i) != delimiter) {
+          throw RecordErrors.at(lines.number(),
+              "field " + (fields.size() + 1) + ": '" + line.charAt(i) + "' after a closing quote; expected '"
+                  + delimiter + "' or the end of the line");
+        }
+      } else {
+        while (i < line.length() && line.charAt(i) != delimiter) {
+          char c = line.charAt(i++);
+          if (c == '"') {
+            throw RecordErrors.at(lines.number(),
+                "field " + (fields.size() + 1) + ": a quote inside an unquoted field; quote the field and double"
+                    + " the quote");
+          }
+          field.append(c);
+        }
+      }
+      fields.add(field.toString());
+      field.setLength(0);
+      if (i == line.length()) {
+        return fields;
+      }
+      i++; // the delimiter
+    }
+  }
+}

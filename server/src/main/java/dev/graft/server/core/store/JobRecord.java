@@ -1,0 +1,112 @@
+package dev.graft.server.core.store;
+
+import dev.graft.spi.Hyperparameters;
+import dev.graft.spi.MetricValue;
+import dev.graft.spi.Task;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A training job as stored in {@code jobs/<id>.json}. Immutable: null strings become "", null
+ * collections empty, null hyperparameters all-default, null progress {@link JobProgress#none()}.
+ *
+ * @param resultModel the stored model's {@code name@version} once SUCCEEDED, else ""
+ * @param task the requested task, or null to infer it from the data
+ * @param trainSource the dataset id, or "inline"
+ * @param validationSource the dataset id, "inline", or "" for none
+ * @param device where it runs ("cpu", "gpu:0"), "" until placed
+ * @param labels the caller's labels (not classification labels)
+ * @param error why it failed or was cancelled; null otherwise
+ * @param startTime null until RUNNING
+ * @param endTime null until terminal
+ */
+public record JobRecord(
+    String id,
+    JobState state,
+    String baseModel,
+    String strategy,
+    String outputModel,
+    String resultModel,
+    Task task,
+    String trainSource,
+    String validationSource,
+    float validationSplit,
+    Hyperparameters hyperparameters,
+    String devicePool,
+    String device,
+    int priority,
+    Map<String, String> labels,
+    JobProgress progress,
+    List<MetricValue> metrics,
+    JobError error,
+    Instant createTime,
+    Instant startTime,
+    Instant endTime) {
+
+  public JobRecord {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(state, "state");
+    baseModel = Copies.text(baseModel);
+    strategy = Copies.text(strategy);
+    outputModel = Copies.text(outputModel);
+    resultModel = Copies.text(resultModel);
+    trainSource = Copies.text(trainSource);
+    validationSource = Copies.text(validationSource);
+    hyperparameters = hyperparameters == null ? new Hyperparameters(0, 0, 0, 0, 0, 0, Map.of()) : hyperparameters;
+    devicePool = Copies.text(devicePool);
+    device = Copies.text(device);
+    labels = Copies.sortedMap(labels);
+    progress = progress == null ? JobProgress.none() : progress;
+    metrics = Copies.list(metrics);
+  }
+
+  public JobRecord withState(JobState newState) {
+    return new JobRecord(id, newState, baseModel, strategy, outputModel, resultModel, task, trainSource,
+        validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics,
+        error, createTime, startTime, endTime);
+  }
+
+  public JobRecord withDevice(String newDevice) {
+    return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
+        validationSource, validationSplit, hyperparameters, devicePool, newDevice, priority, labels, progress, metrics,
+        error, createTime, startTime, endTime);
+  }
+
+  public JobRecord withProgress(JobProgress newProgress) {
+    return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
+        validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, newProgress, metrics,
+        error, createTime, startTime, endTime);
+  }
+
+  public JobRecord withMetrics(List<MetricValue> newMetrics) {
+    return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
+        validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, newMetrics,
+        error, createTime, startTime, endTime);
+  }
+
+  public JobRecord withError(JobError newError) {
+    return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
+        validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics,
+        newError, createTime, startTime, endTime);
+  }
+
+  public JobRecord withResultModel(String newResultModel) {
+    return new JobRecord(id, state, baseModel, strategy, outputModel, newResultModel, task, trainSource,
+        validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics,
+        error, createTime, startTime, endTime);
+  }
+
+  public JobRecord withStartTime(Instant newStartTime) {
+    return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
+        validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics,
+        error, createTime, newStartTime, endTime);
+  }
+
+  public JobRecord withEndTime(Instant newEndTime) {
+    return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
+        validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics,
+        error, createTime, startTime, newEndTime);
+  }
+}

@@ -1,0 +1,32 @@
+package dev.graft.server.core.store;
+
+import dev.graft.spi.GraftException;
+
+/** A parsed model reference: {@code name} (latest, version 0) or {@code name@version}. Immutable. */
+record ModelRef(String name, int version) {
+  static final String INVALID_MODEL_NAME = "INVALID_MODEL_NAME";
+
+  /**
+   * Parses {@code ref}.
+   *
+   * @throws GraftException INVALID_ARGUMENT naming {@code field}, reason INVALID_MODEL_NAME
+   */
+  static ModelRef parse(String ref, String field) {
+    if (ref == null || ref.isEmpty()) {
+      throw GraftException.invalidArgument(field, INVALID_MODEL_NAME, field + " is empty: give a model name or name@version");
+    }
+    int at = ref.indexOf('@');
+    if (at < 0) {
+      ModelStore.validateName(ref, field);
+      return new ModelRef(ref, 0);
+    }
+    String name = ref.substring(0, at);
+    ModelStore.validateName(name, field);
+    String v = ref.substring(at + 1);
+    if (!v.matches("[1-9][0-9]{0,8}")) {
+      throw GraftException.invalidArgument(
+          field, INVALID_MODEL_NAME, field + " '" + ref + "': the version after '@' must be a positive number");
+    }
+    return new ModelRef(name, Integer.parseInt(v));
+  }
+}
