@@ -6,6 +6,7 @@ import dev.graft.server.api.ExceptionGuardInterceptor;
 import dev.graft.server.core.jobs.JobManager;
 import dev.graft.server.core.plugins.PluginRegistry;
 import dev.graft.server.core.store.JobStore;
+import dev.graft.server.core.store.StoreLayout;
 import dev.graft.server.engine.BuiltinModelInstaller;
 import dev.graft.server.engine.ModelRuntime;
 import io.grpc.BindableService;
@@ -43,13 +44,14 @@ public final class GraftServer {
   private final JobManager jobs;
   private final ModelRuntime runtime;
   private final PluginRegistry plugins;
+  private final StoreLayout layout;
   private Server server;
 
   @Inject
   GraftServer(ServerConfig config, Set<BindableService> services, HealthStatusManager health,
       AccessLogInterceptor accessLog, AuthInterceptor auth, ExceptionGuardInterceptor guard,
       BuiltinModelInstaller builtins, JobStore jobStore, JobManager jobs, ModelRuntime runtime,
-      PluginRegistry plugins) {
+      PluginRegistry plugins, StoreLayout layout) {
     this.config = config;
     this.services = services;
     this.health = health;
@@ -61,6 +63,7 @@ public final class GraftServer {
     this.jobs = jobs;
     this.runtime = runtime;
     this.plugins = plugins;
+    this.layout = layout;
   }
 
   /** Starts on the configured port with Netty. */
@@ -121,6 +124,7 @@ public final class GraftServer {
       server.shutdownNow();
     } finally {
       runtime.close();
+      layout.close();
     }
     LOG.log(System.Logger.Level.INFO, "Graft stopped");
   }

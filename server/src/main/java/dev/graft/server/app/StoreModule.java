@@ -6,6 +6,7 @@ import dev.graft.server.api.ExamplesDatasetParser;
 import dev.graft.server.core.store.CsvDatasetParser;
 import dev.graft.server.core.store.DatasetFormat;
 import dev.graft.server.core.store.DatasetStore;
+import dev.graft.server.core.store.IdxDatasetParser;
 import dev.graft.server.core.store.JobStore;
 import dev.graft.server.core.store.JsonCodec;
 import dev.graft.server.core.store.JsonlDatasetParser;
@@ -42,6 +43,7 @@ interface StoreModule {
     return new DatasetStore(layout, json, Map.of(
         DatasetFormat.JSONL, new JsonlDatasetParser(),
         DatasetFormat.CSV, new CsvDatasetParser(),
+        DatasetFormat.IDX, new IdxDatasetParser(),
         DatasetFormat.EXAMPLES, new ExamplesDatasetParser()));
   }
 

@@ -97,7 +97,7 @@ class DatasetApiTest {
     assertGraftError(Status.Code.INVALID_ARGUMENT, "EMPTY_DATASET",
         () -> client.uploadDataset("empty", "nlp", DatasetFormat.DATASET_FORMAT_JSONL, empty));
     assertGraftError(Status.Code.UNIMPLEMENTED, "FORMAT_NOT_SUPPORTED",
-        () -> client.uploadDataset("idx", "vision", DatasetFormat.DATASET_FORMAT_IDX, empty));
+        () -> client.uploadDataset("zip", "vision", DatasetFormat.DATASET_FORMAT_ZIP, empty));
     assertGraftError(Status.Code.INVALID_ARGUMENT, "MISSING_FIELD", "spec.format",
         () -> client.uploadDataset("nofmt", "nlp", DatasetFormat.DATASET_FORMAT_UNSPECIFIED, empty));
   }

@@ -106,6 +106,18 @@ public final class JobManager {
     return handle.current();
   }
 
+  private static String trainSource(TrainCommand c) {
+    return source(c.train());
+  }
+
+  private static String validationSource(TrainCommand c) {
+    return c.validation().map(JobManager::source).orElse("");
+  }
+
+  private static String source(TrainCommand.DataRef ref) {
+    return ref instanceof TrainCommand.DataRef.Dataset d ? d.idOrName() : "inline";
+  }
+
   /** The job as it is now; NOT_FOUND when no such job exists. */
   public JobRecord get(String id) {
     return find(id).orElseThrow(() -> GraftException.notFound("JOB_NOT_FOUND", "no job '" + id + "'"));
