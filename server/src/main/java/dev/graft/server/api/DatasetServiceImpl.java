@@ -9,6 +9,7 @@ import dev.graft.api.v1.GetDatasetRequest;
 import dev.graft.api.v1.ListDatasetsRequest;
 import dev.graft.api.v1.ListDatasetsResponse;
 import dev.graft.api.v1.UploadDatasetRequest;
+import dev.graft.server.core.plugins.PluginRegistry;
 import dev.graft.server.core.store.DatasetFormat;
 import dev.graft.server.core.store.DatasetRecord;
 import dev.graft.server.core.store.DatasetSpecRecord;
@@ -23,12 +24,14 @@ import javax.inject.Inject;
 /** DatasetService: streamed uploads (spec first, then chunks), stored and validated at once. */
 public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceImplBase {
   private final DatasetStore datasets;
+  private final PluginRegistry plugins;
   private final ResourceMapper resources;
   private final Calls calls;
 
   @Inject
-  public DatasetServiceImpl(DatasetStore datasets, ResourceMapper resources, Calls calls) {
+  public DatasetServiceImpl(DatasetStore datasets, PluginRegistry plugins, ResourceMapper resources, Calls calls) {
     this.datasets = datasets;
+    this.plugins = plugins;
     this.resources = resources;
     this.calls = calls;
   }
@@ -129,7 +132,7 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
         .setId(datasets.delete(requireId(request.getId())).id()).build());
   }
 
-  private static DatasetSpecRecord spec(DatasetSpec s) {
+  private DatasetSpecRecord spec(DatasetSpec s) {
     DatasetFormat format = switch (s.getFormat()) {
       case DATASET_FORMAT_JSONL -> DatasetFormat.JSONL;
       case DATASET_FORMAT_CSV -> DatasetFormat.CSV;
@@ -141,6 +144,10 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
     };
     if (s.getDomain().isBlank()) {
       throw GraftException.invalidArgument("spec.domain", "MISSING_FIELD", "spec.domain is required (e.g. nlp)");
+    }
+    if (!plugins.domains().containsKey(s.getDomain())) {
+      throw GraftException.invalidArgument("spec.domain", "UNKNOWN_DOMAIN",
+          "no domain '" + s.getDomain() + "'; available: " + plugins.domains().keySet());
     }
     return new DatasetSpecRecord(s.getName(), s.getDomain(), format, ResourceMapper.task(s.getTask(), "spec.task"),
         s.getOptionsMap());

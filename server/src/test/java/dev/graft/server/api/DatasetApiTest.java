@@ -98,6 +98,8 @@ class DatasetApiTest {
         () -> client.uploadDataset("empty", "nlp", DatasetFormat.DATASET_FORMAT_JSONL, empty));
     assertGraftError(Status.Code.UNIMPLEMENTED, "FORMAT_NOT_SUPPORTED",
         () -> client.uploadDataset("zip", "vision", DatasetFormat.DATASET_FORMAT_ZIP, empty));
+    assertGraftError(Status.Code.INVALID_ARGUMENT, "UNKNOWN_DOMAIN", "spec.domain",
+        () -> client.uploadDataset("nodomain", "audio", DatasetFormat.DATASET_FORMAT_JSONL, empty));
     assertGraftError(Status.Code.INVALID_ARGUMENT, "MISSING_FIELD", "spec.format",
         () -> client.uploadDataset("nofmt", "nlp", DatasetFormat.DATASET_FORMAT_UNSPECIFIED, empty));
   }

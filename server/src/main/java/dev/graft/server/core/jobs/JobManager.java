@@ -89,7 +89,8 @@ public final class JobManager {
       }
     });
     work.result().whenComplete((r, e) -> {
-      if (e != null) {
+      // A queued job removed by cancel or shutdown was already recorded by the cancel action.
+      if (e != null && !(e instanceof java.util.concurrent.CancellationException)) {
         GraftException g = e.getCause() instanceof GraftException ge ? ge : null;
         handle.update(rec -> rec.withState(JobState.FAILED).withEndTime(clock.instant())
             .withError(g != null ? new JobError(g.kind(), g.reason(), g.getMessage())
