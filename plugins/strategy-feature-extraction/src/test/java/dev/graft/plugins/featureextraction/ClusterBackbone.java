@@ -48,7 +48,8 @@ final class ClusterBackbone implements Backbone {
     float[][] out = new float[inputs.size()][];
     for (int i = 0; i < out.length; i++) {
       if (!(inputs.get(i) instanceof ModelInput.Text text)) {
-        throw GraftException.invalidArgument("inputs[" + i + "]", "UNSUPPORTED_INPUT_KIND", "text only");
+        throw GraftException.invalidArgument(
+            "inputs[" + i + "]", "UNSUPPORTED_INPUT_KIND", "text only");
       }
       out[i] = vector(text.text());
       if (request.normalize()) {

@@ -21,7 +21,8 @@ final class Data {
     List<Example> out = new ArrayList<>();
     for (int i = 0; i < perClass; i++) {
       for (int k = 0; k < LABELS.size(); k++) {
-        out.add(new Example(new ModelInput.Text("c" + k + " " + tag + i), new Target.Label(LABELS.get(k))));
+        ModelInput input = new ModelInput.Text("c" + k + " " + tag + i);
+        out.add(new Example(input, new Target.Label(LABELS.get(k))));
       }
     }
     return out;

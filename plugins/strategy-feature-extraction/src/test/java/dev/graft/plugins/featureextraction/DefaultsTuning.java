@@ -25,7 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
  * Not a unit test: the measurements behind the strategy's defaults. Synthetic "embedding-like"
  * data of varying difficulty (latent classes or targets, pushed through a random tanh layer into
  * 384/768 dimensions, plus noise), each configuration scored on a held-out test set.
- * Run with {@code -Dgraft.tune=true -Dtest=DefaultsTuning}; optional {@code -Dgraft.tune.only=name}.
+ * Run with {@code -Dgraft.tune=true -Dtest=DefaultsTuning} (about 2.5 minutes on 2 cores);
+ * optional {@code -Dgraft.tune.only=name,name} and {@code -Dgraft.tune.seeds=3}.
+ *
+ * <p>Findings (mean over 3 data seeds, 14 data sets): a linear head is best on few-shot and
+ * linearly separable data, a 256-wide MLP with dropout 0.5 on nonlinear, imbalanced and
+ * regression data (up to +27 points R²); choosing between the two by validation loss ("auto")
+ * had the best mean (0.889 vs 0.866 linear, 0.887 MLP). Learning rate 1e-3 beat 3e-3 and 3e-4
+ * on average; batch 32 vs 64, patience 5/10/20 and weight decay 1e-4 vs 1e-2 made little
+ * difference.
  */
 @EnabledIfSystemProperty(named = "graft.tune", matches = "true")
 class DefaultsTuning {
@@ -34,7 +42,14 @@ class DefaultsTuning {
   record Dataset(String name, TaskSpec task, float[][] x, Target[] y, int train, int test) {}
 
   record Config(
-      String name, int batch, float lr, float wd, int patience, int hidden, float dropout, int minSteps) {}
+      String name,
+      int batch,
+      float lr,
+      float wd,
+      int patience,
+      int hidden,
+      float dropout,
+      int minSteps) {}
 
   static final List<Config> CONFIGS = configs();
 
@@ -97,7 +112,8 @@ class DefaultsTuning {
     }
     for (int c = 0; c < grand.length; c++) {
       String label = CONFIGS.get(c).name();
-      System.out.printf(Locale.ROOT, "MEAN          %-20s %.4f%n", label, grand[c][0] / grand[c][1]);
+      double mean = grand[c][0] / grand[c][1];
+      System.out.printf(Locale.ROOT, "MEAN          %-20s %.4f%n", label, mean);
     }
   }
 
@@ -119,8 +135,11 @@ class DefaultsTuning {
       extra.put("dropout", Float.toString(c.dropout()));
     }
     int steps = (train.size() + Math.max(1, c.batch()) - 1) / Math.max(1, c.batch());
-    int epochs = c.minSteps() == 0 ? 0 : Math.min(1000, Math.max(100, (c.minSteps() + steps - 1) / steps));
-    Hyperparameters h = new Hyperparameters(epochs, c.batch(), c.lr(), c.wd(), c.patience(), 0, extra);
+    int epochs = c.minSteps() == 0
+        ? 0
+        : Math.min(1000, Math.max(100, (c.minSteps() + steps - 1) / steps));
+    Hyperparameters h =
+        new Hyperparameters(epochs, c.batch(), c.lr(), c.wd(), c.patience(), 0, extra);
     MatrixBackbone backbone = new MatrixBackbone(ds.x());
     TestTrainContext ctx = new TestTrainContext(tmp, backbone, ds.task(), train, val, h);
     long t0 = System.nanoTime();
@@ -133,7 +152,8 @@ class DefaultsTuning {
       float[][] p = m.predict(test.stream().map(Example::input).toList());
       score = score(ds, test, p);
     }
-    return new Run(score[0], score[1], RecordingProgress.metric(outcome.metrics(), "loss", "validation"), seconds);
+    double validationLoss = RecordingProgress.metric(outcome.metrics(), "loss", "validation");
+    return new Run(score[0], score[1], validationLoss, seconds);
   }
 
   /** Accuracy and macro F1, or R² twice. */
@@ -217,8 +237,8 @@ class DefaultsTuning {
     return x;
   }
 
-  static Dataset classes(String name, int k, int modes, int latent, int dim, double spread, int train,
-      double flip, boolean imbalanced, long seed) {
+  static Dataset classes(String name, int k, int modes, int latent, int dim, double spread,
+      int train, double flip, boolean imbalanced, long seed) {
     Random r = new Random(seed);
     double[][][] centres = new double[k][modes][latent];
     for (double[][] c : centres) {
@@ -245,11 +265,13 @@ class DefaultsTuning {
       int label = i < train && r.nextDouble() < flip ? r.nextInt(k) : c;
       y[i] = new Target.Label(labels.get(label));
     }
-    return new Dataset(name, new TaskSpec(Task.CLASSIFICATION, labels), embed(z, dim, seed + 100), y, train, test);
+    TaskSpec task = new TaskSpec(Task.CLASSIFICATION, labels);
+    return new Dataset(name, task, embed(z, dim, seed + 100), y, train, test);
   }
 
   /** Gaussian classes embedded linearly (no tanh): the Bayes boundary is linear. */
-  static Dataset linearClasses(String name, int k, int latent, int dim, double spread, int train, long seed) {
+  static Dataset linearClasses(
+      String name, int k, int latent, int dim, double spread, int train, long seed) {
     Dataset d = classes(name, k, 1, latent, dim, spread, train, 0, false, seed);
     Random r = new Random(seed + 7);
     double[][] a = new double[dim][latent];
@@ -302,10 +324,12 @@ class DefaultsTuning {
         dot += w[l] * z[i][l];
       }
       double v = nonlinear
-          ? 2 * Math.sin(z[i][0]) + z[i][1] * z[i][1] + 0.5 * z[i][2] * z[i][3] + 0.1 * r.nextGaussian()
+          ? 2 * Math.sin(z[i][0]) + z[i][1] * z[i][1] + 0.5 * z[i][2] * z[i][3]
+              + 0.1 * r.nextGaussian()
           : 100 * dot + 1000 + 10 * r.nextGaussian();
       y[i] = new Target.Value((float) v);
     }
-    return new Dataset(name, new TaskSpec(Task.REGRESSION, List.of()), embed(z, 384, seed + 100), y, train, test);
+    TaskSpec task = new TaskSpec(Task.REGRESSION, List.of());
+    return new Dataset(name, task, embed(z, 384, seed + 100), y, train, test);
   }
 }

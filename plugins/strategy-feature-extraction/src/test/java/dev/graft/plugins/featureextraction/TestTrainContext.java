@@ -141,7 +141,8 @@ final class TestTrainContext implements TrainContext {
   }
 
   @Override
-  public float[][] cachedFeatures(String split, FeatureRequest request, Supplier<float[][]> compute) {
+  public float[][] cachedFeatures(
+      String split, FeatureRequest request, Supplier<float[][]> compute) {
     String key = split + "|" + request;
     float[][] hit = cache.get(key);
     if (hit != null) {

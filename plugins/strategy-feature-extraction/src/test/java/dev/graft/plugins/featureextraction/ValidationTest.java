@@ -31,7 +31,8 @@ class ValidationTest {
     "pooling, avg", "normalize, yes", "unfreeze, 2"
   })
   void badExtraIsInvalidArgumentNamingTheKey(String key, String value) {
-    GraftException e = assertThrows(GraftException.class, () -> strategy.validate(extra(key, value), task));
+    Hyperparameters h = extra(key, value);
+    GraftException e = assertThrows(GraftException.class, () -> strategy.validate(h, task));
     assertEquals(ErrorKind.INVALID_ARGUMENT, e.kind());
     assertEquals("hyperparameters.extra[" + key + "]", e.field());
     assertEquals("INVALID_HYPERPARAMETER", e.reason());
@@ -39,8 +40,10 @@ class ValidationTest {
 
   @Test
   void unknownKeyListsTheKnownOnes() {
-    GraftException e = assertThrows(GraftException.class, () -> strategy.validate(extra("hiden", "3"), task));
-    assertTrue(e.getMessage().contains("[dropout, hidden, layer, normalize, pooling]"), e.getMessage());
+    Hyperparameters h = extra("hiden", "3");
+    GraftException e = assertThrows(GraftException.class, () -> strategy.validate(h, task));
+    String known = "[dropout, hidden, layer, normalize, pooling]";
+    assertTrue(e.getMessage().contains(known), e.getMessage());
   }
 
   @ParameterizedTest
@@ -74,7 +77,8 @@ class ValidationTest {
   @Test
   void defaultsFillZeros() {
     HeadOptions o = HeadOptions.parse(new Hyperparameters(0, 0, 0f, 0f, 0, 0, Map.of()));
-    assertEquals(new HeadOptions(HeadOptions.AUTO, HeadOptions.DEFAULT, Pooling.DEFAULT, true, ""), o);
+    assertEquals(
+        new HeadOptions(HeadOptions.AUTO, HeadOptions.DEFAULT, Pooling.DEFAULT, true, ""), o);
     assertEquals(
         List.of(new HeadArchitecture(384, 0, 0f, 3), new HeadArchitecture(384, 256, 0.5f, 3)),
         o.candidates(384, 3, true));
@@ -82,7 +86,8 @@ class ValidationTest {
     assertEquals(HeadOptions.AUTO, HeadOptions.parse(extra("hidden", "Auto")).hidden());
     assertEquals(
         List.of(new HeadArchitecture(8, 0, 0.3f, 2)),
-        HeadOptions.parse(new Hyperparameters(0, 0, 0f, 0f, 0, 0, Map.of("hidden", "0", "dropout", "0.3")))
+        HeadOptions.parse(
+                new Hyperparameters(0, 0, 0f, 0f, 0, 0, Map.of("hidden", "0", "dropout", "0.3")))
             .candidates(8, 2, true));
     assertEquals(
         List.of(new HeadArchitecture(8, 64, 0.5f, 2)),
