@@ -179,7 +179,7 @@ public final class ExtractBenchmark {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws ai.onnxruntime.OrtException {
       session.close();
       tokenizer.close();
     }
