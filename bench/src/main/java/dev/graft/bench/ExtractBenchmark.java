@@ -45,7 +45,7 @@ public final class ExtractBenchmark {
     List<String> sentences = sentences(assets);
 
     GraftServer server = ServerComponent.create(new ConfigLoader(Map.of())
-        .load("--port", "0", "--store", store.toString(), "--inference-slots", "16")).server().start();
+        .load("--port", "0", "--store", store.toString(), "--inference-slots", "16", "--access-log", "false")).server().start();
     List<String> rows = new ArrayList<>();
     try (GraftClient client = GraftClient.builder("localhost:" + server.port()).build();
         RawOrt raw = new RawOrt(store.resolve("models/minilm-l6/1"))) {
