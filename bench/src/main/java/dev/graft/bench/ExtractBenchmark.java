@@ -60,13 +60,12 @@ public final class ExtractBenchmark {
             c[0], c[1], r.perSecond(), g.perSecond(), g.perSecond() / r.perSecond(),
             r.p50Ms(), r.p99Ms(), g.p50Ms(), g.p99Ms()));
       }
-    } finally {
-      server.shutdown();
     }
     System.out.println("| clients | sentences per call | raw ORT sentences/s | Graft sentences/s | Graft / raw "
         + "| raw p50 / p99 ms | Graft p50 / p99 ms |");
     System.out.println("|---|---|---|---|---|---|---|");
     rows.forEach(System.out::println);
+    server.shutdown();
   }
 
   interface Embed {
