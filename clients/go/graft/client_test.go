@@ -1,0 +1,150 @@
+package graft
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	graftv1 "github.com/graft-dev/graft/clients/go/graft/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+)
+
+// fakeServer is an in-process stand-in that fails on purpose, to check what the client does
+// about it: retries, watch resumption, headers.
+type fakeServer struct {
+	graftv1.UnimplementedModelServiceServer
+	graftv1.UnimplementedTrainingServiceServer
+	mu          sync.Mutex
+	getCalls    int
+	trainCalls  int
+	watchCalls  int
+	headers     []metadata.MD
+	unavailable int // how many GetModel calls fail first
+}
+
+func (s *fakeServer) record(ctx context.Context) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	s.headers = append(s.headers, md)
+}
+
+func (s *fakeServer) GetModel(ctx context.Context, r *graftv1.GetModelRequest) (*graftv1.Model, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.record(ctx)
+	s.getCalls++
+	if s.getCalls <= s.unavailable {
+		return nil, status.Error(codes.Unavailable, "warming up")
+	}
+	return &graftv1.Model{Name: r.GetName(), Version: 1}, nil
+}
+
+func (s *fakeServer) Train(ctx context.Context, r *graftv1.TrainRequest) (*graftv1.Job, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.record(ctx)
+	s.trainCalls++
+	return nil, status.Error(codes.Unavailable, "down")
+}
+
+// WatchJob: the first stream sends QUEUED then drops; the second sends RUNNING and SUCCEEDED.
+func (s *fakeServer) WatchJob(r *graftv1.WatchJobRequest, stream grpc.ServerStreamingServer[graftv1.JobEvent]) error {
+	s.mu.Lock()
+	s.record(stream.Context())
+	s.watchCalls++
+	n := s.watchCalls
+	s.mu.Unlock()
+	send := func(st JobState) error {
+		return stream.Send(&graftv1.JobEvent{Job: &graftv1.Job{Id: r.GetId(), State: st}})
+	}
+	if n == 1 {
+		if err := send(JobQueued); err != nil {
+			return err
+		}
+		return status.Error(codes.Unavailable, "replica going away")
+	}
+	if err := send(JobRunning); err != nil {
+		return err
+	}
+	return send(JobSucceeded)
+}
+
+func startFake(t *testing.T, fake *fakeServer, opts ...Option) *Client {
+	t.Helper()
+	lis := bufconn.Listen(1 << 20)
+	srv := grpc.NewServer()
+	graftv1.RegisterModelServiceServer(srv, fake)
+	graftv1.RegisterTrainingServiceServer(srv, fake)
+	go srv.Serve(lis)
+	t.Cleanup(srv.Stop)
+	dial := WithDialOptions(grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
+		return lis.DialContext(ctx)
+	}))
+	fast := WithRetry(RetryPolicy{MaxAttempts: 4, InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, BackoffMultiplier: 2})
+	c, err := Dial(context.Background(), "passthrough:///fake", append([]Option{dial, fast}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestIdempotentCallIsRetriedOnUnavailable(t *testing.T) {
+	fake := &fakeServer{unavailable: 2}
+	c := startFake(t, fake, WithInsecureBearerToken("tok"))
+	m, err := c.GetModel(context.Background(), "reviews")
+	if err != nil {
+		t.Fatalf("GetModel after 2 UNAVAILABLE: %v", err)
+	}
+	if m.GetName() != "reviews" || fake.getCalls != 3 {
+		t.Errorf("model %v after %d calls, want 3", m, fake.getCalls)
+	}
+	md := fake.headers[len(fake.headers)-1]
+	if got := md.Get(ModelHeader); len(got) != 1 || got[0] != "reviews" {
+		t.Errorf("server saw %s %v", ModelHeader, got)
+	}
+	if got := md.Get("authorization"); len(got) != 1 || got[0] != "Bearer tok" {
+		t.Errorf("server saw authorization %v", got)
+	}
+}
+
+func TestTrainIsNotRetried(t *testing.T) {
+	fake := &fakeServer{}
+	c := startFake(t, fake)
+	_, err := c.Train(context.Background(), &TrainRequest{OutputModel: "out"})
+	var ge *Error
+	if !errors.As(err, &ge) || ge.Code != codes.Unavailable {
+		t.Fatalf("Train error %v", err)
+	}
+	if fake.trainCalls != 1 {
+		t.Errorf("Train was sent %d times; a retry could start two jobs", fake.trainCalls)
+	}
+	if got := fake.headers[0].Get(ModelHeader); len(got) != 1 || got[0] != "out" {
+		t.Errorf("Train header %v", got)
+	}
+}
+
+func TestWatchResumesAfterUnavailable(t *testing.T) {
+	fake := &fakeServer{}
+	c := startFake(t, fake)
+	var states []JobState
+	for ev, err := range c.Watch(context.Background(), "j1") {
+		if err != nil {
+			t.Fatalf("Watch: %v (after %v)", err, states)
+		}
+		states = append(states, ev.GetJob().GetState())
+	}
+	want := []JobState{JobQueued, JobRunning, JobSucceeded}
+	if len(states) != len(want) || states[0] != want[0] || states[1] != want[1] || states[2] != want[2] {
+		t.Errorf("states %v, want %v", states, want)
+	}
+	if fake.watchCalls != 2 {
+		t.Errorf("%d watch streams, want 2", fake.watchCalls)
+	}
+}

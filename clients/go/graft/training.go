@@ -1,0 +1,158 @@
+package graft
+
+import (
+	"context"
+	"errors"
+	"io"
+	"iter"
+	"time"
+
+	graftv1 "github.com/graft-dev/graft/clients/go/graft/v1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Train starts a training job and returns it at once (QUEUED). It is never retried: a repeat
+// could start a second job.
+func (c *Client) Train(ctx context.Context, req *TrainRequest) (*Job, error) {
+	job, err := c.training.Train(ctx, req)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	c.jobs.remember(job)
+	return job, nil
+}
+
+// GetJob returns a job by id.
+func (c *Client) GetJob(ctx context.Context, id string) (*Job, error) {
+	job, err := c.training.GetJob(c.jobContext(ctx, id), &graftv1.GetJobRequest{Id: id})
+	if err != nil {
+		return nil, wrap(err)
+	}
+	c.jobs.remember(job)
+	return job, nil
+}
+
+// ListJobs returns every job matching filter ("state=RUNNING", "output_model=NAME",
+// "base_model=NAME"; "" = all), following the pages.
+func (c *Client) ListJobs(ctx context.Context, filter string) ([]*Job, error) {
+	var all []*Job
+	token := ""
+	for {
+		res, err := c.training.ListJobs(ctx, &graftv1.ListJobsRequest{PageSize: pageSize, PageToken: token, Filter: filter})
+		if err != nil {
+			return nil, wrap(err)
+		}
+		all = append(all, res.GetJobs()...)
+		if token = res.GetNextPageToken(); token == "" {
+			return all, nil
+		}
+	}
+}
+
+// Cancel asks a queued or running job to stop and returns the job as it is after the request
+// (watch it to see it reach CANCELLED).
+func (c *Client) Cancel(ctx context.Context, id string) (*Job, error) {
+	job, err := c.training.CancelJob(c.jobContext(ctx, id), &graftv1.CancelJobRequest{Id: id})
+	return job, wrap(err)
+}
+
+// Watch streams a job's events: its current state first, then every change. The sequence ends
+// after the event with a terminal state (SUCCEEDED, FAILED, CANCELLED), or with one error:
+//
+//	for ev, err := range c.Watch(ctx, job.Id) {
+//		if err != nil { return err }
+//		fmt.Println(ev.Job.State, ev.Message)
+//	}
+//
+// Breaking out of the loop, or ending ctx, stops the stream. If the connection drops
+// (UNAVAILABLE) Watch opens the stream again, up to the retry policy's attempts; the server
+// sends the current state first, so no change is missed, though one may repeat. The default
+// timeout does not apply: a job may run for hours, so bound the wait with ctx.
+func (c *Client) Watch(ctx context.Context, id string) iter.Seq2[*JobEvent, error] {
+	return func(yield func(*JobEvent, error) bool) {
+		ctx, cancel := context.WithCancel(c.jobContext(ctx, id))
+		defer cancel()
+		failures := 0
+		backoff := c.retry.InitialBackoff
+		for {
+			err := c.watchOnce(ctx, id, func(ev *JobEvent) bool {
+				failures, backoff = 0, c.retry.InitialBackoff
+				return yield(ev, nil)
+			})
+			if err == nil {
+				return // terminal state seen, or the caller stopped
+			}
+			failures++
+			if !resumable(err) || failures >= c.retry.MaxAttempts || ctx.Err() != nil {
+				yield(nil, wrap(err))
+				return
+			}
+			if !sleep(ctx, backoff) {
+				yield(nil, wrap(ctx.Err()))
+				return
+			}
+			backoff = min(time.Duration(float64(backoff)*c.retry.BackoffMultiplier), c.retry.MaxBackoff)
+		}
+	}
+}
+
+// errEndedEarly is a watch stream that closed before the job's terminal state.
+var errEndedEarly = status.Error(codes.Unavailable, "the job's event stream ended before the job did")
+
+// watchOnce reads one WatchJob stream. nil: a terminal event was delivered or emit said stop.
+func (c *Client) watchOnce(ctx context.Context, id string, emit func(*JobEvent) bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stream, err := c.training.WatchJob(ctx, &graftv1.WatchJobRequest{Id: id})
+	if err != nil {
+		return err
+	}
+	for {
+		ev, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return errEndedEarly
+		}
+		if err != nil {
+			return err
+		}
+		c.jobs.remember(ev.GetJob())
+		if !emit(ev) || IsTerminal(ev.GetJob().GetState()) {
+			return nil
+		}
+	}
+}
+
+func resumable(err error) bool {
+	return status.Code(err) == codes.Unavailable
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// Wait watches a job until it ends and returns it in its terminal state. err is about the
+// watching (ctx ended, server unreachable); a job that ended FAILED or CANCELLED is returned
+// with a nil error: check job.State, and JobError(job) for why it failed.
+func (c *Client) Wait(ctx context.Context, id string) (*Job, error) {
+	var last *Job
+	for ev, err := range c.Watch(ctx, id) {
+		if err != nil {
+			return last, err
+		}
+		last = ev.GetJob()
+	}
+	return last, nil
+}
+
+// jobContext carries the x-graft-model header of a job this client has seen.
+func (c *Client) jobContext(ctx context.Context, id string) context.Context {
+	return withModel(ctx, c.jobs.model(id))
+}
