@@ -45,7 +45,7 @@ public final class ExtractBenchmark {
     List<String> sentences = sentences(assets);
 
     GraftServer server = ServerComponent.create(new ConfigLoader(Map.of())
-        .load("--port", "0", "--store", store.toString(), "--inference-slots", "16")).server().start();
+        .load("--port", "0", "--store", store.toString(), "--inference-slots", "16", "--access-log", "false")).server().start();
     List<String> rows = new ArrayList<>();
     try (GraftClient client = GraftClient.builder("localhost:" + server.port()).build();
         RawOrt raw = new RawOrt(store.resolve("models/minilm-l6/1"))) {
@@ -132,7 +132,7 @@ public final class ExtractBenchmark {
       env = OrtEnvironment.getEnvironment();
       session = env.createSession(modelDir.resolve("model.onnx").toString(), new OrtSession.SessionOptions());
       tokenizer = HuggingFaceTokenizer.builder().optTokenizerPath(modelDir.resolve("tokenizer.json"))
-          .optMaxLength(256).optTruncation(true).optPadding(true).optPadToMaxLength(false).build();
+          .optMaxLength(256).optTruncation(true).optPadding(true).build();
     }
 
     float[][] embed(List<String> batch) throws Exception {
@@ -179,7 +179,7 @@ public final class ExtractBenchmark {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws ai.onnxruntime.OrtException {
       session.close();
       tokenizer.close();
     }

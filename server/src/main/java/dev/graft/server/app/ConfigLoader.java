@@ -52,6 +52,7 @@ public final class ConfigLoader {
     d.put("shutdown-grace-seconds", "30");
     d.put("auth-token", "");
     d.put("replica-id", "");
+    d.put("access-log", "true");
     return Map.copyOf(d);
   }
 
@@ -157,7 +158,8 @@ public final class ConfigLoader {
         in.get("strict-plugins", ConfigLoader::parseBoolean),
         Duration.ofSeconds(in.intIn("shutdown-grace-seconds", 0, 3600)),
         v.get("auth-token"),
-        replica);
+        replica,
+        in.get("access-log", ConfigLoader::parseBoolean));
   }
 
   private static Map<String, String> parsePools(String spec) {

@@ -89,7 +89,10 @@ public final class GraftServer {
     builder.addService(health.getHealthService());
     builder.addService(ProtoReflectionServiceV1.newInstance());
     // Interceptors added last run first: access log, then auth, then the exception guard.
-    builder.intercept(guard).intercept(auth).intercept(accessLog);
+    builder.intercept(guard).intercept(auth);
+    if (config.accessLog()) {
+      builder.intercept(accessLog);
+    }
     server = builder.build().start();
 
     health.setStatus("", ServingStatus.SERVING);

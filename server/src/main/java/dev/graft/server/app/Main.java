@@ -8,6 +8,9 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %3$s - %5$s%6$s%n");
+    }
     GraftServer server;
     try {
       ServerConfig config = new ConfigLoader(System.getenv()).load(args);

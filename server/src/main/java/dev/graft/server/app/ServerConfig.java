@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param shutdownGrace how long in-flight calls may take to finish at shutdown
  * @param authToken a bearer token every call must carry; empty = no auth
  * @param replicaId this replica's name in server info and logs
+ * @param accessLog whether to log one line per call
  */
 public record ServerConfig(
     int port,
@@ -39,7 +40,8 @@ public record ServerConfig(
     boolean strictPlugins,
     Duration shutdownGrace,
     String authToken,
-    String replicaId) {
+    String replicaId,
+    boolean accessLog) {
 
   public ServerConfig {
     pools = Map.copyOf(pools);
@@ -56,6 +58,6 @@ public record ServerConfig(
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(newPort, store, pools, defaultPool, trainingSlots, inferenceSlots,
         queueCapacity, maxInboundMessageBytes, maxInputsPerRequest, pluginDir, strictPlugins,
-        shutdownGrace, authToken, replicaId);
+        shutdownGrace, authToken, replicaId, accessLog);
   }
 }

@@ -37,6 +37,14 @@ import java.util.Set;
  */
 public final class JsonlDatasetParser implements DatasetParser {
 
+  private static final java.util.regex.Pattern COLUMN = java.util.regex.Pattern.compile("column (\\d+)");
+
+  /** " (near column N)" from a parser message, or "" — the parser's own advice is not for users. */
+  private static String column(Exception e) {
+    java.util.regex.Matcher m = COLUMN.matcher(String.valueOf(e.getMessage()));
+    return m.find() ? " (near column " + m.group(1) + ")" : "";
+  }
+
   @Override
   public List<Example> parse(Map<String, Path> parts, DatasetSpecRecord spec) {
     RecordErrors.onlyParts(parts, Set.of(""), "JSONL");
@@ -86,12 +94,10 @@ public final class JsonlDatasetParser implements DatasetParser {
       reader.setStrictness(Strictness.STRICT);
       element = JsonParser.parseReader(reader);
       if (reader.peek() != JsonToken.END_DOCUMENT) {
-        throw RecordErrors.at(n, "bad JSON: text after the object");
+        throw RecordErrors.at(n, "not valid JSON: text after the object");
       }
     } catch (JsonParseException | IOException | IllegalStateException e) {
-      String why = String.valueOf(e.getMessage()).replaceAll(" at line 1 column (\\d+)", " at column $1")
-          .replaceAll("\\s*See https://\\S+", "");
-      throw RecordErrors.at(n, "bad JSON: " + why);
+      throw RecordErrors.at(n, "not valid JSON" + column(e));
     }
     if (!element.isJsonObject()) {
       throw RecordErrors.at(n, "expected a JSON object, found " + kind(element));

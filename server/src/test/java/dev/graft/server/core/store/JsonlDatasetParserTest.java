@@ -82,7 +82,7 @@ class JsonlDatasetParserTest {
     GraftException e = error("{\"text\": \"a\", \"label\": \"x\"}\n\n{\"text\": \"b\", \"label\": \"y\"}\n\n"
         + "{\"text\": \"c\", \"label\": }\n");
     assertEquals("data[line 5]", e.field());
-    assertTrue(e.getMessage().startsWith("line 5: bad JSON"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("line 5: not valid JSON"), e.getMessage());
     assertEquals("data[line 1]", error("{'text': 'lenient'}").field());
     assertEquals("data[line 1]", error("{\"text\": \"a\", \"label\": \"x\"} trailing").field());
     assertEquals("data[line 1]", error("[1, 2]").field());

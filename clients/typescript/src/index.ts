@@ -1,0 +1,60 @@
+/**
+ * Graft client for Node.js: a typed wrapper over Graft's gRPC API.
+ *
+ * @example
+ * const graft = new GraftClient({ target: "localhost:50051" });
+ * const job = await graft.train({ baseModel: "minilm-l6", strategy: "feature-extraction",
+ *   outputModel: "reviews", train: "reviews" });
+ * for await (const event of graft.watch(job)) console.log(event.message);
+ */
+export {
+  GraftClient,
+  isTerminal,
+  type CallOptions,
+  type DatasetFormatName,
+  type DatasetPart,
+  type DatasetSource,
+  type DatasetSpecInit,
+  type ExtractOptions,
+  type ExtractResult,
+  type GraftClientOptions,
+  type JobCallOptions,
+  type ListOptions,
+  type PredictOptions,
+  type TaskName,
+  type TlsOptions,
+  type TrainOptions,
+  type WaitOptions,
+} from "./client.js";
+export {
+  GraftError,
+  StatusCode,
+  decodeStatusDetails,
+  detailsOfStatus,
+  statusCodeName,
+  type FieldViolation,
+  type StatusCodeName,
+  type StatusDetails,
+} from "./errors.js";
+export {
+  toDataSource,
+  toExample,
+  toInput,
+  toTarget,
+  type DataSourceLike,
+  type ExampleLike,
+  type InputLike,
+  type TargetLike,
+  type TensorLike,
+} from "./inputs.js";
+export { MODEL_HEADER, baseUrl, callHeaders, type HeadersLike } from "./metadata.js";
+export { DEFAULT_RETRY_POLICY, backoffMs, retryPolicy, shouldRetry, type RetryPolicy } from "./retry.js";
+// The generated messages, enums and service descriptors (graft.v1 and google.rpc).
+export * from "./gen/graft/v1/common_pb.js";
+export * from "./gen/graft/v1/datasets_pb.js";
+export * from "./gen/graft/v1/inference_pb.js";
+export * from "./gen/graft/v1/models_pb.js";
+export * from "./gen/graft/v1/server_pb.js";
+export * from "./gen/graft/v1/training_pb.js";
+export * from "./gen/google/rpc/status_pb.js";
+export * from "./gen/google/rpc/error_details_pb.js";
