@@ -59,7 +59,7 @@ def test_predict_extract_and_jobs_arguments() -> None:
     ["datasets", "upload", "f", "--domain", "nlp", "--option", "novalue"],
 ])
 def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(argv) == ExitCode.USAGE == 2
+    assert main(argv) == 2 == int(ExitCode.USAGE)
 
 
 def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -163,7 +163,7 @@ def test_train_watch_exits_1_when_the_job_fails(monkeypatch: pytest.MonkeyPatch,
     fake = FakeClient(train=queued, watch=lambda job: iter([pb.JobEvent(job=queued), pb.JobEvent(job=failed)]))
     code, out = run_cli(monkeypatch, fake, "train", "--base", "b", "--strategy", "s", "--output", "m",
                         "--dataset", "d", "--watch")
-    assert code == ExitCode.JOB_FAILED == 1
+    assert code == 1 == int(ExitCode.JOB_FAILED)
     assert "FAILED" in out
     assert "out of memory" in capsys.readouterr().err
 

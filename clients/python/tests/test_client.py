@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +126,7 @@ def test_upload_file_sends_the_spec_then_chunks(channel: FakeChannel, tmp_path: 
 
 def test_upload_in_memory_examples_are_length_delimited(channel: FakeChannel) -> None:
     channel.responses["UploadDataset"] = pb.Dataset()
-    examples = [("good", "positive"), (pb.Input(text=pb.Text(text="sum")), 2.5)]
+    examples: list[Any] = [("good", "positive"), (pb.Input(text=pb.Text(text="sum")), 2.5)]
     make(channel).upload_examples(examples, name="n", domain="nlp")
     first, *chunks = channel.last("UploadDataset").request
     assert first.spec.format == pb.DATASET_FORMAT_EXAMPLES
@@ -228,7 +227,11 @@ def test_header_interceptor_adds_the_token_and_keeps_call_metadata() -> None:
     from graft_client._channel import _CallDetails
 
     seen: list[Any] = []
-    continuation: Callable[..., Any] = lambda details, request: seen.append(details) or "answer"  # noqa: E731
+
+    def continuation(details: Any, request: Any) -> str:
+        seen.append(details)
+        return "answer"
+
     interceptor = HeaderInterceptor([("authorization", "Bearer t")])
     details = _CallDetails("/graft.v1.InferenceService/Predict", 5.0, [(MODEL_HEADER, "m")], None, None, None)
     assert interceptor.intercept_unary_unary(continuation, details, object()) == "answer"

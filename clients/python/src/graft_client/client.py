@@ -9,7 +9,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, Final, TypeAlias, TypeVar
+from typing import IO, Any, Final, TypeAlias, TypeVar, cast
 
 import grpc
 import numpy as np
@@ -69,7 +69,7 @@ def is_terminal(job: pb.Job | int) -> bool:
 
 def state_name(state: int) -> str:
     """``JOB_STATE_SUCCEEDED`` -> ``SUCCEEDED``."""
-    return pb.JobState.Name(state).removeprefix("JOB_STATE_")
+    return str(pb.JobState.Name(state)).removeprefix("JOB_STATE_")
 
 
 def _enum_value(enum_type: Any, prefix: str, value: int | str | None) -> int:
@@ -81,17 +81,19 @@ def _enum_value(enum_type: Any, prefix: str, value: int | str | None) -> int:
     return int(enum_type.Value(name if name.startswith(prefix) else prefix + name))
 
 
-def dataset_format(value: int | str | None) -> int:
+def dataset_format(value: int | str | None) -> pb.DatasetFormat:
     """``"jsonl"`` / ``"JSONL"`` / ``pb.DATASET_FORMAT_JSONL`` -> the enum value (0 = unspecified)."""
-    return _enum_value(pb.DatasetFormat, "DATASET_FORMAT_", value)
+    return cast("pb.DatasetFormat", _enum_value(pb.DatasetFormat, "DATASET_FORMAT_", value))
 
 
-def task(value: int | str | None) -> int:
-    return _enum_value(pb.Task, "TASK_", value)
+def task(value: int | str | None) -> pb.Task:
+    """``"classification"`` / ``pb.TASK_CLASSIFICATION`` -> the enum value (0 = infer)."""
+    return cast("pb.Task", _enum_value(pb.Task, "TASK_", value))
 
 
-def pooling(value: int | str | None) -> int:
-    return _enum_value(pb.Pooling, "POOLING_", value)
+def pooling(value: int | str | None) -> pb.Pooling:
+    """``"mean"`` / ``pb.POOLING_MEAN`` -> the enum value (0 = the model's default)."""
+    return cast("pb.Pooling", _enum_value(pb.Pooling, "POOLING_", value))
 
 
 class Client:
@@ -147,11 +149,11 @@ class Client:
         else:
             self._owned = None
             self.channel = intercept(channel, token)
-        self.datasets_stub = DatasetServiceStub(self.channel)
-        self.training_stub = TrainingServiceStub(self.channel)
-        self.inference_stub = InferenceServiceStub(self.channel)
-        self.models_stub = ModelServiceStub(self.channel)
-        self.server_stub = ServerServiceStub(self.channel)
+        self.datasets_stub = DatasetServiceStub(self.channel)  # type: ignore[no-untyped-call]
+        self.training_stub = TrainingServiceStub(self.channel)  # type: ignore[no-untyped-call]
+        self.inference_stub = InferenceServiceStub(self.channel)  # type: ignore[no-untyped-call]
+        self.models_stub = ModelServiceStub(self.channel)  # type: ignore[no-untyped-call]
+        self.server_stub = ServerServiceStub(self.channel)  # type: ignore[no-untyped-call]
         self._job_models: OrderedDict[str, str] = OrderedDict()
 
     # ---- lifecycle
@@ -239,7 +241,7 @@ class Client:
         """
         fmt = dataset_format(format)
         if not fmt and isinstance(source, (str, os.PathLike)):
-            fmt = _FORMATS.get(Path(source).suffix.lower(), 0)
+            fmt = dataset_format(_FORMATS.get(Path(source).suffix.lower(), 0))
         if not fmt:
             raise ValueError("format is required (jsonl, csv, idx, examples or zip)")
         spec = pb.DatasetSpec(name=name, domain=domain, format=fmt, task=_task(task), options=dict(options or {}))

@@ -37,7 +37,7 @@ InputLike: TypeAlias = "str | tuple[str, str] | bytes | np.ndarray[Any, Any] | p
 TargetLike: TypeAlias = "str | float | int | Sequence[float] | np.ndarray[Any, Any] | pb.Target"
 ExampleLike: TypeAlias = "tuple[InputLike, TargetLike] | pb.Example"
 
-_DTYPES: dict[np.dtype[Any], int] = {
+_DTYPES: dict[np.dtype[Any], pb.DataType] = {
     np.dtype(np.float32): pb.DATA_TYPE_FLOAT32,
     np.dtype(np.float64): pb.DATA_TYPE_FLOAT64,
     np.dtype(np.int32): pb.DATA_TYPE_INT32,

@@ -23,7 +23,7 @@ def main(argv: Sequence[str] | None = None, *, console: Console | None = None) -
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help (0) or a usage error (2)
         return int(e.code) if isinstance(e.code, int) else ExitCode.USAGE
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         return int(COMMANDS[args.handler](args, Output(args.output_format, console)))
     except UsageError as e:

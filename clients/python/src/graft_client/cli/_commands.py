@@ -210,7 +210,7 @@ def _extract(args: argparse.Namespace, out: Output) -> int:
 
 
 def _err() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {

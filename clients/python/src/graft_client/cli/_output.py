@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,6 +20,17 @@ from graft_client.client import state_name
 from graft_client.results import Predictions
 
 __all__ = ["Output", "to_json", "latest_metric", "format_duration", "human_bytes"]
+
+
+_NO_WRAP = frozenset({"ID", "NAME", "STATE", "VERSION", "KIND", "CREATED", "SIZE", "EXAMPLES", "PLUGIN"})
+
+
+def _stdout_console() -> Console:
+    """Stdout; when it is not a terminal (a pipe, a file), wide enough that rows do not wrap."""
+    console = Console(highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(highlight=False, width=240)
+    return console
 
 
 def to_json(message: Message) -> dict[str, Any]:
@@ -78,10 +90,10 @@ class Output:
 
     def __init__(self, fmt: str, console: Console | None = None) -> None:
         self.json = fmt == "json"
-        self.console = console or Console(highlight=False, soft_wrap=False)
+        self.console = console or _stdout_console()
 
-    def emit_json(self, value: Any) -> None:
-        self.console.out(json.dumps(value, indent=2, sort_keys=False), highlight=False)
+    def emit_json(self, value: Any, indent: int | None = 2) -> None:
+        self.console.out(json.dumps(value, indent=indent), highlight=False)
 
     def emit_json_line(self, value: Any) -> None:
         self.console.out(json.dumps(value, separators=(",", ":")), highlight=False)
@@ -89,7 +101,7 @@ class Output:
     def _table(self, *columns: str) -> Table:
         table = Table(box=None, header_style="bold", pad_edge=False)
         for c in columns:
-            table.add_column(c, overflow="fold")
+            table.add_column(c, overflow="fold", no_wrap=c in _NO_WRAP)
         return table
 
     def message(self, message: Message) -> None:
@@ -212,7 +224,7 @@ class Output:
     def features(self, model: str, layer: str, texts: Sequence[str], features: npt.NDArray[np.float32]) -> None:
         if self.json:
             return self.emit_json({"model": model, "layer": layer, "dimension": int(features.shape[1]),
-                                   "features": features.tolist()})
+                                   "features": features.tolist()}, indent=None)
         t = self._table("INPUT", "DIM", "NORM", "VALUES")
         for text, row in zip(texts, features):
             head = " ".join(f"{v:+.4f}" for v in row[:4]) + (" …" if len(row) > 4 else "")

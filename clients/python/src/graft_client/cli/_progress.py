@@ -73,7 +73,8 @@ def follow(events: Iterable[pb.JobEvent], *, console: Console, json_lines: bool)
             completed = p.step if total else 0
             if is_terminal(event.job) and event.job.state == pb.JOB_STATE_SUCCEEDED and total:
                 completed = total
-            progress.update(task, total=total, completed=completed, **event_fields(event.job))
+            fields: dict[str, Any] = dict(event_fields(event.job))
+            progress.update(task, total=total, completed=completed, **fields)
     return last
 
 
