@@ -1,0 +1,162 @@
+"""Channel construction: TLS, bearer token, retry service config, headers."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import grpc
+
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "MODEL_HEADER",
+    "RetryPolicy",
+    "HeaderInterceptor",
+    "service_config",
+    "make_channel",
+]
+
+MODEL_HEADER = "x-graft-model"
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+# Calls that are safe to send again after UNAVAILABLE: reads, inference, and CancelJob (cancelling
+# twice leaves the job as cancelling once does). Train, uploads, imports and deletes are not here.
+IDEMPOTENT_METHODS: Mapping[str, tuple[str, ...]] = {
+    "graft.v1.TrainingService": ("GetJob", "ListJobs", "WatchJob", "CancelJob"),
+    "graft.v1.InferenceService": ("Extract", "Predict"),
+    "graft.v1.ModelService": ("GetModel", "ListModels", "ExportModel"),
+    "graft.v1.DatasetService": ("GetDataset", "ListDatasets"),
+    "graft.v1.ServerService": ("GetServerInfo",),
+    "grpc.health.v1.Health": ("Check",),
+}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """gRPC retry policy for the idempotent calls (see :data:`IDEMPOTENT_METHODS`).
+
+    ``max_attempts`` counts the first try; gRPC caps it at 5. Backoffs are in seconds.
+    """
+
+    max_attempts: int = 4
+    initial_backoff: float = 0.2
+    max_backoff: float = 5.0
+    backoff_multiplier: float = 2.0
+    retryable_status_codes: tuple[grpc.StatusCode, ...] = field(default=(grpc.StatusCode.UNAVAILABLE,))
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.max_attempts <= 5:
+            raise ValueError("max_attempts must be within 2..5 (gRPC caps it at 5)")
+        if self.initial_backoff <= 0 or self.max_backoff <= 0 or self.backoff_multiplier <= 0:
+            raise ValueError("backoffs and multiplier must be positive")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "maxAttempts": self.max_attempts,
+            "initialBackoff": _duration(self.initial_backoff),
+            "maxBackoff": _duration(self.max_backoff),
+            "backoffMultiplier": self.backoff_multiplier,
+            "retryableStatusCodes": [code.name for code in self.retryable_status_codes],
+        }
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"
+
+
+def service_config(policy: RetryPolicy | None) -> str:
+    """The channel's service config JSON: the retry policy on every idempotent method."""
+    if policy is None:
+        return json.dumps({"methodConfig": []})
+    names = [{"service": service, "method": method}
+             for service, methods in IDEMPOTENT_METHODS.items() for method in methods]
+    return json.dumps({"methodConfig": [{"name": names, "retryPolicy": policy.to_json()}]})
+
+
+class _CallDetails(NamedTuple):
+    method: str
+    timeout: float | None
+    metadata: Sequence[tuple[str, str | bytes]] | None
+    credentials: grpc.CallCredentials | None
+    wait_for_ready: bool | None
+    compression: grpc.Compression | None
+
+
+class HeaderInterceptor(
+    grpc.UnaryUnaryClientInterceptor,  # type: ignore[misc]
+    grpc.UnaryStreamClientInterceptor,  # type: ignore[misc]
+    grpc.StreamUnaryClientInterceptor,  # type: ignore[misc]
+    grpc.StreamStreamClientInterceptor,  # type: ignore[misc]
+):
+    """Adds fixed headers (``authorization: Bearer …``, for one) to every call. Thread-safe."""
+
+    def __init__(self, headers: Iterable[tuple[str, str]]) -> None:
+        self._headers = tuple(headers)
+
+    def _details(self, details: Any) -> _CallDetails:
+        metadata = list(details.metadata or ())
+        present = {key for key, _ in metadata}
+        metadata.extend(h for h in self._headers if h[0] not in present)
+        return _CallDetails(details.method, details.timeout, metadata, details.credentials,
+                            getattr(details, "wait_for_ready", None), getattr(details, "compression", None))
+
+    def intercept_unary_unary(self, continuation: Callable[..., Any], details: Any, request: Any) -> Any:
+        return continuation(self._details(details), request)
+
+    def intercept_unary_stream(self, continuation: Callable[..., Any], details: Any, request: Any) -> Any:
+        return continuation(self._details(details), request)
+
+    def intercept_stream_unary(self, continuation: Callable[..., Any], details: Any, requests: Any) -> Any:
+        return continuation(self._details(details), requests)
+
+    def intercept_stream_stream(self, continuation: Callable[..., Any], details: Any, requests: Any) -> Any:
+        return continuation(self._details(details), requests)
+
+
+def _read_certs(value: bytes | str | os.PathLike[str] | None) -> bytes | None:
+    if value is None or isinstance(value, bytes):
+        return value
+    text = os.fspath(value)
+    if "-----BEGIN" in text:
+        return text.encode()
+    return Path(text).read_bytes()
+
+
+def make_channel(
+    target: str,
+    *,
+    tls: bool,
+    root_certificates: bytes | str | os.PathLike[str] | None,
+    tls_server_name: str | None,
+    token: str | None,
+    retry: RetryPolicy | None,
+    options: Sequence[tuple[str, Any]],
+    user_agent: str,
+) -> grpc.Channel:
+    """A channel with the retry service config, TLS when asked, and the bearer token header."""
+    opts: list[tuple[str, Any]] = [
+        ("grpc.service_config", service_config(retry)),
+        ("grpc.enable_retries", 1 if retry else 0),
+        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.primary_user_agent", user_agent),
+    ]
+    if tls_server_name:
+        opts.append(("grpc.ssl_target_name_override", tls_server_name))
+    opts.extend(options)
+    if tls or root_certificates is not None:
+        credentials = grpc.ssl_channel_credentials(root_certificates=_read_certs(root_certificates))
+        channel = grpc.secure_channel(target, credentials, options=opts)
+    else:
+        channel = grpc.insecure_channel(target, options=opts)
+    return intercept(channel, token)
+
+
+def intercept(channel: grpc.Channel, token: str | None) -> grpc.Channel:
+    if not token:
+        return channel
+    return grpc.intercept_channel(channel, HeaderInterceptor([("authorization", f"Bearer {token}")]))

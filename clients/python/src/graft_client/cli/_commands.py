@@ -1,0 +1,233 @@
+"""What each ``graft`` command does, given parsed arguments."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+
+from graft_client import pb
+from graft_client.cli._exit import ExitCode
+from graft_client.cli._output import Output, _all_metrics
+from graft_client.cli._progress import follow
+from graft_client.client import Client, state_name
+
+__all__ = ["COMMANDS", "serve_command", "make_client"]
+
+
+class UsageError(Exception):
+    """A command line that parsed but cannot be carried out (exit 2)."""
+
+
+def make_client(args: argparse.Namespace) -> Client:
+    return Client(args.target, timeout=args.timeout, tls=args.tls or bool(args.ca_cert),
+                  root_certificates=args.ca_cert, token=args.token)
+
+
+def serve_command(args: argparse.Namespace, environ: dict[str, str] | None = None) -> list[str]:
+    """The ``java -jar`` command line that ``graft serve`` runs."""
+    env = os.environ if environ is None else environ
+    jar = args.jar or env.get("GRAFT_SERVER_JAR")
+    if not jar:
+        raise UsageError("no server jar: pass --jar or set GRAFT_SERVER_JAR")
+    java = args.java or (str(Path(env["JAVA_HOME"]) / "bin" / "java") if env.get("JAVA_HOME") else "java")
+    command = [java, *args.jvm_arg, "-jar", jar]
+    if args.port is not None:
+        command += ["--port", str(args.port)]
+    if args.store:
+        command += ["--store", args.store]
+    return command + list(args.server_args)
+
+
+def _serve(args: argparse.Namespace, out: Output) -> int:
+    command = serve_command(args)
+    if not Path(command[command.index("-jar") + 1]).is_file():
+        raise UsageError(f"server jar not found: {command[command.index('-jar') + 1]}")
+    if shutil.which(command[0]) is None:
+        raise UsageError(f"java not found: {command[0]} (install a JDK 17+ or set JAVA_HOME)")
+    if os.name == "posix":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execvp(command[0], command)  # the server takes over this process (signals, exit code)
+    return subprocess.call(command)
+
+
+def _info(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        out.server_info(client.server_info())
+    return ExitCode.OK
+
+
+def _datasets_upload(args: argparse.Namespace, out: Output) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    source: object = path
+    fmt = args.format
+    if args.labels_file or (fmt or "").lower() == "idx":
+        if not args.labels_file:
+            raise UsageError("--format idx needs --labels-file (FILE is the images part)")
+        source = {"images": path, "labels": Path(args.labels_file)}
+        fmt = fmt or "idx"
+    name = args.name or path.name.split(".")[0]
+    with make_client(args) as client:
+        dataset = client.upload_dataset(source, name=name, domain=args.domain, format=fmt, task=args.task,  # type: ignore[arg-type]
+                                        options=dict(args.option))
+    out.dataset(dataset)
+    return ExitCode.OK
+
+
+def _datasets_ls(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        out.datasets(client.list_datasets(args.filter))
+    return ExitCode.OK
+
+
+def _datasets_show(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        out.dataset(client.get_dataset(args.id))
+    return ExitCode.OK
+
+
+def _datasets_rm(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        client.delete_dataset(args.id)
+    if out.json:
+        out.emit_json({"deleted": args.id})
+    return ExitCode.OK
+
+
+def _train(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        job = client.train(
+            args.base, args.strategy, args.output_model, dataset=args.dataset, validation=args.validation,
+            validation_split=args.validation_split, epochs=args.epochs, batch_size=args.batch_size,
+            learning_rate=args.learning_rate, weight_decay=args.weight_decay,
+            early_stopping_patience=args.patience, seed=args.seed, extra=dict(args.extra), task=args.task,
+            device_pool=args.device_pool, priority=args.priority, labels=dict(args.label))
+        if not args.watch:
+            out.job(job)
+            return ExitCode.OK
+        if not out.json:
+            _err().print(f"job {job.id} {state_name(job.state)}: training {args.output_model} "
+                         f"from {args.base} ({args.strategy})")
+        return _follow(client, job, out)
+
+
+def _follow(client: Client, job: pb.Job, out: Output) -> int:
+    try:
+        last = follow(client.watch(job), console=out.console, json_lines=out.json)
+    except KeyboardInterrupt:
+        _err().print(f"stopped watching; job {job.id} goes on (graft jobs cancel {job.id} to stop it)")
+        return ExitCode.INTERRUPTED
+    final = last if last is not None else client.get_job(job)
+    if not out.json:
+        _summary(final)
+    return job_exit_code(final)
+
+
+def job_exit_code(job: pb.Job) -> int:
+    """0 for a SUCCEEDED (or still running) job, 1 for FAILED or CANCELLED."""
+    return ExitCode.JOB_FAILED if job.state in (pb.JOB_STATE_FAILED, pb.JOB_STATE_CANCELLED) else ExitCode.OK
+
+
+def _summary(job: pb.Job) -> None:
+    err = _err()
+    text = f"job {job.id} {state_name(job.state)}"
+    if job.result_model:
+        text += f": model {job.result_model}"
+    metrics = _all_metrics([m for m in job.metrics if m.split == "validation"] or list(job.metrics))
+    if metrics:
+        text += f" ({metrics})"
+    if job.state == pb.JOB_STATE_FAILED and job.error.message:
+        text += f": {job.error.message}"
+    err.print(text, highlight=False)
+
+
+def _jobs_ls(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        out.jobs(client.list_jobs(args.filter))
+    return ExitCode.OK
+
+
+def _jobs_show(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        out.job(client.get_job(args.id))
+    return ExitCode.OK
+
+
+def _jobs_watch(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        return _follow(client, client.get_job(args.id), out)
+
+
+def _jobs_cancel(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        out.job(client.cancel(args.id))
+    return ExitCode.OK
+
+
+def _models_ls(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        out.models(client.list_models(args.filter))
+    return ExitCode.OK
+
+
+def _models_show(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        out.model(client.get_model(args.name))
+    return ExitCode.OK
+
+
+def _models_rm(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        client.delete_model(args.name)
+    if out.json:
+        out.emit_json({"deleted": args.name})
+    return ExitCode.OK
+
+
+def _predict(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        out.predictions(args.texts, client.predict(args.model, args.texts, top_k=args.top_k))
+    return ExitCode.OK
+
+
+def _extract(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        response = client.extract_response(args.model, args.texts, layer=args.layer, pooling=args.pooling,
+                                           normalize=args.normalize)
+    from graft_client.results import features_array
+
+    out.features(response.model or args.model, response.layer, args.texts, features_array(response))
+    return ExitCode.OK
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
+    "serve": _serve,
+    "info": _info,
+    "datasets_upload": _datasets_upload,
+    "datasets_ls": _datasets_ls,
+    "datasets_show": _datasets_show,
+    "datasets_rm": _datasets_rm,
+    "train": _train,
+    "jobs_ls": _jobs_ls,
+    "jobs_show": _jobs_show,
+    "jobs_watch": _jobs_watch,
+    "jobs_cancel": _jobs_cancel,
+    "models_ls": _models_ls,
+    "models_show": _models_show,
+    "models_rm": _models_rm,
+    "predict": _predict,
+    "extract": _extract,
+}
