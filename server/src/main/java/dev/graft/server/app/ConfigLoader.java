@@ -53,6 +53,7 @@ public final class ConfigLoader {
     d.put("auth-token", "");
     d.put("replica-id", "");
     d.put("access-log", "true");
+    d.put("max-batch", "32");
     return Map.copyOf(d);
   }
 
@@ -159,7 +160,8 @@ public final class ConfigLoader {
         Duration.ofSeconds(in.intIn("shutdown-grace-seconds", 0, 3600)),
         v.get("auth-token"),
         replica,
-        in.get("access-log", ConfigLoader::parseBoolean));
+        in.get("access-log", ConfigLoader::parseBoolean),
+        in.intIn("max-batch", 1, 4096));
   }
 
   private static Map<String, String> parsePools(String spec) {

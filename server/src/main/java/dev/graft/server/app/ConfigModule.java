@@ -30,6 +30,6 @@ interface ConfigModule {
 
   @Provides
   static Inferencer.InferenceLimits inferenceLimits(ServerConfig config) {
-    return new Inferencer.InferenceLimits(config.maxInputsPerRequest());
+    return new Inferencer.InferenceLimits(config.maxInputsPerRequest(), config.maxBatch(), config.inferenceSlots());
   }
 }

@@ -25,6 +25,7 @@ import java.util.Optional;
  * @param authToken a bearer token every call must carry; empty = no auth
  * @param replicaId this replica's name in server info and logs
  * @param accessLog whether to log one line per call
+ * @param maxBatch the most inputs concurrent Extract/Predict calls are merged into per engine call
  */
 public record ServerConfig(
     int port,
@@ -41,7 +42,8 @@ public record ServerConfig(
     Duration shutdownGrace,
     String authToken,
     String replicaId,
-    boolean accessLog) {
+    boolean accessLog,
+    int maxBatch) {
 
   public ServerConfig {
     pools = Map.copyOf(pools);
@@ -58,6 +60,6 @@ public record ServerConfig(
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(newPort, store, pools, defaultPool, trainingSlots, inferenceSlots,
         queueCapacity, maxInboundMessageBytes, maxInputsPerRequest, pluginDir, strictPlugins,
-        shutdownGrace, authToken, replicaId, accessLog);
+        shutdownGrace, authToken, replicaId, accessLog, maxBatch);
   }
 }

@@ -5,13 +5,18 @@ import dev.graft.server.core.store.ModelStore;
 import dev.graft.server.engine.ModelRuntime;
 import dev.graft.server.scheduler.DeviceScheduler;
 import dev.graft.server.scheduler.InferenceLease;
-import dev.graft.spi.Backbone;
 import dev.graft.spi.DomainPlugin;
 import dev.graft.spi.FeatureRequest;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.ModelInput;
 import java.time.Duration;
+import dev.graft.spi.Backbone;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.inject.Inject;
 import javax.inject.Singleton;
 
@@ -29,6 +34,8 @@ public final class Inferencer {
   private final ModelRuntime runtime;
   private final DeviceScheduler scheduler;
   private final InferenceLimits limits;
+  private final DynamicBatcher batcher;
+  private final Map<String, String> defaultLayers = new ConcurrentHashMap<>();
 
   @Inject
   public Inferencer(ModelStore models, ModelRuntime runtime, DeviceScheduler scheduler, InferenceLimits limits) {
@@ -36,25 +43,43 @@ public final class Inferencer {
     this.runtime = runtime;
     this.scheduler = scheduler;
     this.limits = limits;
+    this.batcher = new DynamicBatcher(limits.maxBatch(), limits.parallelism(),
+        Executors.newCachedThreadPool(new ThreadFactory() {
+          private final AtomicInteger count = new AtomicInteger();
+
+          @Override
+          public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "graft-infer-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          }
+        }));
   }
 
   /** Features from a base model, or from a trained model's backbone. */
   public Result extract(String modelRef, List<ModelInput> inputs, FeatureRequest request) {
     ModelRecord model = resolve(modelRef, inputs);
-    try (InferenceLease lease = lease()) {
-      Backbone backbone = runtime.backbone(model, lease.device());
-      float[][] features = backbone.extract(inputs, request);
-      String layer = request.layer().isEmpty() ? backbone.defaultLayer() : request.layer();
-      return new Result(model.ref(), features, layer);
-    }
+    String key = "extract|" + model.ref() + "|" + request;
+    float[][] features = batcher.run(key, inputs, batch -> {
+      try (InferenceLease lease = lease()) {
+        Backbone backbone = runtime.backbone(model, lease.device());
+        defaultLayers.putIfAbsent(model.ref(), backbone.defaultLayer());
+        return backbone.extract(batch, request);
+      }
+    });
+    String layer = request.layer().isEmpty() ? defaultLayers.get(model.ref()) : request.layer();
+    return new Result(model.ref(), features, layer);
   }
 
   /** Outputs of a trained model: class probabilities in label order, or values. */
   public Result predict(String modelRef, List<ModelInput> inputs) {
     ModelRecord model = resolve(modelRef, inputs);
-    try (InferenceLease lease = lease()) {
-      return new Result(model.ref(), runtime.trained(model, lease.device()).predict(inputs), "");
-    }
+    float[][] outputs = batcher.run("predict|" + model.ref(), inputs, batch -> {
+      try (InferenceLease lease = lease()) {
+        return runtime.trained(model, lease.device()).predict(batch);
+      }
+    });
+    return new Result(model.ref(), outputs, "");
   }
 
   /** The model record a reference resolves to (for label names and task). */
@@ -93,6 +118,9 @@ public final class Inferencer {
   /** Per-input vectors from one model. */
   public record Result(String model, float[][] vectors, String layer) {}
 
-  /** Limits on inference requests. */
-  public record InferenceLimits(int maxInputsPerRequest) {}
+  /**
+   * Limits on inference requests: inputs per request; inputs per merged engine call; engine calls
+   * per model at once.
+   */
+  public record InferenceLimits(int maxInputsPerRequest, int maxBatch, int parallelism) {}
 }

@@ -56,8 +56,7 @@ public final class JobManager {
   }
 
   /**
-   * Validates and queues a job; returns it in state QUEUED (or later, if a device picked it up
-   * already). Throws INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION for bad requests and
+   * Validates and queues a job; returns it as created, in state QUEUED. Throws INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION for bad requests and
    * RESOURCE_EXHAUSTED when the pool's queue is full; no job exists then.
    */
   public JobRecord submit(TrainCommand command) {
@@ -104,7 +103,7 @@ public final class JobManager {
         handle.persist();
       }
     }
-    return handle.current();
+    return initial; // the job as created: QUEUED, even if a device picked it up already
   }
 
   private static String trainSource(TrainCommand c) {

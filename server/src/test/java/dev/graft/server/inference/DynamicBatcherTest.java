@@ -1,0 +1,122 @@
+package dev.graft.server.inference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graft.spi.GraftException;
+import dev.graft.spi.ModelInput;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class DynamicBatcherTest {
+  private final ExecutorService engineThreads = Executors.newCachedThreadPool();
+  private final ExecutorService callers = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stop() {
+    engineThreads.shutdownNow();
+    callers.shutdownNow();
+  }
+
+  /** An engine that echoes each text's length, records its batch sizes, and can be held. */
+  static final class Engine implements Function<List<ModelInput>, float[][]> {
+    final List<Integer> batches = Collections.synchronizedList(new ArrayList<>());
+    final CountDownLatch release;
+
+    Engine(CountDownLatch release) {
+      this.release = release;
+    }
+
+    @Override
+    public float[][] apply(List<ModelInput> inputs) {
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      batches.add(inputs.size());
+      float[][] out = new float[inputs.size()][];
+      for (int i = 0; i < out.length; i++) {
+        String text = ((ModelInput.Text) inputs.get(i)).text();
+        if (text.equals("bad")) {
+          throw GraftException.invalidArgument("inputs[" + i + "]", "BAD", "bad input");
+        }
+        out[i] = new float[] {text.length()};
+      }
+      return out;
+    }
+  }
+
+  private static List<ModelInput> texts(String... t) {
+    List<ModelInput> out = new ArrayList<>();
+    for (String s : t) {
+      out.add(new ModelInput.Text(s));
+    }
+    return out;
+  }
+
+  @Test
+  void aLoneCallRunsAtOnce() {
+    DynamicBatcher batcher = new DynamicBatcher(32, 1, engineThreads);
+    Engine engine = new Engine(new CountDownLatch(0));
+    float[][] out = batcher.run("m", texts("a", "abc"), engine);
+    assertArrayEquals(new float[] {1}, out[0]);
+    assertArrayEquals(new float[] {3}, out[1]);
+    assertEquals(List.of(2), engine.batches);
+  }
+
+  @Test
+  void callsArrivingWhileTheEngineIsBusyAreMergedAndSplitBack() throws Exception {
+    DynamicBatcher batcher = new DynamicBatcher(32, 1, engineThreads);
+    CountDownLatch release = new CountDownLatch(1);
+    Engine engine = new Engine(release);
+    Future<float[][]> first = callers.submit(() -> batcher.run("m", texts("x"), engine));
+    Thread.sleep(100); // the first call now holds the engine
+    List<Future<float[][]>> rest = new ArrayList<>();
+    for (int i = 1; i <= 10; i++) {
+      String text = "y".repeat(i);
+      rest.add(callers.submit(() -> batcher.run("m", texts(text), engine)));
+    }
+    Thread.sleep(200); // all ten are queued
+    release.countDown();
+    assertArrayEquals(new float[] {1}, first.get()[0]);
+    for (int i = 1; i <= 10; i++) {
+      assertArrayEquals(new float[] {i}, rest.get(i - 1).get()[0], "each caller gets its own output");
+    }
+    assertEquals(List.of(1, 10), engine.batches, "the ten queued calls ran as one engine call");
+  }
+
+  @Test
+  void batchesRespectMaxBatchAndAFailureReachesOnlyItsCaller() throws Exception {
+    DynamicBatcher batcher = new DynamicBatcher(4, 1, engineThreads);
+    CountDownLatch release = new CountDownLatch(1);
+    Engine engine = new Engine(release);
+    Future<float[][]> first = callers.submit(() -> batcher.run("m", texts("x"), engine));
+    Thread.sleep(100);
+    List<Future<float[][]>> ok = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      ok.add(callers.submit(() -> batcher.run("m", texts("ab"), engine)));
+    }
+    Future<float[][]> bad = callers.submit(() -> batcher.run("m", texts("bad"), engine));
+    Thread.sleep(200);
+    release.countDown();
+    first.get();
+    for (Future<float[][]> f : ok) {
+      assertArrayEquals(new float[] {2}, f.get()[0]);
+    }
+    var e = assertThrows(java.util.concurrent.ExecutionException.class, bad::get);
+    assertEquals("inputs[0]", ((GraftException) e.getCause()).field(), "the error names the caller's own input");
+    assertTrue(engine.batches.stream().allMatch(n -> n <= 4), "no engine call above max batch: " + engine.batches);
+  }
+}
