@@ -1,5 +1,7 @@
 package dev.graft.server.api;
 
+import com.google.protobuf.ByteString;
+import dev.graft.api.v1.DataChunk;
 import dev.graft.api.v1.Dataset;
 import dev.graft.api.v1.DatasetServiceGrpc;
 import dev.graft.api.v1.DatasetSpec;
@@ -38,74 +40,36 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
 
   @Override
   public StreamObserver<UploadDatasetRequest> uploadDataset(StreamObserver<Dataset> observer) {
-    return new StreamObserver<>() {
-      private DatasetUpload upload;
-      private boolean failed;
-
+    return new SpecThenChunks<>("UploadDataset", new SpecThenChunks.Reader<UploadDatasetRequest, Dataset>() {
       @Override
-      public void onNext(UploadDatasetRequest request) {
-        if (failed) {
-          return;
+      public SpecThenChunks.Session<Dataset> beginIfSpec(UploadDatasetRequest request) {
+        if (!request.hasSpec()) {
+          return null;
         }
-        try {
-          if (request.hasSpec()) {
-            if (upload != null) {
-              throw GraftException.invalidArgument("spec", "SPEC_REPEATED", "the spec must be sent once, first");
-            }
-            upload = datasets.begin(spec(request.getSpec()));
-          } else if (request.hasChunk()) {
-            if (upload == null) {
-              throw GraftException.invalidArgument("spec", "SPEC_MISSING",
-                  "the first message of UploadDataset must carry the DatasetSpec");
-            }
-            var data = request.getChunk().getData();
-            upload.write(request.getChunk().getPart(), data.toByteArray(), 0, data.size());
-          } else {
-            throw GraftException.invalidArgument("value", "EMPTY_MESSAGE", "a message must carry a spec or a chunk");
+        DatasetUpload upload = datasets.begin(spec(request.getSpec()));
+        return new SpecThenChunks.Session<>() {
+          @Override
+          public void write(String part, ByteString data) {
+            upload.write(part, data.toByteArray(), 0, data.size());
           }
-        } catch (RuntimeException e) {
-          fail(e);
-        }
+
+          @Override
+          public Dataset commit() {
+            return resources.dataset(upload.commit());
+          }
+
+          @Override
+          public void close() {
+            upload.close();
+          }
+        };
       }
 
       @Override
-      public void onError(Throwable t) {
-        failed = true;
-        closeUpload();
+      public DataChunk chunk(UploadDatasetRequest request) {
+        return request.hasChunk() ? request.getChunk() : null;
       }
-
-      @Override
-      public void onCompleted() {
-        if (failed) {
-          return;
-        }
-        if (upload == null) {
-          fail(GraftException.invalidArgument("spec", "SPEC_MISSING", "UploadDataset received no DatasetSpec"));
-          return;
-        }
-        try {
-          DatasetRecord record = upload.commit();
-          observer.onNext(resources.dataset(record));
-          observer.onCompleted();
-        } catch (RuntimeException e) {
-          fail(e);
-        } finally {
-          closeUpload();
-        }
-      }
-
-      private void fail(RuntimeException e) {
-        failed = true;
-        closeUpload();
-        observer.onError(calls.statuses().toStatusException(e));
-      }
-
-      private void closeUpload() {
-        if (upload != null) {
-          upload.close();
-        }
-      }
-    };
+    }, observer, calls.statuses());
   }
 
   @Override

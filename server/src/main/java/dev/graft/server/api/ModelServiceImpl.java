@@ -93,71 +93,36 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
 
   @Override
   public StreamObserver<ImportModelRequest> importModel(StreamObserver<Model> observer) {
-    return new StreamObserver<>() {
-      private ModelImporter.Import current;
-      private boolean failed;
-
+    return new SpecThenChunks<>("ImportModel", new SpecThenChunks.Reader<ImportModelRequest, Model>() {
       @Override
-      public void onNext(ImportModelRequest request) {
-        if (failed) {
-          return;
+      public SpecThenChunks.Session<Model> beginIfSpec(ImportModelRequest request) {
+        if (!request.hasSpec()) {
+          return null;
         }
-        try {
-          if (request.hasSpec()) {
-            if (current != null) {
-              throw GraftException.invalidArgument("spec", "SPEC_REPEATED", "the spec must be sent once, first");
-            }
-            current = importer.begin(spec(request.getSpec()));
-          } else if (request.hasChunk()) {
-            if (current == null) {
-              throw GraftException.invalidArgument("spec", "SPEC_MISSING",
-                  "the first message of ImportModel must carry the ModelSpec");
-            }
-            current.write(request.getChunk().getPart(), request.getChunk().getData().toByteArray());
-          } else {
-            throw GraftException.invalidArgument("value", "EMPTY_MESSAGE", "a message must carry a spec or a chunk");
+        ModelImporter.Import current = importer.begin(spec(request.getSpec()));
+        return new SpecThenChunks.Session<>() {
+          @Override
+          public void write(String part, ByteString data) {
+            current.write(part, data.toByteArray());
           }
-        } catch (RuntimeException e) {
-          fail(e);
-        }
+
+          @Override
+          public Model commit() {
+            return resources.model(current.commit());
+          }
+
+          @Override
+          public void close() {
+            current.close();
+          }
+        };
       }
 
       @Override
-      public void onError(Throwable t) {
-        failed = true;
-        if (current != null) {
-          current.close();
-        }
+      public DataChunk chunk(ImportModelRequest request) {
+        return request.hasChunk() ? request.getChunk() : null;
       }
-
-      @Override
-      public void onCompleted() {
-        if (failed) {
-          return;
-        }
-        if (current == null) {
-          fail(GraftException.invalidArgument("spec", "SPEC_MISSING", "ImportModel received no ModelSpec"));
-          return;
-        }
-        try {
-          Model model = resources.model(current.commit());
-          observer.onNext(model);
-          observer.onCompleted();
-        } catch (RuntimeException e) {
-          fail(e);
-        } finally {
-          current.close();
-        }
-      }
-
-      private void fail(RuntimeException e) {
-        failed = true;
-        if (current != null) {
-          current.close();
-        }
-        observer.onError(calls.statuses().toStatusException(e));
-      }
-    };
+    }, observer, calls.statuses());
   }
 
   @Override

@@ -50,6 +50,10 @@ public final class ModelImporter {
     if (!spec.format().matches("[a-z0-9_-]+")) {
       throw GraftException.invalidArgument("spec.format", "INVALID_FORMAT", "spec.format must be a plain word, e.g. onnx");
     }
+    if (!plugins.domains().containsKey(spec.domain())) {
+      throw GraftException.invalidArgument("spec.domain", "UNKNOWN_DOMAIN",
+          "no domain '" + spec.domain() + "'; available: " + plugins.domains().keySet());
+    }
     DomainPlugin domain = plugins.domain(spec.domain());
     try {
       return new Import(spec, domain, models.newStagingDirectory());
