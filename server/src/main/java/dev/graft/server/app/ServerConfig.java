@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param shutdownGrace how long in-flight calls may take to finish at shutdown
  * @param authToken a bearer token every call must carry; empty = no auth
  * @param replicaId this replica's name in server info and logs
+ * @param connections HTTP/2 keepalive and connection-age limits of the network listener
  */
 public record ServerConfig(
     int port,
@@ -39,11 +40,32 @@ public record ServerConfig(
     boolean strictPlugins,
     Duration shutdownGrace,
     String authToken,
-    String replicaId) {
+    String replicaId,
+    Connections connections) {
 
   public ServerConfig {
     pools = Map.copyOf(pools);
   }
+
+  /**
+   * How the network listener treats HTTP/2 connections, so that a proxy (Envoy) or a client
+   * notices a dead peer and moves to new replicas over time.
+   *
+   * @param keepAliveTime how long a connection may be quiet before the server pings it
+   * @param keepAliveTimeout how long the server waits for a ping's answer before closing
+   * @param permitKeepAliveTime the shortest ping interval a client may use (pings without calls
+   *     are allowed too); faster pingers are disconnected
+   * @param maxConnectionAge after this long a connection is told to go away (GOAWAY), so clients
+   *     reconnect and spread over replicas; {@link Duration#ZERO} = never
+   * @param maxConnectionAgeGrace how long calls on such a connection may still run (long
+   *     WatchJob streams); {@link Duration#ZERO} = no limit
+   */
+  public record Connections(
+      Duration keepAliveTime,
+      Duration keepAliveTimeout,
+      Duration permitKeepAliveTime,
+      Duration maxConnectionAge,
+      Duration maxConnectionAgeGrace) {}
 
   /** The pool names in a stable order, the default first. */
   public List<String> poolNames() {
@@ -56,6 +78,6 @@ public record ServerConfig(
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(newPort, store, pools, defaultPool, trainingSlots, inferenceSlots,
         queueCapacity, maxInboundMessageBytes, maxInputsPerRequest, pluginDir, strictPlugins,
-        shutdownGrace, authToken, replicaId);
+        shutdownGrace, authToken, replicaId, connections);
   }
 }
