@@ -132,7 +132,7 @@ public final class ExtractBenchmark {
       env = OrtEnvironment.getEnvironment();
       session = env.createSession(modelDir.resolve("model.onnx").toString(), new OrtSession.SessionOptions());
       tokenizer = HuggingFaceTokenizer.builder().optTokenizerPath(modelDir.resolve("tokenizer.json"))
-          .optMaxLength(256).optTruncation(true).optPadding(true).optPadToMaxLength(false).build();
+          .optMaxLength(256).optTruncation(true).optPadding(true).build();
     }
 
     float[][] embed(List<String> batch) throws Exception {
@@ -179,7 +179,7 @@ public final class ExtractBenchmark {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws ai.onnxruntime.OrtException {
       session.close();
       tokenizer.close();
     }

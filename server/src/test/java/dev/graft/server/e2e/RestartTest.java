@@ -46,11 +46,13 @@ class RestartTest {
       model = first.client().getModel("tiny");
     }
     // A job that was running when the process died (its record says RUNNING).
-    JobStore jobs = new JobStore(new StoreLayout(store), new JsonCodec());
-    jobs.save(new JobRecord("job-crashed", dev.graft.server.core.store.JobState.RUNNING, "minilm-l6@1",
+    // Its owner (this store instance) then goes away, as a crashed process does.
+    try (StoreLayout crashed = new StoreLayout(store)) {
+      new JobStore(crashed, new JsonCodec()).save(new JobRecord("job-crashed", dev.graft.server.core.store.JobState.RUNNING, "minilm-l6@1",
         "feature-extraction", "crashed", "", dev.graft.spi.Task.CLASSIFICATION, dataset.getId(), "", 0.2f,
         new Hyperparameters(0, 0, 0, 0, 0, 0, Map.of()), "default", "cpu", 0, Map.of(), JobProgress.none(),
-        List.of(), null, Instant.now(), Instant.now(), null));
+          List.of(), null, Instant.now(), Instant.now(), null));
+    }
 
     try (TestServer second = TestServer.inProcess(store)) {
       var client = second.client();

@@ -1,0 +1,88 @@
+package dev.graft.plugins.featureextraction;
+
+/**
+ * Quality measures over row-major prediction arrays: accuracy and macro F1 from logits or
+ * probabilities, MAE and RMSE from values. Stateless and thread-safe.
+ */
+final class Scores {
+  private Scores() {}
+
+  /** The index of the largest of each row of {@code k} scores (the first on ties). */
+  static int[] argmax(float[] scores, int k) {
+    int n = scores.length / k;
+    int[] best = new int[n];
+    for (int i = 0; i < n; i++) {
+      int arg = 0;
+      for (int c = 1; c < k; c++) {
+        if (scores[i * k + c] > scores[i * k + arg]) {
+          arg = c;
+        }
+      }
+      best[i] = arg;
+    }
+    return best;
+  }
+
+  /** The fraction of rows whose top score is the true class. */
+  static double accuracy(int[] predicted, long[] truth) {
+    if (truth.length == 0) {
+      return 0;
+    }
+    int correct = 0;
+    for (int i = 0; i < truth.length; i++) {
+      if (predicted[i] == truth[i]) {
+        correct++;
+      }
+    }
+    return (double) correct / truth.length;
+  }
+
+  /**
+   * The unweighted mean of per-class F1 over the classes that occur in the truth or the
+   * predictions (a class absent from both has no defined F1 and is left out).
+   */
+  static double macroF1(int[] predicted, long[] truth, int k) {
+    long[] tp = new long[k];
+    long[] fp = new long[k];
+    long[] fn = new long[k];
+    for (int i = 0; i < truth.length; i++) {
+      int t = (int) truth[i];
+      int p = predicted[i];
+      if (p == t) {
+        tp[t]++;
+      } else {
+        fp[p]++;
+        fn[t]++;
+      }
+    }
+    double sum = 0;
+    int classes = 0;
+    for (int c = 0; c < k; c++) {
+      long denominator = 2 * tp[c] + fp[c] + fn[c];
+      if (denominator > 0) {
+        sum += 2.0 * tp[c] / denominator;
+        classes++;
+      }
+    }
+    return classes == 0 ? 0 : sum / classes;
+  }
+
+  /** Mean absolute error over all elements. */
+  static double mae(float[] predicted, float[] truth) {
+    double sum = 0;
+    for (int i = 0; i < truth.length; i++) {
+      sum += Math.abs(predicted[i] - truth[i]);
+    }
+    return truth.length == 0 ? 0 : sum / truth.length;
+  }
+
+  /** Root mean squared error over all elements. */
+  static double rmse(float[] predicted, float[] truth) {
+    double sum = 0;
+    for (int i = 0; i < truth.length; i++) {
+      double d = predicted[i] - truth[i];
+      sum += d * d;
+    }
+    return truth.length == 0 ? 0 : Math.sqrt(sum / truth.length);
+  }
+}
