@@ -194,6 +194,7 @@ final class JobRelay implements AutoCloseable {
     }
   }
 
+  /** The human-readable line of a change seen in the store. */
   static String describe(JobRecord before, JobRecord now) {
     String suffix = " (on another replica)";
     return switch (now.state()) {
