@@ -54,6 +54,11 @@ public final class ConfigLoader {
     d.put("replica-id", "");
     d.put("access-log", "true");
     d.put("max-batch", "32");
+    d.put("keepalive-time-seconds", "60");
+    d.put("keepalive-timeout-seconds", "20");
+    d.put("permit-keepalive-time-seconds", "10");
+    d.put("max-connection-age-seconds", "300");
+    d.put("max-connection-age-grace-seconds", "3600");
     return Map.copyOf(d);
   }
 
@@ -139,7 +144,13 @@ public final class ConfigLoader {
       }
       return s;
     });
-    String replica = v.get("replica-id").isEmpty() ? hostName() : v.get("replica-id");
+    String replica = v.get("replica-id").isEmpty() ? hostName() : in.get("replica-id", s -> {
+      if (!s.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+        throw new IllegalArgumentException("use 1 to 63 characters from A-Z, a-z, 0-9, '.', '_' and '-' (it is sent"
+            + " in the x-graft-replica header)");
+      }
+      return s;
+    });
     return new ServerConfig(
         in.intIn("port", 0, 65535),
         in.get("store", s -> {
@@ -161,7 +172,13 @@ public final class ConfigLoader {
         v.get("auth-token"),
         replica,
         in.get("access-log", ConfigLoader::parseBoolean),
-        in.intIn("max-batch", 1, 4096));
+        in.intIn("max-batch", 1, 4096),
+        new ServerConfig.Connections(
+            Duration.ofSeconds(in.intIn("keepalive-time-seconds", 1, 86_400)),
+            Duration.ofSeconds(in.intIn("keepalive-timeout-seconds", 1, 3600)),
+            Duration.ofSeconds(in.intIn("permit-keepalive-time-seconds", 1, 86_400)),
+            Duration.ofSeconds(in.intIn("max-connection-age-seconds", 0, 31_536_000)),
+            Duration.ofSeconds(in.intIn("max-connection-age-grace-seconds", 0, 31_536_000))));
   }
 
   private static Map<String, String> parsePools(String spec) {

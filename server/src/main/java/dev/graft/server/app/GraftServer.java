@@ -1,22 +1,27 @@
 package dev.graft.server.app;
 
+import dev.graft.api.v1.ServerServiceGrpc;
 import dev.graft.server.api.AccessLogInterceptor;
 import dev.graft.server.api.AuthInterceptor;
 import dev.graft.server.api.ExceptionGuardInterceptor;
+import dev.graft.server.api.ReplicaHeaderInterceptor;
 import dev.graft.server.core.jobs.JobManager;
 import dev.graft.server.core.plugins.PluginRegistry;
 import dev.graft.server.core.store.JobStore;
 import dev.graft.server.core.store.StoreLayout;
 import dev.graft.server.engine.BuiltinModelInstaller;
 import dev.graft.server.engine.ModelRuntime;
+import dev.graft.server.scheduler.DeviceScheduler;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.inject.Inject;
@@ -24,10 +29,15 @@ import javax.inject.Singleton;
 
 /**
  * The server's lifecycle. {@link #start} recovers jobs interrupted by a restart, registers
- * built-in models, then serves Graft's services with health (overall and per service) and
- * reflection v1. {@link #shutdown} drains: health goes NOT_SERVING, new calls are refused,
- * in-flight calls get the grace period to finish, running jobs end FAILED with a reason, then
- * everything closes.
+ * built-in models, starts serving Graft's services with health (overall and per service) and
+ * reflection v1 while health still says NOT_SERVING, loads and warms the built-in models, and
+ * only then reports SERVING. {@code graft.v1.ServerService} is SERVING from the start: it is the
+ * liveness signal, the overall status ("") the readiness signal. Every response names the
+ * replica in {@code x-graft-replica}.
+ *
+ * <p>{@link #shutdown} drains: health goes NOT_SERVING and new calls are refused at once, live
+ * jobs end FAILED (SERVER_SHUTDOWN) so their watchers finish, in-flight calls get the grace period
+ * to finish, then everything closes. Thread-safe: start and shutdown are serialised.
  */
 @Singleton
 public final class GraftServer {
@@ -39,6 +49,9 @@ public final class GraftServer {
   private final AccessLogInterceptor accessLog;
   private final AuthInterceptor auth;
   private final ExceptionGuardInterceptor guard;
+  private final ReplicaHeaderInterceptor replicaHeader;
+  private final BuiltinWarmup warmup;
+  private final DeviceScheduler scheduler;
   private final BuiltinModelInstaller builtins;
   private final JobStore jobStore;
   private final JobManager jobs;
@@ -50,6 +63,7 @@ public final class GraftServer {
   @Inject
   GraftServer(ServerConfig config, Set<BindableService> services, HealthStatusManager health,
       AccessLogInterceptor accessLog, AuthInterceptor auth, ExceptionGuardInterceptor guard,
+      ReplicaHeaderInterceptor replicaHeader, BuiltinWarmup warmup, DeviceScheduler scheduler,
       BuiltinModelInstaller builtins, JobStore jobStore, JobManager jobs, ModelRuntime runtime,
       PluginRegistry plugins, StoreLayout layout) {
     this.config = config;
@@ -58,6 +72,9 @@ public final class GraftServer {
     this.accessLog = accessLog;
     this.auth = auth;
     this.guard = guard;
+    this.replicaHeader = replicaHeader;
+    this.warmup = warmup;
+    this.scheduler = scheduler;
     this.builtins = builtins;
     this.jobStore = jobStore;
     this.jobs = jobs;
@@ -66,9 +83,21 @@ public final class GraftServer {
     this.layout = layout;
   }
 
-  /** Starts on the configured port with Netty. */
+  /** Starts on the configured port with Netty, with the configured keepalive and connection age. */
   public synchronized GraftServer start() throws IOException {
-    return start(ServerBuilder.forPort(config.port()));
+    ServerConfig.Connections c = config.connections();
+    NettyServerBuilder builder = NettyServerBuilder.forPort(config.port())
+        .keepAliveTime(c.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+        .keepAliveTimeout(c.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .permitKeepAliveTime(c.permitKeepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+        .permitKeepAliveWithoutCalls(true);
+    if (!c.maxConnectionAge().isZero()) {
+      builder.maxConnectionAge(c.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS);
+      if (!c.maxConnectionAgeGrace().isZero()) {
+        builder.maxConnectionAgeGrace(c.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
+    return start(builder);
   }
 
   /** Starts on a builder the caller chose (in-process for tests). */
@@ -88,18 +117,37 @@ public final class GraftServer {
     services.forEach(builder::addService);
     builder.addService(health.getHealthService());
     builder.addService(ProtoReflectionServiceV1.newInstance());
-    // Interceptors added last run first: access log, then auth, then the exception guard.
+    // Interceptors added last run first: replica header, access log, auth, then the exception guard.
     builder.intercept(guard).intercept(auth);
     if (config.accessLog()) {
       builder.intercept(accessLog);
     }
+    builder.intercept(replicaHeader);
+    setServing(ServingStatus.NOT_SERVING);
+    health.setStatus(ServerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     server = builder.build().start();
+    LOG.log(System.Logger.Level.INFO, "listening on port " + port() + "; warming up built-in models");
 
-    health.setStatus("", ServingStatus.SERVING);
-    services.forEach(s -> health.setStatus(s.bindService().getServiceDescriptor().getName(), ServingStatus.SERVING));
-    LOG.log(System.Logger.Level.INFO, "Graft " + ServerIdentity.versionFromManifest() + " serving on port "
-        + port() + ", store " + config.store());
+    try {
+      List<String> warmed = warmup.warm();
+      LOG.log(System.Logger.Level.INFO, "warmed " + warmed.size() + " built-in model instance(s): " + warmed);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      LOG.log(System.Logger.Level.ERROR, "interrupted while warming up; health stays NOT_SERVING");
+      return this;
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "warm-up failed; health stays NOT_SERVING", e);
+      return this;
+    }
+    setServing(ServingStatus.SERVING);
+    LOG.log(System.Logger.Level.INFO, "Graft " + ServerIdentity.versionFromManifest() + " replica "
+        + config.replicaId() + " serving on port " + port() + ", store " + config.store());
     return this;
+  }
+
+  private void setServing(ServingStatus status) {
+    health.setStatus("", status);
+    services.forEach(s -> health.setStatus(s.bindService().getServiceDescriptor().getName(), status));
   }
 
   /** The port actually bound (useful with port 0); -1 for in-process servers. */
@@ -115,15 +163,19 @@ public final class GraftServer {
     health.enterTerminalState();
     server.shutdown();
     Duration grace = config.shutdownGrace();
+    long deadline = System.nanoTime() + grace.toNanos();
     try {
-      if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+      // Jobs end first, so that their WatchJob streams finish within the grace.
+      jobs.shutdown(grace.compareTo(Duration.ofSeconds(10)) < 0 ? grace : Duration.ofSeconds(10));
+      if (!server.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         LOG.log(System.Logger.Level.WARNING, "calls still running after " + grace + "; cancelling them");
       }
-      jobs.shutdown(Duration.ofSeconds(10));
+      scheduler.close();
       server.shutdownNow();
       server.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      scheduler.close();
       server.shutdownNow();
     } finally {
       runtime.close();

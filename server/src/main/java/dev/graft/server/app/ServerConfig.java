@@ -26,6 +26,7 @@ import java.util.Optional;
  * @param replicaId this replica's name in server info and logs
  * @param accessLog whether to log one line per call
  * @param maxBatch the most inputs concurrent Extract/Predict calls are merged into per engine call
+ * @param connections HTTP/2 keepalive and connection-age limits of the network listener
  */
 public record ServerConfig(
     int port,
@@ -43,11 +44,32 @@ public record ServerConfig(
     String authToken,
     String replicaId,
     boolean accessLog,
-    int maxBatch) {
+    int maxBatch,
+    Connections connections) {
 
   public ServerConfig {
     pools = Map.copyOf(pools);
   }
+
+  /**
+   * How the network listener treats HTTP/2 connections, so that a proxy (Envoy) or a client
+   * notices a dead peer and moves to new replicas over time.
+   *
+   * @param keepAliveTime how long a connection may be quiet before the server pings it
+   * @param keepAliveTimeout how long the server waits for a ping's answer before closing
+   * @param permitKeepAliveTime the shortest ping interval a client may use (pings without calls
+   *     are allowed too); faster pingers are disconnected
+   * @param maxConnectionAge after this long a connection is told to go away (GOAWAY), so clients
+   *     reconnect and spread over replicas; {@link Duration#ZERO} = never
+   * @param maxConnectionAgeGrace how long calls on such a connection may still run (long
+   *     WatchJob streams); {@link Duration#ZERO} = no limit
+   */
+  public record Connections(
+      Duration keepAliveTime,
+      Duration keepAliveTimeout,
+      Duration permitKeepAliveTime,
+      Duration maxConnectionAge,
+      Duration maxConnectionAgeGrace) {}
 
   /** The pool names in a stable order, the default first. */
   public List<String> poolNames() {
@@ -60,6 +82,6 @@ public record ServerConfig(
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(newPort, store, pools, defaultPool, trainingSlots, inferenceSlots,
         queueCapacity, maxInboundMessageBytes, maxInputsPerRequest, pluginDir, strictPlugins,
-        shutdownGrace, authToken, replicaId, accessLog, maxBatch);
+        shutdownGrace, authToken, replicaId, accessLog, maxBatch, connections);
   }
 }

@@ -28,10 +28,14 @@ import javax.inject.Singleton;
 /**
  * Training jobs: creates them (QUEUED at once), hands them to the scheduler, tracks them while
  * they live in this process, cancels them and lets callers watch them. Finished jobs are read
- * from the job store. Thread-safe.
+ * from the job store. Jobs owned by another replica sharing the store are watched and cancelled
+ * through it ({@link JobRelay}). Thread-safe; {@link #shutdown} stops the relay's thread.
  */
 @Singleton
 public final class JobManager {
+  /** How often remote watches poll the store, and how often cancel markers are looked for. */
+  static final Duration RELAY_INTERVAL = Duration.ofSeconds(1);
+
   private final JobPreparer preparer;
   private final JobStore store;
   private final ModelStore models;
@@ -41,6 +45,8 @@ public final class JobManager {
   private final StoreLayout layout;
   private final Clock clock;
   private final Map<String, JobHandle> live = new ConcurrentHashMap<>();
+  private final JobRelay relay;
+  private volatile boolean stopping;
 
   @Inject
   public JobManager(JobPreparer preparer, JobStore store, ModelStore models, ModelRuntime runtime,
@@ -53,6 +59,13 @@ public final class JobManager {
     this.cache = cache;
     this.layout = layout;
     this.clock = clock;
+    this.relay = new JobRelay(store, layout, RELAY_INTERVAL);
+    relay.relayCancels(live::keySet, id -> {
+      JobHandle handle = live.get(id);
+      if (handle != null) {
+        handle.requestCancel();
+      }
+    });
   }
 
   /**
@@ -60,6 +73,9 @@ public final class JobManager {
    * RESOURCE_EXHAUSTED when the pool's queue is full; no job exists then.
    */
   public JobRecord submit(TrainCommand command) {
+    if (stopping) {
+      throw new GraftException(ErrorKind.UNAVAILABLE, "SHUTTING_DOWN", "the server is shutting down; try another replica");
+    }
     PreparedJob job = preparer.prepare(command);
     String id = "job-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(4);
     String pool = command.devicePool().isEmpty() ? scheduler.defaultPool() : command.devicePool();
@@ -97,6 +113,7 @@ public final class JobManager {
             "failed before it ran", true);
       }
       live.remove(id);
+      relay.forget(id);
     });
     synchronized (handle) {
       if (handle.current().state() == JobState.QUEUED) {
@@ -134,16 +151,16 @@ public final class JobManager {
         .toList();
   }
 
-  /** Asks a job to stop; returns it as it is right after the request. */
+  /**
+   * Asks a job to stop; returns it as it is right after the request. A job running on another
+   * replica is asked through the store: its owner stops it within about a second, so the record
+   * returned may still say QUEUED or RUNNING.
+   */
   public JobRecord cancel(String id) {
     JobHandle handle = live.get(id);
     if (handle == null) {
       JobRecord stored = get(id);
-      if (!stored.state().terminal()) {
-        throw GraftException.failedPrecondition("JOB_NOT_OWNED",
-            "job " + id + " is " + stored.state() + " on another server; cancel it there");
-      }
-      return stored;
+      return stored.state().terminal() ? stored : relay.requestCancel(stored);
     }
     handle.requestCancel();
     return handle.current();
@@ -151,7 +168,8 @@ public final class JobManager {
 
   /**
    * Sends the job's current state to {@code watcher}, then each change until it ends. Returns an
-   * action that stops watching. NOT_FOUND for an unknown job.
+   * action that stops watching. NOT_FOUND for an unknown job. A job of another replica is
+   * followed by polling its persisted record (state changes and epochs, about once a second).
    */
   public Runnable watch(String id, Consumer<JobEvent> watcher) {
     JobHandle handle = live.get(id);
@@ -159,18 +177,24 @@ public final class JobManager {
       return handle.watch(watcher);
     }
     JobRecord stored = get(id);
+    if (!stored.state().terminal()) {
+      return relay.watch(stored, watcher);
+    }
     watcher.accept(new JobEvent(stored, "current state: " + stored.state()));
     return () -> {};
   }
 
   /**
-   * Stops every live job (each ends FAILED with reason SERVER_SHUTDOWN, so nothing is silently
-   * lost) and waits up to {@code grace} for them to end.
+   * Refuses new jobs (UNAVAILABLE SHUTTING_DOWN), stops every live job (each ends FAILED with
+   * reason SERVER_SHUTDOWN, so nothing is silently lost, and its watchers get that last event),
+   * stops relaying, and waits up to {@code grace} for running jobs to end. The scheduler stays
+   * open for in-flight inference; its owner closes it.
    */
   public void shutdown(Duration grace) throws InterruptedException {
+    stopping = true;
     JobError error = new JobError(ErrorKind.UNAVAILABLE, "SERVER_SHUTDOWN", "server shutting down");
     live.values().forEach(h -> h.requestShutdown(error));
-    scheduler.close();
+    relay.close();
     scheduler.awaitIdle(grace);
   }
 }

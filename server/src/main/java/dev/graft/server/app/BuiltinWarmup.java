@@ -1,0 +1,122 @@
+package dev.graft.server.app;
+
+import dev.graft.server.core.plugins.PluginRegistry;
+import dev.graft.server.core.store.ModelKind;
+import dev.graft.server.core.store.ModelRecord;
+import dev.graft.server.core.store.ModelStore;
+import dev.graft.server.engine.ModelRuntime;
+import dev.graft.server.scheduler.DeviceScheduler;
+import dev.graft.server.scheduler.DeviceSpec;
+import dev.graft.server.scheduler.InferenceLease;
+import dev.graft.spi.BuiltinModel;
+import dev.graft.spi.DomainPlugin;
+import dev.graft.spi.ErrorKind;
+import dev.graft.spi.FeatureRequest;
+import dev.graft.spi.GraftException;
+import dev.graft.spi.InputKind;
+import dev.graft.spi.ModelInput;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import javax.inject.Inject;
+
+/**
+ * Makes a replica ready before it reports SERVING: opens the backbone of every built-in BASE
+ * model through {@link ModelRuntime} on each device of the default pool and runs one tiny extract
+ * on it, so the first real call does not pay for loading and engine warm-up. Used once at start,
+ * from one thread; the loaded backbones stay owned by the runtime.
+ */
+final class BuiltinWarmup {
+  private static final System.Logger LOG = System.getLogger(BuiltinWarmup.class.getName());
+  private static final Duration SLOT_WAIT = Duration.ofSeconds(60);
+
+  private final PluginRegistry plugins;
+  private final ModelStore models;
+  private final ModelRuntime runtime;
+  private final DeviceScheduler scheduler;
+
+  @Inject
+  BuiltinWarmup(PluginRegistry plugins, ModelStore models, ModelRuntime runtime, DeviceScheduler scheduler) {
+    this.plugins = plugins;
+    this.models = models;
+    this.runtime = runtime;
+    this.scheduler = scheduler;
+  }
+
+  /**
+   * Loads and warms every built-in base model; returns the {@code ref@device} pairs warmed.
+   *
+   * @throws GraftException when a built-in model cannot be opened or run
+   * @throws InterruptedException while waiting for a device
+   */
+  List<String> warm() throws InterruptedException {
+    List<String> warmed = new ArrayList<>();
+    List<InferenceLease> leases = new ArrayList<>();
+    try {
+      // Holding one slot per device makes the least-loaded placement hand out each device once.
+      int devices = scheduler.snapshot().stream().filter(p -> p.name().equals(scheduler.defaultPool()))
+          .mapToInt(p -> p.devices().size()).sum();
+      Set<DeviceSpec> targets = new LinkedHashSet<>();
+      for (int i = 0; i < Math.max(1, devices); i++) {
+        InferenceLease lease = scheduler.acquireInference(scheduler.defaultPool(), SLOT_WAIT);
+        leases.add(lease);
+        targets.add(lease.device());
+      }
+      for (DomainPlugin domain : plugins.domains().values()) {
+        for (BuiltinModel builtin : domain.builtinModels()) {
+          ModelRecord model = models.find(builtin.name()).orElse(null);
+          if (model == null || model.kind() != ModelKind.BASE) {
+            continue;
+          }
+          for (DeviceSpec device : targets) {
+            warm(domain, model, device);
+            warmed.add(model.ref() + "@" + device.id());
+          }
+        }
+      }
+    } finally {
+      leases.forEach(InferenceLease::close);
+    }
+    return warmed;
+  }
+
+  private void warm(DomainPlugin domain, ModelRecord model, DeviceSpec device) {
+    long start = System.nanoTime();
+    var backbone = runtime.backbone(model, device);
+    ModelInput sample = sample(domain.inputKinds(), model);
+    if (sample != null) {
+      try {
+        backbone.extract(List.of(sample), FeatureRequest.defaults());
+      } catch (GraftException e) {
+        if (e.kind() != ErrorKind.INVALID_ARGUMENT) {
+          throw e;
+        }
+        LOG.log(System.Logger.Level.WARNING, "warm-up input refused by " + model.ref() + " (loaded anyway): "
+            + e.getMessage());
+      }
+    }
+    LOG.log(System.Logger.Level.INFO, "warmed " + model.ref() + " on " + device.id() + " in "
+        + (System.nanoTime() - start) / 1_000_000 + " ms");
+  }
+
+  /** A tiny input the domain accepts, or null when none can be made up (the backbone is then only opened). */
+  static ModelInput sample(Set<InputKind> kinds, ModelRecord model) {
+    if (kinds.contains(InputKind.TEXT)) {
+      return new ModelInput.Text("Graft warm-up.");
+    }
+    if (kinds.contains(InputKind.SERIES)) {
+      int length = model.input().contextLength() > 0 ? model.input().contextLength() : 64;
+      float[] values = new float[length];
+      for (int i = 0; i < length; i++) {
+        values[i] = (float) Math.sin(i / 4.0);
+      }
+      return new ModelInput.Series(values, 1);
+    }
+    if (kinds.contains(InputKind.TENSOR)) {
+      return new ModelInput.Tensor("uint8", new long[] {32, 32, 3}, new byte[32 * 32 * 3]);
+    }
+    return null;
+  }
+}

@@ -1,0 +1,64 @@
+package dev.graft.server.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graft.server.TestServer;
+import dev.graft.server.core.plugins.PluginRegistry;
+import dev.graft.server.core.store.JsonCodec;
+import dev.graft.server.core.store.ModelInputSpec;
+import dev.graft.server.core.store.ModelKind;
+import dev.graft.server.core.store.ModelRecord;
+import dev.graft.server.core.store.ModelStore;
+import dev.graft.server.core.store.StoreLayout;
+import dev.graft.server.engine.BuiltinModelInstaller;
+import dev.graft.server.engine.ModelRuntime;
+import dev.graft.server.scheduler.DeviceScheduler;
+import dev.graft.spi.InputKind;
+import dev.graft.spi.ModelInput;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Readiness: built-in base models are loaded and run once before the replica says SERVING. */
+class BuiltinWarmupTest {
+  @TempDir Path store;
+
+  @Test
+  void warmLoadsAndRunsEveryBuiltinBaseModel() throws Exception {
+    ServerConfig config = TestServer.config(store);
+    PluginRegistry plugins = PluginModule.plugins(config);
+    try (StoreLayout layout = new StoreLayout(config.store())) {
+      ModelStore models = new ModelStore(layout, new JsonCodec());
+      new BuiltinModelInstaller(models, plugins).installMissing();
+      DeviceScheduler scheduler = SchedulerModule.scheduler(config, SchedulerModule.discovery());
+      try (ModelRuntime runtime = new ModelRuntime(models, plugins)) {
+        assertEquals(0, runtime.loadedCount());
+        List<String> warmed = new BuiltinWarmup(plugins, models, runtime, scheduler).warm();
+        List<String> builtins = plugins.domains().values().stream()
+            .flatMap(d -> d.builtinModels().stream()).map(b -> b.name() + "@1@cpu").sorted().toList();
+        assertTrue(builtins.contains("minilm-l6@1@cpu"), builtins.toString());
+        assertEquals(builtins, warmed.stream().sorted().toList());
+        assertEquals(builtins.size(), runtime.loadedCount(), "the backbones stay loaded for the first calls");
+      } finally {
+        scheduler.close();
+      }
+    }
+  }
+
+  @Test
+  void samplesFitEachInputKind() {
+    ModelRecord series = new ModelRecord("s", 1, ModelKind.BASE, "timeseries", "PyTorch", "torchscript", "", "", "",
+        "", null, List.of(), List.of(), new ModelInputSpec(List.of(), 0, 96, 0, List.of(), List.of()), Map.of(),
+        Map.of(), 0, null, "", 0);
+    assertInstanceOf(ModelInput.Text.class, BuiltinWarmup.sample(Set.of(InputKind.TEXT), series));
+    assertEquals(96, ((ModelInput.Series) BuiltinWarmup.sample(Set.of(InputKind.SERIES), series)).values().length);
+    assertInstanceOf(ModelInput.Tensor.class, BuiltinWarmup.sample(Set.of(InputKind.IMAGE, InputKind.TENSOR), series));
+    assertNull(BuiltinWarmup.sample(Set.of(InputKind.IMAGE), series));
+  }
+}
