@@ -7,12 +7,10 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
-import ai.djl.nn.transformer.TransformerEncoderBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
@@ -23,7 +21,7 @@ import java.util.List;
 /**
  * A patch Transformer over one scaled series channel per row: the context is cut into patches,
  * each patch becomes a token (a linear map plus a learned position), Transformer layers mix the
- * tokens, and a final LayerNorm precedes pooling (token mean and last token, side by side).
+ * tokens (pre-LayerNorm, see {@link EncoderLayer}), and a final LayerNorm precedes pooling (token mean and last token, side by side).
  *
  * <p>Input: {@code NDList(values [rows, context], weights [batch, rows])}; the output
  * {@code [batch, 2 × width]} is {@code weights × pooled rows}, so one input's channels (its rows)
@@ -35,7 +33,7 @@ public final class PatchEncoderBlock extends AbstractBlock {
   private final EncoderConfig config;
   private final Linear patchEmbedding;
   private final Parameter position;
-  private final List<TransformerEncoderBlock> layers = new ArrayList<>();
+  private final List<EncoderLayer> layers = new ArrayList<>();
   private final LayerNorm norm;
 
   /** An uninitialised block of {@code config}'s shape. */
@@ -50,8 +48,8 @@ public final class PatchEncoderBlock extends AbstractBlock {
         .optInitializer(new NormalInitializer(0.02f))
         .build());
     for (int i = 0; i < config.layers(); i++) {
-      layers.add(addChildBlock("layer" + i, new TransformerEncoderBlock(
-          config.width(), config.heads(), config.hidden(), 0f, Activation::gelu)));
+      layers.add(addChildBlock("layer" + i,
+          new EncoderLayer(config.width(), config.heads(), config.hidden())));
     }
     norm = addChildBlock("norm", LayerNorm.builder().build());
   }
@@ -86,7 +84,7 @@ public final class PatchEncoderBlock extends AbstractBlock {
     NDArray patches = values.reshape(rows, config.patches(), config.patch());
     NDArray h = patchEmbedding.forward(store, new NDList(patches), training).singletonOrThrow();
     h = h.add(store.getValue(position, h.getDevice(), training));
-    for (TransformerEncoderBlock layer : layers) {
+    for (EncoderLayer layer : layers) {
       h = layer.forward(store, new NDList(h), training).singletonOrThrow();
     }
     h = norm.forward(store, new NDList(h), training).singletonOrThrow();
@@ -106,7 +104,7 @@ public final class PatchEncoderBlock extends AbstractBlock {
     long rows = inputShapes[0].get(0);
     patchEmbedding.initialize(manager, dataType, new Shape(rows, config.patches(), config.patch()));
     Shape tokens = new Shape(rows, config.patches(), config.width());
-    for (TransformerEncoderBlock layer : layers) {
+    for (EncoderLayer layer : layers) {
       layer.initialize(manager, dataType, tokens);
     }
     norm.initialize(manager, dataType, tokens);

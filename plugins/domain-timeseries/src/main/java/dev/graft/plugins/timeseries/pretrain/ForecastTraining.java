@@ -32,7 +32,7 @@ public final class ForecastTraining {
   /**
    * One optimiser step on {@code windows} (each {@code context + horizon} long, the context first).
    *
-   * @return the batch loss
+   * @return the batch loss; when it is not finite the step was skipped (no update)
    */
   public float step(List<float[]> windows) {
     int c = network.encoder().config().context();
@@ -50,6 +50,16 @@ public final class ForecastTraining {
         y[i * h + k] = s.scale(w[w.length - h + k]);
       }
     }
+    for (float v : x) {
+      if (!Float.isFinite(v)) {
+        throw new IllegalStateException("non-finite scaled context");
+      }
+    }
+    for (float v : y) {
+      if (!Float.isFinite(v)) {
+        throw new IllegalStateException("non-finite scaled target");
+      }
+    }
     NDManager base = network.encoder().manager();
     try (NDManager scope = base.newSubManager()) {
       NDArray loss;
@@ -60,18 +70,23 @@ public final class ForecastTraining {
         loss = pred.sub(target).abs().mean();
         gc.backward(loss);
       }
+      float value = loss.getFloat();
+      boolean finite = Float.isFinite(value);
       for (Parameter p : network.parameters()) {
         NDArray w = p.getArray();
-        if (!w.hasGradient()) {
+        if (!w.hasGradient() || !p.requiresGradient()) {
           continue;
         }
-        if (p.requiresGradient()) {
-          NDArray g = w.getGradient();
+        NDArray g = w.getGradient();
+        if (finite) {
           optimizer.update(p.getId(), w, g);
           g.subi(g);
+        } else {
+          // A non-finite batch is skipped; its gradients are reset (x - x would stay NaN).
+          g.set(new float[Math.toIntExact(g.size())]);
         }
       }
-      return loss.getFloat();
+      return value;
     }
   }
 }

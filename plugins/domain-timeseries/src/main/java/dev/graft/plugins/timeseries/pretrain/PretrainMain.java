@@ -28,7 +28,7 @@ public final class PretrainMain {
   public record Settings(long seed, int steps, int batch, int synthetic, float learningRate) {
     /** The settings that made the committed ts-encoder. */
     public static Settings standard() {
-      return new Settings(20261129L, 3000, 64, 4000, 1e-3f);
+      return new Settings(20261129L, 5000, 64, 4000, 1e-3f);
     }
   }
 
@@ -40,12 +40,14 @@ public final class PretrainMain {
     int steps = d.steps();
     int batch = d.batch();
     long seed = d.seed();
+    float lr = d.learningRate();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--out" -> out = Path.of(args[++i]);
         case "--steps" -> steps = Integer.parseInt(args[++i]);
         case "--batch" -> batch = Integer.parseInt(args[++i]);
         case "--seed" -> seed = Long.parseLong(args[++i]);
+        case "--lr" -> lr = Float.parseFloat(args[++i]);
         case "--assets" -> assets = Path.of(args[++i]);
         case "--synthetic-only" -> syntheticOnly = true;
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -55,7 +57,7 @@ public final class PretrainMain {
       throw new IllegalArgumentException("--out FILE is required");
     }
     List<RealSeries.Named> real = syntheticOnly ? List.of() : RealSeries.corpus(assets);
-    Settings s = new Settings(seed, steps, batch, d.synthetic(), d.learningRate());
+    Settings s = new Settings(seed, steps, batch, d.synthetic(), lr);
     long t0 = System.nanoTime();
     try (SeriesEncoder encoder = pretrain(s, real, Device.cpu(), true)) {
       double seconds = (System.nanoTime() - t0) / 1e9;
@@ -82,13 +84,32 @@ public final class PretrainMain {
     ForecastTraining training = new ForecastTraining(network, s.learningRate(), 1e-4f);
     long t0 = System.nanoTime();
     double running = 0;
+    int skipped = 0;
     for (int step = 1; step <= s.steps(); step++) {
       float loss = training.step(corpus.batch(s.batch()));
+      if (!Float.isFinite(loss)) {
+        skipped++;
+        if (skipped > Math.max(5, s.steps() / 100)) {
+          throw new IllegalStateException("pretraining diverged: " + skipped
+              + " non-finite steps by step " + step);
+        }
+        continue;
+      }
       running = step == 1 ? loss : 0.98 * running + 0.02 * loss;
-      if (log && (step % 100 == 0 || step == s.steps())) {
+      if (log && (step % 50 == 0 || step == s.steps())) {
         double sec = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "step %d/%d loss %.4f (%.0f windows/s)%n",
-            step, s.steps(), running, step * (double) s.batch() / sec);
+        System.out.printf(Locale.ROOT, "step %d/%d loss %.4f (%.0f windows/s, %d skipped)%n",
+            step, s.steps(), running, step * (double) s.batch() / sec, skipped);
+      }
+    }
+    for (dev.graft.spi.ParameterGroup g : network.encoder().groups()) {
+      for (ai.djl.nn.Parameter p : g.parameters()) {
+        for (float v : p.getArray().toFloatArray()) {
+          if (!Float.isFinite(v)) {
+            network.close();
+            throw new IllegalStateException("pretraining produced a non-finite weight in " + g.name());
+          }
+        }
       }
     }
     return network.encoder();

@@ -35,14 +35,14 @@ public final class RealSeries {
     return out;
   }
 
-  /** Held out of pretraining: Mauna Loa CO2, Seattle daily maximum temperature, AAPL and GOOG. */
+  /** Held out of pretraining: Mauna Loa CO2, Seattle daily maximum and minimum temperature, AAPL. */
   public static List<Named> heldOut(Path dir) throws IOException {
     Map<String, float[]> stocks = stocks(dir.resolve("stocks.csv"));
     return List.of(
         new Named("co2.monthly", "monthly", 12, column(dir.resolve("co2-concentration.csv"), "CO2")),
         new Named("seattle.temp_max", "daily", 7, column(dir.resolve("seattle-weather.csv"), "temp_max")),
         new Named("stocks.AAPL", "monthly", 12, stocks.get("AAPL")),
-        new Named("stocks.GOOG", "monthly", 12, stocks.get("GOOG")));
+        new Named("seattle.temp_min", "daily", 7, column(dir.resolve("seattle-weather.csv"), "temp_min")));
   }
 
   static float[] column(Path file, String name) throws IOException {
