@@ -24,6 +24,10 @@ import java.util.Map;
  * Every channel is scaled on its own window first (see
  * {@link dev.graft.plugins.timeseries.encoder.WindowScaler}).
  *
+ * <p>Trainable copies take the options {@code layer} ({@code pooled}), {@code pooling}
+ * ({@code mean}) and {@code init}: {@code pretrained} (default) or {@code random}, the same
+ * architecture freshly initialised — training from scratch with any trainable strategy.
+ *
  * <p>Thread-safety: {@link #extract} is serialised (one engine call at a time; the engine runs
  * one thread here). Ownership: the opener closes it; trainable copies belong to their callers.
  */
@@ -95,13 +99,18 @@ final class EncoderBackbone implements Backbone {
       boolean ok = switch (e.getKey()) {
         case "layer" -> e.getValue().isEmpty() || e.getValue().equals(LAYER);
         case "pooling" -> e.getValue().isEmpty() || e.getValue().equals("mean");
+        case "init" -> e.getValue().equals("pretrained") || e.getValue().equals("random");
         default -> false;
       };
       if (!ok) {
         throw GraftException.invalidArgument("hyperparameters.extra[" + e.getKey() + "]",
             "UNKNOWN_OPTION", "the series encoder does not take " + e.getKey() + "=" + e.getValue()
-                + " (it reads layer=" + LAYER + " and pooling=mean)");
+                + " (it reads layer=" + LAYER + ", pooling=mean and init=pretrained|random)");
       }
+    }
+    if ("random".equals(options.get("init"))) {
+      // Training from scratch: the same architecture, freshly initialised.
+      return SeriesEncoder.create(encoder.config(), device).withOptions(Map.of("init", "random"));
     }
     try {
       return SeriesEncoder.open(encoder.config(), device, new ByteArrayInputStream(weights));

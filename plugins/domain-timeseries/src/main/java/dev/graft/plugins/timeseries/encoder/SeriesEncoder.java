@@ -37,6 +37,7 @@ public final class SeriesEncoder implements TrainableBackbone {
   private final PatchEncoderBlock block;
   private final NDManager manager;
   private final List<ParameterGroup> groups;
+  private Map<String, String> options = Map.of();
 
   private SeriesEncoder(PatchEncoderBlock block, NDManager manager) {
     this.block = block;
@@ -114,7 +115,13 @@ public final class SeriesEncoder implements TrainableBackbone {
 
   @Override
   public Map<String, String> options() {
-    return Map.of();
+    return options;
+  }
+
+  /** Sets the options {@link #options()} reports (to store with a model); returns this. */
+  public SeriesEncoder withOptions(Map<String, String> resolved) {
+    this.options = Map.copyOf(resolved);
+    return this;
   }
 
   /** The number of scalar weights. */
