@@ -32,7 +32,7 @@ public final class ForecastTraining {
   /**
    * One optimiser step on {@code windows} (each {@code context + horizon} long, the context first).
    *
-   * @return the batch loss; when it is not finite the step was skipped (no update)
+   * @return the batch loss; NaN when the step was skipped (a non-finite loss or gradient)
    */
   public float step(List<float[]> windows) {
     int c = network.encoder().config().context();
@@ -71,20 +71,31 @@ public final class ForecastTraining {
         gc.backward(loss);
       }
       float value = loss.getFloat();
-      boolean finite = Float.isFinite(value);
+      List<Parameter> trained = new java.util.ArrayList<>();
       for (Parameter p : network.parameters()) {
-        NDArray w = p.getArray();
-        if (!w.hasGradient() || !p.requiresGradient()) {
-          continue;
+        if (p.getArray().hasGradient() && p.requiresGradient()) {
+          trained.add(p);
         }
+      }
+      boolean finite = Float.isFinite(value);
+      for (int i = 0; finite && i < trained.size(); i++) {
+        NDArray g = trained.get(i).getArray().getGradient();
+        finite = !g.isNaN().logicalOr(g.isInfinite()).any().getBoolean();
+      }
+      for (Parameter p : trained) {
+        NDArray w = p.getArray();
         NDArray g = w.getGradient();
         if (finite) {
           optimizer.update(p.getId(), w, g);
           g.subi(g);
         } else {
-          // A non-finite batch is skipped; its gradients are reset (x - x would stay NaN).
+          // A batch with a non-finite loss or gradient is skipped; its gradients are reset
+          // (x - x would stay NaN).
           g.set(new float[Math.toIntExact(g.size())]);
         }
+      }
+      if (!finite) {
+        return Float.NaN;
       }
       return value;
     }

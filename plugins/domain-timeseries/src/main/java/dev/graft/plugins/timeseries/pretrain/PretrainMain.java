@@ -33,6 +33,10 @@ public final class PretrainMain {
   }
 
   public static void main(String[] args) throws IOException {
+    // One intra-op and one inter-op thread: with two inter-op threads, autograd may accumulate
+    // gradients in a different order from run to run and the weights drift apart (measured).
+    System.setProperty("ai.djl.pytorch.num_threads", "1");
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     Settings d = Settings.standard();
     Path out = null;
     Path assets = Path.of("assets/vega-datasets");
