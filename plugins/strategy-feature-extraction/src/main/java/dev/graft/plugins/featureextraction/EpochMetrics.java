@@ -40,9 +40,16 @@ final class EpochMetrics {
     } else {
       float[] predicted = outputs.clone();
       targetScale.invertInPlace(predicted);
+      if (scored.series() != null) {
+        scored.series().unscaleInPlace(predicted, scored.outputs());
+      }
       float[] truth = scored.rawTargets();
       metrics.add(new MetricValue("mae", Scores.mae(predicted, truth), split, epoch));
       metrics.add(new MetricValue("rmse", Scores.rmse(predicted, truth), split, epoch));
+      if (scored.series() != null) {
+        metrics.add(new MetricValue(
+            "mase", scored.series().mase(predicted, truth, scored.outputs()), split, epoch));
+      }
     }
     return metrics;
   }

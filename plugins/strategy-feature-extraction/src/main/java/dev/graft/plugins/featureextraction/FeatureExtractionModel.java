@@ -33,11 +33,14 @@ public final class FeatureExtractionModel implements TrainedModel {
   private final FeatureRequest request;
   private final Standardizer features;
   private final Standardizer targets;
+  private final boolean seriesScaling;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private boolean closed;
 
-  private FeatureExtractionModel(HeadSpec spec, Backbone backbone, Model head) {
+  private FeatureExtractionModel(HeadSpec spec, Backbone backbone, Model head,
+      boolean seriesScaling) {
     this.spec = spec;
+    this.seriesScaling = seriesScaling;
     this.backbone = backbone;
     this.head = head;
     this.request = spec.features().request();
@@ -68,7 +71,8 @@ public final class FeatureExtractionModel implements TrainedModel {
     }
     Model head = HeadWeights.open(context.name(), spec.architecture(), spec.parameters(),
         context.device(), context.directory());
-    return new FeatureExtractionModel(spec, context.backbone(), head);
+    boolean seriesScaling = "window".equals(context.properties().get(SeriesTargets.SERIES_SCALING));
+    return new FeatureExtractionModel(spec, context.backbone(), head, seriesScaling);
   }
 
   /** What head.json says about this head. */
@@ -99,6 +103,14 @@ public final class FeatureExtractionModel implements TrainedModel {
     int k = spec.outputs();
     if (targets != null) {
       targets.invertInPlace(out);
+    }
+    if (seriesScaling) {
+      SeriesTargets series = SeriesTargets.ofInputs(inputs);
+      if (series == null) {
+        throw GraftException.invalidArgument("inputs", "UNSUPPORTED_INPUT_KIND",
+            "this forecasting model reads series; every input must be a series");
+      }
+      series.unscaleInPlace(out, k);
     }
     float[][] result = new float[rows.length][];
     for (int i = 0; i < rows.length; i++) {

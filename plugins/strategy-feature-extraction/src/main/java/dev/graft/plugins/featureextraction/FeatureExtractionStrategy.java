@@ -5,6 +5,7 @@ import dev.graft.spi.FeatureRequest;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.Hyperparameters;
 import dev.graft.spi.LoadContext;
+import dev.graft.spi.MetricValue;
 import dev.graft.spi.Pooling;
 import dev.graft.spi.SpiVersion;
 import dev.graft.spi.StrategyPlugin;
@@ -55,6 +56,8 @@ public final class FeatureExtractionStrategy implements StrategyPlugin {
   public void validate(Hyperparameters hyperparameters, TaskSpec task) {
     HeadOptions.parse(hyperparameters);
     TrainingSettings.from(hyperparameters);
+    SeriesTargets.enabled(hyperparameters);
+    SeriesTargets.seasonLength(hyperparameters);
     if (task == null || task.task() == null) {
       throw GraftException.invalidArgument("task", "TASK_NOT_SUPPORTED", "the job has no task");
     }
@@ -104,7 +107,21 @@ public final class FeatureExtractionStrategy implements StrategyPlugin {
     if (trained.size() > 1) {
       properties.put("candidates", summary(trained));
     }
-    return new TrainOutcome(best.metrics(), properties);
+    List<MetricValue> metrics = new ArrayList<>(best.metrics());
+    if (data.train().series() != null) {
+      properties.put(SeriesTargets.SERIES_SCALING, "window");
+      boolean validate = data.validation() != null;
+      HeadData scored = validate ? data.validation() : data.train();
+      int season = SeriesTargets.seasonLength(context.hyperparameters());
+      if (season == 0) {
+        season = ForecastBaselines.detectSeason(context.trainSet());
+      }
+      properties.put(SeriesTargets.SEASON_LENGTH, Integer.toString(season));
+      metrics.addAll(ForecastBaselines.metrics(
+          validate ? context.validationSet() : context.trainSet(), scored.rawTargets(),
+          scored.outputs(), season, scored.series(), validate ? "validation" : "train"));
+    }
+    return new TrainOutcome(metrics, properties);
   }
 
   private static HeadSpec spec(TaskSpec task, FeatureRequest request, PreparedData data,

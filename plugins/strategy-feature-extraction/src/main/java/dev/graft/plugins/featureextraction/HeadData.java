@@ -15,6 +15,7 @@ import ai.djl.ndarray.types.Shape;
  * @param classes the class index of each example (classification), else null
  * @param targets {@code size * outputs} standardised targets (regression), else null
  * @param rawTargets the targets on their original scale (regression), else null
+ * @param series per-window scaling of forecasting targets on series inputs, else null
  */
 record HeadData(
     float[] features,
@@ -23,7 +24,8 @@ record HeadData(
     int outputs,
     long[] classes,
     float[] targets,
-    float[] rawTargets) {
+    float[] rawTargets,
+    SeriesTargets series) {
 
   boolean classification() {
     return classes != null;

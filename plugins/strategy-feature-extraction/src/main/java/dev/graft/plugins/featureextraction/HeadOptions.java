@@ -44,7 +44,8 @@ public record HeadOptions(
   static final String POOLING = "pooling";
   static final String NORMALIZE = "normalize";
   static final String LAYER = "layer";
-  static final Set<String> KNOWN_KEYS = Set.of(HIDDEN, DROPOUT, POOLING, NORMALIZE, LAYER);
+  static final Set<String> KNOWN_KEYS = Set.of(HIDDEN, DROPOUT, POOLING, NORMALIZE, LAYER,
+      SeriesTargets.SERIES_SCALING, SeriesTargets.SEASON_LENGTH);
 
   public HeadOptions {
     layer = layer == null ? "" : layer;

@@ -75,13 +75,23 @@ record PreparedData(
     int d = dimension(trainFeatures, trainSet.size(), validationFeatures, validationSet.size());
 
     Standardizer featureScale = Standardizer.fit(trainFeatures, d);
-    Standardizer targetScale = classification ? null : Standardizer.fit(trainValues, outputs);
-    HeadData train =
-        split(trainFeatures, d, outputs, featureScale, targetScale, trainValues, trainClasses);
+    boolean scaleWindows = task.task() == Task.FORECASTING
+        && SeriesTargets.enabled(context.hyperparameters());
+    SeriesTargets trainSeries = scaleWindows ? SeriesTargets.of(trainSet) : null;
+    SeriesTargets validationSeries = trainSeries == null ? null : SeriesTargets.of(validationSet);
+    if (validationSeries == null) {
+      trainSeries = null;
+    }
+    Standardizer targetScale = classification
+        ? null
+        : Standardizer.fit(trainSeries == null ? trainValues
+            : trainSeries.scale(copy(trainValues)), outputs);
+    HeadData train = split(trainFeatures, d, outputs, featureScale, targetScale, trainValues,
+        trainClasses, trainSeries);
     HeadData validation = validationSet.isEmpty()
         ? null
         : split(validationFeatures, d, outputs, featureScale, targetScale, validationValues,
-            validationClasses);
+            validationClasses, validationSeries);
     return new PreparedData(train, validation, featureScale, targetScale, d, outputs);
   }
 
@@ -92,17 +102,27 @@ record PreparedData(
       Standardizer featureScale,
       Standardizer targetScale,
       float[][] values,
-      long[] classes) {
+      long[] classes,
+      SeriesTargets series) {
     float[] x = featureScale.applyFlat(features);
     if (classes != null) {
-      return new HeadData(x, features.length, d, outputs, classes, null, null);
+      return new HeadData(x, features.length, d, outputs, classes, null, null, null);
     }
     float[] raw = new float[values.length * outputs];
     for (int i = 0; i < values.length; i++) {
       System.arraycopy(values[i], 0, raw, i * outputs, outputs);
     }
+    float[][] scaled = series == null ? values : series.scale(copy(values));
     return new HeadData(
-        x, features.length, d, outputs, null, targetScale.applyFlat(values), raw);
+        x, features.length, d, outputs, null, targetScale.applyFlat(scaled), raw, series);
+  }
+
+  private static float[][] copy(float[][] rows) {
+    float[][] out = new float[rows.length][];
+    for (int i = 0; i < rows.length; i++) {
+      out[i] = rows[i].clone();
+    }
+    return out;
   }
 
   private static int dimension(

@@ -42,7 +42,7 @@ class ValidationTest {
   void unknownKeyListsTheKnownOnes() {
     Hyperparameters h = extra("hiden", "3");
     GraftException e = assertThrows(GraftException.class, () -> strategy.validate(h, task));
-    String known = "[dropout, hidden, layer, normalize, pooling]";
+    String known = "[dropout, hidden, layer, normalize, pooling, season_length, series_scaling]";
     assertTrue(e.getMessage().contains(known), e.getMessage());
   }
 

@@ -38,9 +38,16 @@ final class EpochMetrics {
       score = accuracy;
     } else {
       float[] predicted = scored.scale().invert(outputs);
+      if (scored.series() != null) {
+        scored.series().unscaleInPlace(predicted, scored.outputs());
+      }
       double rmse = Scores.rmse(predicted, scored.rawTargets());
       metrics.add(new MetricValue("mae", Scores.mae(predicted, scored.rawTargets()), split, epoch));
       metrics.add(new MetricValue("rmse", rmse, split, epoch));
+      if (scored.series() != null) {
+        metrics.add(new MetricValue("mase",
+            scored.series().mase(predicted, scored.rawTargets(), scored.outputs()), split, epoch));
+      }
       score = -rmse;
     }
     return new Result(metrics, score, validate ? scoredLoss : trainLoss);

@@ -25,9 +25,11 @@ final class LabelledData {
   private final float[] raw;
   private final int outputs;
   private final TargetScale scale;
+  private final SeriesTargets series;
 
   private LabelledData(String split, List<ModelInput> inputs, long[] classes, float[] targets,
-      float[] raw, int outputs, TargetScale scale) {
+      float[] raw, int outputs, TargetScale scale, SeriesTargets series) {
+    this.series = series;
     this.split = split;
     this.inputs = inputs;
     this.classes = classes;
@@ -60,7 +62,7 @@ final class LabelledData {
         }
         classes[i] = index;
       }
-      return new LabelledData(split, inputs, classes, null, null, outputs, null);
+      return new LabelledData(split, inputs, classes, null, null, outputs, null, null);
     }
     float[] raw = new float[examples.size() * outputs];
     for (int i = 0; i < examples.size(); i++) {
@@ -77,8 +79,22 @@ final class LabelledData {
       }
       System.arraycopy(row, 0, raw, i * outputs, outputs);
     }
-    TargetScale fitted = scale != null ? scale : TargetScale.fit(raw, outputs);
-    return new LabelledData(split, inputs, null, fitted.apply(raw), raw, outputs, fitted);
+    // Forecasts on series are learnt in each window's own units (see SeriesTargets).
+    SeriesTargets series = task.task() == Task.FORECASTING ? SeriesTargets.of(examples) : null;
+    float[] scaled = raw;
+    if (series != null) {
+      float[][] rows = new float[examples.size()][outputs];
+      for (int i = 0; i < rows.length; i++) {
+        System.arraycopy(raw, i * outputs, rows[i], 0, outputs);
+      }
+      series.scale(rows);
+      scaled = new float[raw.length];
+      for (int i = 0; i < rows.length; i++) {
+        System.arraycopy(rows[i], 0, scaled, i * outputs, outputs);
+      }
+    }
+    TargetScale fitted = scale != null ? scale : TargetScale.fit(scaled, outputs);
+    return new LabelledData(split, inputs, null, fitted.apply(scaled), raw, outputs, fitted, series);
   }
 
   /** The number of values a regression or forecasting example predicts. */
@@ -125,6 +141,16 @@ final class LabelledData {
 
   float[] rawTargets() {
     return raw;
+  }
+
+  /** Per-window scaling of forecasting targets on series, else null. */
+  SeriesTargets series() {
+    return series;
+  }
+
+  /** The examples' inputs, in order. */
+  List<ModelInput> inputs() {
+    return inputs;
   }
 
   /** The targets' standardisation (regression, forecasting), else null. */

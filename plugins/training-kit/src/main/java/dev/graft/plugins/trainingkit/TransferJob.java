@@ -3,6 +3,7 @@ package dev.graft.plugins.trainingkit;
 import ai.djl.nn.Block;
 import dev.graft.spi.Example;
 import dev.graft.spi.GraftException;
+import dev.graft.spi.MetricValue;
 import dev.graft.spi.ParameterGroup;
 import dev.graft.spi.Task;
 import dev.graft.spi.TaskSpec;
@@ -107,7 +108,20 @@ public final class TransferJob {
           identity.targetMean(), identity.targetStd(), best.bestEpoch(), epochsTrained,
           trainedGroups(backbone, Math.max(1, epochsTrained)));
       write(mine, spec);
-      return new TrainOutcome(best.bestMetrics(), properties(spec, resumed, backbone));
+      Map<String, String> properties = properties(spec, resumed, backbone);
+      List<MetricValue> metrics = new ArrayList<>(best.bestMetrics());
+      if (train.series() != null) {
+        properties.put(SeriesTargets.SERIES_SCALING, "window");
+        LabelledData scored = validation != null ? validation : train;
+        if (scored.series() != null) {
+          int season = ForecastBaselines.detectSeason(trainSet);
+          properties.put("season_length", Integer.toString(season));
+          metrics.addAll(ForecastBaselines.metrics(
+              validation != null ? context.validationSet() : trainSet, scored.rawTargets(),
+              scored.outputs(), season, scored.series(), scored.split()));
+        }
+      }
+      return new TrainOutcome(metrics, properties);
     }
   }
 

@@ -38,11 +38,14 @@ public final class TransferModel implements TrainedModel {
   private final TransferSpec spec;
   private final TrainableBackbone backbone;
   private final Block head;
+  private final boolean seriesScaling;
   private final TargetScale scale;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private boolean closed;
 
-  private TransferModel(TransferSpec spec, TrainableBackbone backbone, Block head) {
+  private TransferModel(TransferSpec spec, TrainableBackbone backbone, Block head,
+      boolean seriesScaling) {
+    this.seriesScaling = seriesScaling;
     this.spec = spec;
     this.backbone = backbone;
     this.head = head;
@@ -87,7 +90,8 @@ public final class TransferModel implements TrainedModel {
       for (Parameter p : head.getParameters().values()) {
         p.freeze(true);
       }
-      return new TransferModel(spec, backbone, head);
+      return new TransferModel(spec, backbone, head,
+          "window".equals(context.properties().get(SeriesTargets.SERIES_SCALING)));
     } catch (IOException | RuntimeException e) {
       backbone.close();
       if (e instanceof GraftException g) {
@@ -139,7 +143,16 @@ public final class TransferModel implements TrainedModel {
       if (spec.task() == Task.CLASSIFICATION) {
         return out.softmax(1).toFloatArray();
       }
-      return scale.invert(out.toFloatArray());
+      float[] values = scale.invert(out.toFloatArray());
+      if (seriesScaling) {
+        SeriesTargets series = SeriesTargets.ofInputs(chunk);
+        if (series == null) {
+          throw GraftException.invalidArgument("inputs", "UNSUPPORTED_INPUT_KIND",
+              "this forecasting model reads series; every input must be a series");
+        }
+        series.unscaleInPlace(values, spec.outputs());
+      }
+      return values;
     }
   }
 

@@ -20,7 +20,9 @@ import java.util.Set;
  * blank lines are skipped. Options: {@code text_column} (default "text"), {@code pair_column},
  * {@code label_column} (default "label"), {@code value_column} (a number: regression; used
  * instead of the label, and chosen by default when the header has "value" but no label column),
- * {@code delimiter} (default ",", "\t" or "tab" for tabs).
+ * {@code delimiter} (default ",", "\t" or "tab" for tabs). With the option {@code layout}
+ * ({@code long} or {@code wide}) the file holds time series instead, read by
+ * {@link SeriesCsvDatasetParser}.
  *
  * <p>Errors are INVALID_ARGUMENT, reason INVALID_DATASET_RECORD, field {@code data[line N].COLUMN}
  * ({@code data[line N]} when no column applies), message {@code line N: ...}; the header is line 1.
@@ -30,11 +32,17 @@ public final class CsvDatasetParser implements DatasetParser {
 
   @Override
   public void validate(DatasetSpecRecord spec) {
-    delimiter(spec);
+    char d = delimiter(spec);
+    if (spec.options().containsKey("layout")) {
+      new SeriesCsvDatasetParser(d).validate(spec);
+    }
   }
 
   @Override
   public List<Example> parse(Map<String, Path> parts, DatasetSpecRecord spec) {
+    if (spec.options().containsKey("layout")) {
+      return new SeriesCsvDatasetParser(delimiter(spec)).parse(parts, spec);
+    }
     RecordErrors.onlyParts(parts, Set.of(""), "CSV");
     Path main = parts.get("");
     if (main == null) {
