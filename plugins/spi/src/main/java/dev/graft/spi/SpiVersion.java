@@ -7,13 +7,16 @@ package dev.graft.spi;
  * <p>Plugins return {@code new SpiVersion(SpiVersion.MAJOR, SpiVersion.MINOR)} from
  * {@link Plugin#spiVersion()}: the constants are inlined by the compiler, so the value records
  * the SPI the plugin was compiled against, not the one it runs on.
+ *
+ * <p>History: 1.0 the first SPI; 1.1 added trainable backbones ({@link Backbone#openTrainable},
+ * {@link TrainableBackbone}, {@link ParameterGroup}) and {@link TrainContext#checkpointDirectoryOf}.
  */
 public record SpiVersion(int major, int minor) {
 
   /** The major version of this SPI; changes on an incompatible change. */
   public static final int MAJOR = 1;
   /** The minor version of this SPI; changes when something is added. */
-  public static final int MINOR = 0;
+  public static final int MINOR = 1;
 
   /** The version of the SPI on the class path at run time. */
   public static SpiVersion current() {

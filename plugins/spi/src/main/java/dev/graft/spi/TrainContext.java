@@ -48,6 +48,22 @@ public interface TrainContext {
   Path checkpointDirectory();
 
   /**
+   * The checkpoint folder of another job of this store ({@code checkpoints/<job-id>/}, a sibling
+   * of {@link #checkpointDirectory()}), whether or not it exists; read it, never write to it.
+   * Since SPI 1.1.
+   *
+   * @throws GraftException INVALID_ARGUMENT naming {@code field} when {@code jobId} is not a job
+   *     id (letters, digits, '-' and '_')
+   */
+  default Path checkpointDirectoryOf(String jobId, String field) {
+    if (jobId == null || !jobId.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,127}")) {
+      throw GraftException.invalidArgument(
+          field, "INVALID_JOB_ID", field + " must be a job id like job-1a2b3c, got '" + jobId + "'");
+    }
+    return checkpointDirectory().resolveSibling(jobId);
+  }
+
+  /**
    * Features of the training or validation set ({@code split} = "train" | "validation") computed
    * once per (base model, data, request) and cached by the server across jobs.
    */

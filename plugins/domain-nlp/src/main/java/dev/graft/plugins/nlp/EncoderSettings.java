@@ -15,14 +15,27 @@ import java.util.Locale;
  * @param pooling the pooling used for {@link Pooling#DEFAULT} (property {@code pooling}, default
  *     mean); never DEFAULT itself
  * @param predictors how many engine calls may run at once (property {@code predictors}, default 2)
+ * @param truncation how over-long inputs are cut (property {@code truncation}, default
+ *     longest_first; {@code none} refuses them)
+ * @param attentionHeads attention heads per layer (property {@code attention_heads}), or 0 to read
+ *     them from the graph when it is rebuilt as a trainable block
  */
-record EncoderSettings(int maxTokens, int layers, int hiddenSize, Pooling pooling, int predictors) {
+record EncoderSettings(
+    int maxTokens,
+    int layers,
+    int hiddenSize,
+    Pooling pooling,
+    int predictors,
+    Truncation truncation,
+    int attentionHeads) {
 
   static final String MAX_TOKENS = "max_tokens";
   static final String LAYERS = "layers";
   static final String HIDDEN_SIZE = "hidden_size";
   static final String POOLING = "pooling";
   static final String PREDICTORS = "predictors";
+  static final String TRUNCATION = "truncation";
+  static final String ATTENTION_HEADS = "attention_heads";
 
   static final int DEFAULT_MAX_TOKENS = 512;
   static final int DEFAULT_PREDICTORS = 2;
@@ -42,7 +55,25 @@ record EncoderSettings(int maxTokens, int layers, int hiddenSize, Pooling poolin
         positiveInt(model, LAYERS, 0),
         positiveInt(model, HIDDEN_SIZE, 0),
         pooling(model),
-        positiveInt(model, PREDICTORS, DEFAULT_PREDICTORS));
+        positiveInt(model, PREDICTORS, DEFAULT_PREDICTORS),
+        truncation(model),
+        positiveInt(model, ATTENTION_HEADS, 0));
+  }
+
+  /** These settings with another length limit and truncation (per-request options). */
+  EncoderSettings with(int maxTokens, Truncation truncation) {
+    return new EncoderSettings(
+        maxTokens, layers, hiddenSize, pooling, predictors, truncation, attentionHeads);
+  }
+
+  private static Truncation truncation(BaseModel model) {
+    String raw = model.property(TRUNCATION, "longest_first");
+    Truncation t = Truncation.parse(raw);
+    if (t == null) {
+      throw invalid(model, TRUNCATION,
+          "must be one of longest_first, only_first, only_second, none, got '" + raw + "'");
+    }
+    return t;
   }
 
   private static int positiveInt(BaseModel model, String key, int fallback) {

@@ -44,7 +44,7 @@ public final class NlpDomain implements DomainPlugin {
 
   @Override
   public List<BuiltinModel> builtinModels() {
-    return List.of(MiniLmL6.builtin());
+    return BuiltinEncoders.all();
   }
 
   /**

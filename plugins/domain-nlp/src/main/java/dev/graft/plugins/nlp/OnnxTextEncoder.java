@@ -12,17 +12,21 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
+import dev.graft.plugins.nlp.bert.BertConfig;
+import dev.graft.plugins.nlp.bert.BertWeights;
 import dev.graft.spi.Backbone;
 import dev.graft.spi.BaseModel;
 import dev.graft.spi.FeatureRequest;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.ModelInput;
 import dev.graft.spi.Pooling;
+import dev.graft.spi.TrainableBackbone;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -47,6 +51,8 @@ public final class OnnxTextEncoder implements Backbone {
   public static final String TOKENIZER_FILE = "tokenizer.json";
   /** Largest number of texts sent to the engine in one call. */
   public static final int CHUNK = 32;
+  /** The sentence a rebuilt block is checked on against ONNX Runtime. */
+  static final String PROBE = "Graft checks that the rebuilt encoder matches ONNX Runtime.";
 
   private static final String ENGINE = "OnnxRuntime";
   private static final String INPUT_IDS = "input_ids";
@@ -55,7 +61,10 @@ public final class OnnxTextEncoder implements Backbone {
   private static final Set<String> KNOWN_INPUTS = Set.of(INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS);
 
   private final String name;
+  private final Path directory;
+  private final Device device;
   private final EncoderSettings settings;
+  private final BertRebuild rebuild;
   private final EncoderLayers layers;
   private final HuggingFaceTokenizer tokenizer;
   private final ZooModel<NDList, NDList> model;
@@ -66,14 +75,22 @@ public final class OnnxTextEncoder implements Backbone {
   private boolean closed;
 
   private OnnxTextEncoder(
-      String name,
+      BaseModel base,
+      Device device,
       EncoderSettings settings,
+      BertRebuild rebuild,
       HuggingFaceTokenizer tokenizer,
       ZooModel<NDList, NDList> model,
       List<String> inputNames) {
-    this.name = name;
+    this.name = base.name();
+    this.directory = base.directory();
+    this.device = device == null ? Device.cpu() : device;
     this.settings = settings;
-    this.layers = new EncoderLayers(settings.layers());
+    this.rebuild = rebuild;
+    BertConfig shape = rebuild.config();
+    this.layers = shape != null
+        ? new EncoderLayers(shape.layers(), true)
+        : new EncoderLayers(settings.layers(), false);
     this.tokenizer = tokenizer;
     this.model = model;
     this.inputNames = inputNames;
@@ -84,6 +101,10 @@ public final class OnnxTextEncoder implements Backbone {
   /**
    * Opens {@code model.onnx} and {@code tokenizer.json} from {@code base.directory()} on
    * {@code device}.
+   *
+   * <p>The graph's shape is read once here: when it is BERT-shaped, the encoder also offers its
+   * earlier layers for Extract and a trainable copy ({@link #openTrainable}), both rebuilt on the
+   * PyTorch engine from the ONNX weights.
    *
    * @throws GraftException FAILED_PRECONDITION when files are missing, properties are malformed,
    *     the device is a GPU the engine cannot use, or the graph is not a BERT-style encoder;
@@ -98,13 +119,8 @@ public final class OnnxTextEncoder implements Backbone {
     HuggingFaceTokenizer tokenizer = null;
     ZooModel<NDList, NDList> model = null;
     try {
-      tokenizer = HuggingFaceTokenizer.builder()
-          .optTokenizerPath(dir.resolve(TOKENIZER_FILE))
-          .optAddSpecialTokens(true)
-          .optMaxLength(settings.maxTokens())
-          .optTruncation(true)
-          .optPadding(false)
-          .build();
+      tokenizer = Tokenizers.open(
+          dir.resolve(TOKENIZER_FILE), settings.maxTokens(), settings.truncation());
       model = Criteria.builder()
           .setTypes(NDList.class, NDList.class)
           .optModelPath(dir)
@@ -114,7 +130,9 @@ public final class OnnxTextEncoder implements Backbone {
           .optTranslator(new NoopTranslator())
           .build()
           .loadModel();
-      return new OnnxTextEncoder(base.name(), settings, tokenizer, model, inputNames(base, model));
+      BertRebuild rebuild = BertRebuild.inspect(base, dir.resolve(MODEL_FILE), settings);
+      return new OnnxTextEncoder(
+          base, device, settings, rebuild, tokenizer, model, inputNames(base, model));
     } catch (IOException | ModelNotFoundException | MalformedModelException
         | RuntimeException e) {
       if (model != null) {
@@ -154,18 +172,52 @@ public final class OnnxTextEncoder implements Backbone {
         throw GraftException.failedPrecondition(
             "BACKBONE_CLOSED", "text encoder '" + name + "' is closed");
       }
-      layers.check(request.layer());
+      int layer = layers.check(request.layer());
       List<ModelInput.Text> texts = texts(inputs);
       Pooling pooling =
           request.pooling() == Pooling.DEFAULT ? settings.pooling() : request.pooling();
+      int limit = settings.truncation() == Truncation.NONE ? settings.maxTokens() : 0;
       float[][] features = new float[texts.size()][];
       for (int start = 0; start < texts.size(); start += CHUNK) {
         int end = Math.min(texts.size(), start + CHUNK);
-        TokenBatch batch = TokenBatch.encode(tokenizer, texts.subList(start, end));
-        float[][] pooled = encode(batch, pooling, request.normalize());
+        TokenBatch batch = TokenBatch.encode(tokenizer, texts.subList(start, end), limit, start);
+        float[] hidden = layer == EncoderLayers.LAST
+            ? lastHiddenState(batch)
+            : rebuild.hiddenStates(batch, layer + 1, device, this::lastHiddenState);
+        float[][] pooled = TokenPooling.pool(hidden, batch.mask(), batch.size(), batch.length(),
+            hiddenSize, pooling, request.normalize());
         System.arraycopy(pooled, 0, features, start, pooled.length);
       }
       return features;
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  /**
+   * A trainable copy of this encoder (see {@link TextOptions} for the options).
+   *
+   * @throws GraftException FAILED_PRECONDITION NOT_BERT_SHAPED when the graph cannot be rebuilt
+   *     as a BERT block, saying why; INVALID_ARGUMENT naming {@code hyperparameters.extra[KEY]}
+   *     for a bad option
+   */
+  @Override
+  public TrainableBackbone openTrainable(Device target, Map<String, String> options) {
+    lifecycle.readLock().lock();
+    try {
+      if (closed) {
+        throw GraftException.failedPrecondition(
+            "BACKBONE_CLOSED", "text encoder '" + name + "' is closed");
+      }
+      TokenBatch probe = TokenBatch.encode(tokenizer, List.of(new ModelInput.Text(PROBE)));
+      if (rebuild.config() == null) {
+        rebuild.weights(probe, this::lastHiddenState); // throws, saying why
+      }
+      TextOptions parsed =
+          TextOptions.parse(options, layers, settings, rebuild.config().maxPositions());
+      BertWeights weights = rebuild.weights(probe, this::lastHiddenState);
+      return BertTextBackbone.open(directory.resolve(TOKENIZER_FILE), weights, parsed,
+          target == null ? device : target);
     } finally {
       lifecycle.readLock().unlock();
     }
@@ -179,6 +231,7 @@ public final class OnnxTextEncoder implements Backbone {
         return;
       }
       closed = true;
+      rebuild.close();
       try {
         predictors.close();
       } finally {
@@ -193,7 +246,8 @@ public final class OnnxTextEncoder implements Backbone {
     }
   }
 
-  private float[][] encode(TokenBatch batch, Pooling pooling, boolean normalize) {
+  /** ONNX Runtime's last hidden states for a batch, row-major [size, length, hidden]. */
+  float[] lastHiddenState(TokenBatch batch) {
     try (NDManager scope = model.getNDManager().newSubManager()) {
       Shape shape = new Shape(batch.size(), batch.length());
       NDList in = new NDList(inputNames.size());
@@ -214,18 +268,14 @@ public final class OnnxTextEncoder implements Backbone {
             "UNEXPECTED_ENGINE_OUTPUT",
             "text encoder '" + name + "' returned " + out + " for input " + shape, null);
       }
-      int width = Math.toIntExact(out.get(2));
-      return TokenPooling.pool(
-          hidden.toFloatArray(), batch.mask(), batch.size(), batch.length(), width, pooling,
-          normalize);
+      return hidden.toFloatArray();
     }
   }
 
   private int probeHiddenSize() {
     try {
-      int width = encode(
-          TokenBatch.encode(tokenizer, List.of(new ModelInput.Text(""))), Pooling.CLS, false)[0]
-          .length;
+      TokenBatch empty = TokenBatch.encode(tokenizer, List.of(new ModelInput.Text("")));
+      int width = lastHiddenState(empty).length / empty.length();
       if (settings.hiddenSize() > 0 && settings.hiddenSize() != width) {
         throw GraftException.failedPrecondition(
             "MODEL_PROPERTY_MISMATCH",

@@ -2,6 +2,7 @@ package dev.graft.plugins.nlp;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.graft.spi.GraftException;
 import dev.graft.spi.ModelInput;
 import java.util.List;
 
@@ -29,14 +30,39 @@ final class TokenBatch {
 
   /** Tokenizes {@code texts} with a tokenizer set up to truncate and not to pad. */
   static TokenBatch encode(HuggingFaceTokenizer tokenizer, List<ModelInput.Text> texts) {
+    return encode(tokenizer, texts, 0, 0);
+  }
+
+  /**
+   * Tokenizes {@code texts}, which are {@code inputs[offset…]} of a request.
+   *
+   * @param limit the most tokens an input may have (for a tokenizer that does not truncate), or
+   *     0 for no check
+   * @throws GraftException INVALID_ARGUMENT naming {@code inputs[i]}: INPUT_TOO_LONG over the
+   *     limit, TOKENIZATION_FAILED when the tokenizer refuses the text (e.g. a truncation that
+   *     cannot apply)
+   */
+  static TokenBatch encode(
+      HuggingFaceTokenizer tokenizer, List<ModelInput.Text> texts, int limit, int offset) {
     Encoding[] encodings = new Encoding[texts.size()];
     int length = 1;
     for (int i = 0; i < encodings.length; i++) {
       ModelInput.Text text = texts.get(i);
-      encodings[i] = text.pair().isEmpty()
-          ? tokenizer.encode(text.text())
-          : tokenizer.encode(text.text(), text.pair());
-      length = Math.max(length, encodings[i].getIds().length);
+      String field = "inputs[" + (offset + i) + "]";
+      try {
+        encodings[i] = text.pair().isEmpty()
+            ? tokenizer.encode(text.text())
+            : tokenizer.encode(text.text(), text.pair());
+      } catch (RuntimeException e) {
+        throw GraftException.invalidArgument(
+            field, "TOKENIZATION_FAILED", field + " cannot be tokenized: " + e.getMessage());
+      }
+      int tokens = encodings[i].getIds().length;
+      if (limit > 0 && tokens > limit) {
+        throw GraftException.invalidArgument(field, "INPUT_TOO_LONG", field + " has " + tokens
+            + " tokens; the limit is " + limit + " (truncation is off)");
+      }
+      length = Math.max(length, tokens);
     }
     long[] ids = new long[encodings.length * length];
     long[] typeIds = new long[ids.length];

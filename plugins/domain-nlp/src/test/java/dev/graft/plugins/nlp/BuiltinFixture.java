@@ -20,7 +20,14 @@ final class BuiltinFixture {
 
   /** The built-in model stored in {@code dir}, with {@code overrides} applied to its properties. */
   static BaseModel materialize(Path dir, Map<String, String> overrides) throws IOException {
-    BuiltinModel builtin = new NlpDomain().builtinModels().get(0);
+    return materialize(BuiltinEncoders.MINILM, dir, overrides);
+  }
+
+  /** The built-in model {@code name} stored in {@code dir}, with {@code overrides} applied. */
+  static BaseModel materialize(String name, Path dir, Map<String, String> overrides)
+      throws IOException {
+    BuiltinModel builtin = new NlpDomain().builtinModels().stream()
+        .filter(b -> b.name().equals(name)).findFirst().orElseThrow();
     Files.createDirectories(dir);
     for (BuiltinModel.File file : builtin.files()) {
       try (InputStream in = file.opener().open()) {

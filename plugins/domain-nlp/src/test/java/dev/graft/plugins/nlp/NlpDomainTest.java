@@ -57,7 +57,8 @@ class NlpDomainTest {
   @Test
   void builtinMiniLmFilesOpenWithTheExpectedSizes() throws Exception {
     List<BuiltinModel> builtins = domain.builtinModels();
-    assertEquals(1, builtins.size());
+    assertEquals(List.of("minilm-l6", "bge-small-en"),
+        builtins.stream().map(BuiltinModel::name).toList());
     BuiltinModel minilm = builtins.get(0);
     assertEquals("minilm-l6", minilm.name());
     assertEquals("onnx", minilm.format());
@@ -70,6 +71,22 @@ class NlpDomainTest {
     Map<String, Long> expected = Map.of("model.onnx", 90_387_606L, "tokenizer.json", 711_661L);
     assertEquals(expected.keySet(), Set.copyOf(minilm.files().stream().map(BuiltinModel.File::name).toList()));
     for (BuiltinModel.File file : minilm.files()) {
+      try (InputStream in = file.opener().open()) {
+        assertEquals(expected.get(file.name()), in.transferTo(OutputStream.nullOutputStream()),
+            file.name());
+      }
+    }
+  }
+
+  @Test
+  void builtinBgeIsDeclaredWithClsPooling() throws Exception {
+    BuiltinModel bge = domain.builtinModels().get(1);
+    assertEquals("bge-small-en", bge.name());
+    assertEquals(512, bge.maxTokens());
+    assertEquals("cls", bge.properties().get("pooling"));
+    assertEquals("12", bge.properties().get("layers"));
+    Map<String, Long> expected = Map.of("model.onnx", 133_093_490L, "tokenizer.json", 711_396L);
+    for (BuiltinModel.File file : bge.files()) {
       try (InputStream in = file.opener().open()) {
         assertEquals(expected.get(file.name()), in.transferTo(OutputStream.nullOutputStream()),
             file.name());

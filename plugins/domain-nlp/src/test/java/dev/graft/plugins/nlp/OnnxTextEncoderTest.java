@@ -58,7 +58,8 @@ class OnnxTextEncoderTest {
   @Test
   void describesItself() {
     assertEquals(384, encoder.dimension());
-    assertEquals(List.of("encoder.5"), encoder.layers());
+    assertEquals(List.of("encoder.5", "encoder.0", "encoder.1", "encoder.2", "encoder.3",
+        "encoder.4"), encoder.layers());
     assertEquals("encoder.5", encoder.defaultLayer());
     assertEquals(Pooling.MEAN, encoder.defaultPooling());
   }
@@ -103,11 +104,15 @@ class OnnxTextEncoderTest {
     assertArrayEquals(
         byDefault, one(text, new FeatureRequest("last_hidden_state", Pooling.MEAN, false)));
 
-    GraftException intermediate = assertThrows(GraftException.class,
-        () -> one(text, new FeatureRequest("encoder.2", Pooling.MEAN, false)));
-    assertEquals(ErrorKind.UNIMPLEMENTED, intermediate.kind());
-    assertEquals("INTERMEDIATE_LAYER_UNAVAILABLE", intermediate.reason());
-    assertTrue(intermediate.getMessage().contains("trainable backbone"));
+    // Earlier layers come from the rebuilt block; each differs from the last and from the others.
+    float[] third = one(text, new FeatureRequest("encoder.2", Pooling.MEAN, false));
+    float[] first = one(text, new FeatureRequest("encoder.0", Pooling.MAX, false));
+    assertEquals(384, third.length);
+    assertTrue(BuiltinFixture.cosine(third, byDefault) < 0.99);
+    assertTrue(BuiltinFixture.cosine(third, first) < 0.99);
+    float[][] batch = encoder.extract(List.of(text, new ModelInput.Text("a longer second text")),
+        new FeatureRequest("encoder.2", Pooling.MEAN, false));
+    assertArrayEquals(third, batch[0], 1e-5f);
 
     for (String bad : List.of("encoder.6", "pooler", "encoder.", "encoder.-1")) {
       GraftException unknown = assertThrows(GraftException.class,

@@ -18,7 +18,7 @@ class TokenBatchTest {
 
   @BeforeAll
   static void open() throws Exception {
-    Path json = Path.of(TokenBatchTest.class.getResource(MiniLmL6.TOKENIZER_RESOURCE).toURI());
+    Path json = Path.of(TokenBatchTest.class.getResource(BuiltinEncoders.MINILM_TOKENIZER).toURI());
     tokenizer = HuggingFaceTokenizer.builder()
         .optTokenizerPath(json)
         .optMaxLength(8)
