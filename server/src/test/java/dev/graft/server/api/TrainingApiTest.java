@@ -135,8 +135,15 @@ class TrainingApiTest {
         () -> client.train(request("x").setHyperparameters(Hyperparameters.newBuilder().putExtra("bogus", "1")).build()));
     assertGraftError(Status.Code.INVALID_ARGUMENT, "UNKNOWN_DEVICE_POOL", "device_pool",
         () -> client.train(request("x").setDevicePool("gpus").build()));
-    assertGraftError(Status.Code.FAILED_PRECONDITION, "TRAINABLE_BACKBONE_REQUIRED",
-        () -> client.train(request("x").setStrategy("fine-tuning").build()));
+    // Fine-tuning and knowledge transfer train BERT encoders now (ImportedEncoderTest shows the
+    // FAILED_PRECONDITION for an encoder that cannot be rebuilt); their own options are checked
+    // before a job exists.
+    assertGraftError(Status.Code.INVALID_ARGUMENT, "INVALID_HYPERPARAMETER", "hyperparameters.extra[unfreeze]",
+        () -> client.train(request("x").setStrategy("fine-tuning").setHyperparameters(
+            Hyperparameters.newBuilder().putExtra("unfreeze", "most")).build()));
+    assertGraftError(Status.Code.INVALID_ARGUMENT, "INVALID_HYPERPARAMETER", "hyperparameters.extra[warmup]",
+        () -> client.train(request("x").setStrategy("knowledge-transfer").setHyperparameters(
+            Hyperparameters.newBuilder().putExtra("warmup", "2")).build()));
     assertGraftError(Status.Code.INVALID_ARGUMENT, "TOO_FEW_CLASSES", "train",
         () -> client.train(request("x").setTrain(DataSource.newBuilder().setExamples(InlineExamples.newBuilder()
             .addExamples(Inputs.labelled("a", "only")).addExamples(Inputs.labelled("b", "only")))).build()));

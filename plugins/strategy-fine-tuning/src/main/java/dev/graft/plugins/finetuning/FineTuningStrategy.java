@@ -1,5 +1,10 @@
 package dev.graft.plugins.finetuning;
 
+import dev.graft.plugins.trainingkit.GroupPlan;
+import dev.graft.plugins.trainingkit.StrategyOptions;
+import dev.graft.plugins.trainingkit.TransferJob;
+import dev.graft.plugins.trainingkit.TransferModel;
+import dev.graft.plugins.trainingkit.TransferSettings;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.Hyperparameters;
 import dev.graft.spi.LoadContext;
@@ -9,18 +14,42 @@ import dev.graft.spi.TaskSpec;
 import dev.graft.spi.TrainContext;
 import dev.graft.spi.TrainOutcome;
 import dev.graft.spi.TrainedModel;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
 
 /**
- * The {@code fine-tuning} strategy: the top layers unfrozen with per-layer learning rates and early stopping. It needs a trainable backbone (a DJL block with
- * parameter groups), which no built-in domain exposes yet, so every request is refused at once
- * with FAILED_PRECONDITION and the reason rather than training something else. Thread-safe
- * (stateless).
+ * The {@code fine-tuning} strategy: a fresh task head on the pretrained backbone, with only the
+ * top {@code k} parameter groups unfrozen, layer-wise learning-rate decay below the head,
+ * warm-up then decay, gradient clipping, early stopping on the validation score, optional
+ * gradual unfreezing, and a checkpoint per epoch (see {@link TransferJob}). Works on any backbone
+ * whose domain offers a trainable copy; others are refused with the domain's reason.
+ *
+ * <p>Options in {@code hyperparameters.extra}: {@code unfreeze} (groups from the top: an
+ * integer, {@code all}, or {@code half} — the default, the top half rounded up: 4 of MiniLM's 7
+ * groups), {@code layer_decay} (default {@value #DEFAULT_LAYER_DECAY}), {@code gradual_unfreeze}
+ * (default false), and those of {@link TransferSettings}; every other key goes to the backbone.
+ *
+ * <p>Thread-safety: stateless; {@link #train} runs concurrently for different jobs.
  */
 public final class FineTuningStrategy implements StrategyPlugin {
+  /** The strategy id. */
+  public static final String ID = "fine-tuning";
+  public static final String UNFREEZE = "unfreeze";
+  public static final String LAYER_DECAY = "layer_decay";
+  public static final String GRADUAL_UNFREEZE = "gradual_unfreeze";
+  public static final float DEFAULT_LAYER_DECAY = 0.9f;
+  /** Defaults: 4 epochs of 16 at 5e-5 (head ×10), 10% warm-up then linear decay, clip 1.0. */
+  public static final TransferSettings.Defaults DEFAULTS = new TransferSettings.Defaults(
+      4, 16, 5e-5f, 0.01f, 2, 0.1f, TransferSettings.Schedule.LINEAR, 1f, 0.1f, 10f);
+  private static final Set<String> KEYS = keys();
+
+  /** For {@link java.util.ServiceLoader}. */
+  public FineTuningStrategy() {}
 
   @Override
   public String id() {
-    return "fine-tuning";
+    return ID;
   }
 
   @Override
@@ -30,22 +59,46 @@ public final class FineTuningStrategy implements StrategyPlugin {
 
   @Override
   public void validate(Hyperparameters hyperparameters, TaskSpec task) {
-    throw unavailable();
+    if (task == null || task.task() == null) {
+      throw GraftException.invalidArgument("task", "TASK_NOT_SUPPORTED", "the job has no task");
+    }
+    StrategyOptions options = options(hyperparameters);
+    TransferSettings.from(hyperparameters, options, DEFAULTS);
+    plan(options);
   }
 
   @Override
   public TrainOutcome train(TrainContext context) {
-    throw unavailable();
+    validate(context.hyperparameters(), context.task());
+    StrategyOptions options = options(context.hyperparameters());
+    TransferSettings settings = TransferSettings.from(context.hyperparameters(), options, DEFAULTS);
+    return new TransferJob(ID, context, settings, plan(options), options).run();
   }
 
   @Override
   public TrainedModel load(LoadContext context) {
-    throw unavailable();
+    return TransferModel.load(context);
   }
 
-  private static GraftException unavailable() {
-    return GraftException.failedPrecondition("TRAINABLE_BACKBONE_REQUIRED",
-        "strategy 'fine-tuning' needs a trainable backbone; the built-in backbones are inference-only "
-            + "(ONNX Runtime) in this version — use 'feature-extraction'");
+  /** The groups to train as the options say. */
+  static GroupPlan plan(StrategyOptions options) {
+    String raw = options.text(UNFREEZE).orElse("half").toLowerCase(Locale.ROOT);
+    int unfrozen = switch (raw) {
+      case "all" -> GroupPlan.ALL;
+      case "half" -> GroupPlan.HALF;
+      default -> options.integer(UNFREEZE, 0, 0, 10_000);
+    };
+    float decay = options.number(LAYER_DECAY, DEFAULT_LAYER_DECAY, 0.05f, 1f);
+    return new GroupPlan(unfrozen, decay, options.flag(GRADUAL_UNFREEZE, false));
+  }
+
+  private static StrategyOptions options(Hyperparameters h) {
+    return new StrategyOptions(h.extra(), KEYS);
+  }
+
+  private static Set<String> keys() {
+    Set<String> keys = new HashSet<>(TransferSettings.KEYS);
+    keys.addAll(Set.of(UNFREEZE, LAYER_DECAY, GRADUAL_UNFREEZE));
+    return Set.copyOf(keys);
   }
 }

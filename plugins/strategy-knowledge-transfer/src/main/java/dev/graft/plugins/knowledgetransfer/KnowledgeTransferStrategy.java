@@ -1,5 +1,10 @@
 package dev.graft.plugins.knowledgetransfer;
 
+import dev.graft.plugins.trainingkit.GroupPlan;
+import dev.graft.plugins.trainingkit.StrategyOptions;
+import dev.graft.plugins.trainingkit.TransferJob;
+import dev.graft.plugins.trainingkit.TransferModel;
+import dev.graft.plugins.trainingkit.TransferSettings;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.Hyperparameters;
 import dev.graft.spi.LoadContext;
@@ -11,16 +16,31 @@ import dev.graft.spi.TrainOutcome;
 import dev.graft.spi.TrainedModel;
 
 /**
- * The {@code knowledge-transfer} strategy: the whole pretrained network with a fresh task head, all layers trained. It needs a trainable backbone (a DJL block with
- * parameter groups), which no built-in domain exposes yet, so every request is refused at once
- * with FAILED_PRECONDITION and the reason rather than training something else. Thread-safe
- * (stateless).
+ * The {@code knowledge-transfer} strategy: the base model's whole architecture and pretrained
+ * parameters go into the new model with a fresh task head, and every parameter group trains at
+ * the same learning rate (warm-up then decay, gradient clipping, early stopping, a checkpoint per
+ * epoch — see {@link TransferJob}). Works on any backbone whose domain offers a trainable copy
+ * ({@link dev.graft.spi.Backbone#openTrainable}); others are refused with the domain's reason.
+ *
+ * <p>Options in {@code hyperparameters.extra}: {@code warmup}, {@code schedule}, {@code clip_norm},
+ * {@code head_dropout}, {@code head_lr_scale}, {@code resume_from}; every other key goes to the
+ * backbone (text: {@code layer}, {@code pooling}, {@code max_tokens}, {@code truncation}).
+ *
+ * <p>Thread-safety: stateless; {@link #train} runs concurrently for different jobs.
  */
 public final class KnowledgeTransferStrategy implements StrategyPlugin {
+  /** The strategy id. */
+  public static final String ID = "knowledge-transfer";
+  /** Defaults: 3 epochs of 16 at 3e-5 (head ×10), 10% warm-up then linear decay, clip 1.0. */
+  public static final TransferSettings.Defaults DEFAULTS = new TransferSettings.Defaults(
+      3, 16, 3e-5f, 0.01f, 2, 0.1f, TransferSettings.Schedule.LINEAR, 1f, 0.1f, 10f);
+
+  /** For {@link java.util.ServiceLoader}. */
+  public KnowledgeTransferStrategy() {}
 
   @Override
   public String id() {
-    return "knowledge-transfer";
+    return ID;
   }
 
   @Override
@@ -30,22 +50,26 @@ public final class KnowledgeTransferStrategy implements StrategyPlugin {
 
   @Override
   public void validate(Hyperparameters hyperparameters, TaskSpec task) {
-    throw unavailable();
+    if (task == null || task.task() == null) {
+      throw GraftException.invalidArgument("task", "TASK_NOT_SUPPORTED", "the job has no task");
+    }
+    TransferSettings.from(hyperparameters, options(hyperparameters), DEFAULTS);
   }
 
   @Override
   public TrainOutcome train(TrainContext context) {
-    throw unavailable();
+    validate(context.hyperparameters(), context.task());
+    StrategyOptions options = options(context.hyperparameters());
+    TransferSettings settings = TransferSettings.from(context.hyperparameters(), options, DEFAULTS);
+    return new TransferJob(ID, context, settings, GroupPlan.all(), options).run();
   }
 
   @Override
   public TrainedModel load(LoadContext context) {
-    throw unavailable();
+    return TransferModel.load(context);
   }
 
-  private static GraftException unavailable() {
-    return GraftException.failedPrecondition("TRAINABLE_BACKBONE_REQUIRED",
-        "strategy 'knowledge-transfer' needs a trainable backbone; the built-in backbones are inference-only "
-            + "(ONNX Runtime) in this version — use 'feature-extraction'");
+  private static StrategyOptions options(Hyperparameters h) {
+    return new StrategyOptions(h.extra(), TransferSettings.KEYS);
   }
 }

@@ -135,6 +135,29 @@ public final class BertBlock extends AbstractBlock {
     return hidden;
   }
 
+  /**
+   * Nothing to do: the parameters get their arrays from pretrained weights in
+   * {@link #initialize(NDManager, BertWeights)}, so a container (a SequentialBlock with a head)
+   * that initialises its children leaves them as they are.
+   */
+  @Override
+  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    if (!isInitialized()) {
+      throw new IllegalStateException("a BertBlock is initialised from pretrained weights");
+    }
+  }
+
+  /** Initialised once every parameter has its array (set from pretrained weights, not shapes). */
+  @Override
+  public boolean isInitialized() {
+    for (Parameter p : getParameters().values()) {
+      if (!p.isInitialized()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     Shape in = inputShapes[0];

@@ -69,6 +69,17 @@ final class BertEmbeddings extends AbstractBlock {
     return Embedding.embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
   }
 
+  /** Initialised once every parameter has its array (set from pretrained weights, not shapes). */
+  @Override
+  public boolean isInitialized() {
+    for (Parameter p : getParameters().values()) {
+      if (!p.isInitialized()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     return new Shape[] {inputShapes[0].add(config.hidden())};

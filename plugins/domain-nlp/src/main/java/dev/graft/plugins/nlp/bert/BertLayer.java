@@ -127,6 +127,17 @@ final class BertLayer extends AbstractBlock {
     return addParameter(weights.declare(name, type, size));
   }
 
+  /** Initialised once every parameter has its array (set from pretrained weights, not shapes). */
+  @Override
+  public boolean isInitialized() {
+    for (Parameter p : getParameters().values()) {
+      if (!p.isInitialized()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     return new Shape[] {inputShapes[0]};

@@ -1,0 +1,48 @@
+package dev.graft.plugins.trainingkit;
+
+import dev.graft.spi.MetricValue;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An epoch's metrics, named as feature extraction names them: the training loss, and on the
+ * validation split (or, without one, the training split) the loss and accuracy and macro F1
+ * (classification) or MAE and RMSE on the targets' own scale (regression, forecasting); plus the
+ * score early stopping compares (higher is better: accuracy, or −RMSE). Stateless.
+ */
+final class EpochMetrics {
+  private EpochMetrics() {}
+
+  /** Metrics and score of one epoch. */
+  record Result(List<MetricValue> metrics, double score, double loss) {}
+
+  /**
+   * @param outputs the head's outputs for {@code scored} (logits or standardised values)
+   * @param validate whether {@code scored} is the validation split
+   */
+  static Result of(int epoch, double trainLoss, double scoredLoss, float[] outputs,
+      LabelledData scored, boolean validate) {
+    List<MetricValue> metrics = new ArrayList<>();
+    metrics.add(new MetricValue("loss", trainLoss, "train", epoch));
+    String split = validate ? "validation" : "train";
+    if (validate) {
+      metrics.add(new MetricValue("loss", scoredLoss, split, epoch));
+    }
+    double score;
+    if (scored.classification()) {
+      int[] predicted = Scores.argmax(outputs, scored.outputs());
+      double accuracy = Scores.accuracy(predicted, scored.classes());
+      metrics.add(new MetricValue("accuracy", accuracy, split, epoch));
+      metrics.add(new MetricValue("macro_f1",
+          Scores.macroF1(predicted, scored.classes(), scored.outputs()), split, epoch));
+      score = accuracy;
+    } else {
+      float[] predicted = scored.scale().invert(outputs);
+      double rmse = Scores.rmse(predicted, scored.rawTargets());
+      metrics.add(new MetricValue("mae", Scores.mae(predicted, scored.rawTargets()), split, epoch));
+      metrics.add(new MetricValue("rmse", rmse, split, epoch));
+      score = -rmse;
+    }
+    return new Result(metrics, score, validate ? scoredLoss : trainLoss);
+  }
+}

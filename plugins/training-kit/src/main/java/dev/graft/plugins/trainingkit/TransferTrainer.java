@@ -1,0 +1,286 @@
+package dev.graft.plugins.trainingkit;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterServer;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.loss.L2Loss;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import dev.graft.spi.CancellationToken;
+import dev.graft.spi.GraftException;
+import dev.graft.spi.MetricValue;
+import dev.graft.spi.ParameterGroup;
+import dev.graft.spi.ProgressListener;
+import dev.graft.spi.TrainableBackbone;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The training loop both backbone-training strategies run: seeded shuffled mini-batches through
+ * the backbone block and the task head under a gradient collector, global-norm gradient clipping,
+ * AdamW with a per-group learning rate (warm-up then decay), the groups a {@link GroupPlan}
+ * freezes or unfreezes per epoch, per-step progress and cancellation checks, per-epoch metrics on
+ * the validation split, a checkpoint per epoch ({@code last/}, and {@code best/} when the
+ * validation score improves) and early stopping.
+ *
+ * <p>Memory: every batch's arrays (inputs, activations, losses, gradient views) live in a
+ * sub-manager of the backbone's manager that is closed after the batch; only the parameters and
+ * the optimizer state outlive a step. Not thread-safe: one instance per job, on its training
+ * thread; it owns nothing it did not create (the backbone and the head belong to the caller).
+ */
+final class TransferTrainer {
+  static final String ENGINE = "PyTorch";
+  private static final int EVAL_BATCH_SIZE = 64;
+
+  private final TransferSettings settings;
+  private final GroupPlan plan;
+  private final TrainableBackbone backbone;
+  private final Block head;
+  private final Device device;
+  private final ProgressListener progress;
+  private final CancellationToken cancellation;
+  private final Checkpoints checkpoints;
+  private final CheckpointState.Identity identity;
+  private final List<ParameterGroup> groups;
+  private final List<Parameter> headParameters;
+  private long stepsRun;
+
+  TransferTrainer(TransferSettings settings, GroupPlan plan, TrainableBackbone backbone, Block head,
+      Device device, ProgressListener progress, CancellationToken cancellation,
+      Checkpoints checkpoints, CheckpointState.Identity identity) {
+    this.settings = settings;
+    this.plan = plan;
+    this.backbone = backbone;
+    this.head = head;
+    this.device = device;
+    this.progress = progress;
+    this.cancellation = cancellation;
+    this.checkpoints = checkpoints;
+    this.identity = identity;
+    this.groups = backbone.groups();
+    this.headParameters = List.copyOf(head.getParameters().values());
+  }
+
+  /** The best epoch (0 when no epoch ran and none was resumed) and how many epochs ran here. */
+  record Result(int bestEpoch, int epochsRun, List<MetricValue> bestMetrics) {}
+
+  /**
+   * Trains from the state after {@code resumed} (null: from the start) up to the last epoch or
+   * an early stop.
+   *
+   * @throws GraftException CANCELLED when cancelled; FAILED_PRECONDITION when the loss diverges;
+   *     INVALID_ARGUMENT naming {@code train.examples[i].input} for an unreadable input
+   */
+  Result train(LabelledData train, LabelledData validation, CheckpointState resumed) {
+    Engine engine = engine();
+    int n = train.size();
+    int batch = Math.min(settings.batchSize(), n);
+    int stepsPerEpoch = (n + batch - 1) / batch;
+    long totalSteps = (long) settings.epochs() * stepsPerEpoch;
+    LearningRates rates = new LearningRates(settings, totalSteps, scales());
+    Loss loss = train.classification() ? Loss.softmaxCrossEntropyLoss() : new L2Loss("loss", 1f);
+    LabelledData scored = validation != null ? validation : train;
+    int firstEpoch = resumed == null ? 1 : resumed.epoch() + 1;
+    long step = resumed == null ? 0 : resumed.step();
+    int bestEpoch = resumed == null ? 0 : resumed.bestEpoch();
+    double bestScore = resumed == null ? Double.NEGATIVE_INFINITY : resumed.bestScore();
+    double bestLoss = resumed == null ? Double.POSITIVE_INFINITY : resumed.bestLoss();
+    List<MetricValue> bestMetrics = resumed == null ? List.of() : resumed.bestMetrics();
+    int ran = 0;
+    Optimizer optimizer = Optimizer.adamW().optLearningRateTracker(rates)
+        .optWeightDecays(settings.weightDecay()).build();
+    try (ParameterServer server = engine.newParameterServer(optimizer)) {
+      ParameterStore store = new ParameterStore(backbone.manager(), false);
+      store.setParameterServer(server, new Device[] {device});
+      int trainingGroups = -1;
+      for (int epoch = firstEpoch; epoch <= settings.epochs(); epoch++) {
+        int now = plan.trainable(groups.size(), epoch);
+        if (now != trainingGroups) {
+          applyPlan(epoch);
+          trainingGroups = now;
+        }
+        List<Parameter> trainable = trainableParameters();
+        int[] order = shuffled(n, new Random(settings.seed() * 1_000_003L + epoch));
+        double lossSum = 0;
+        for (int from = 0; from < n; from += batch) {
+          cancellation.throwIfCancelled();
+          int to = Math.min(n, from + batch);
+          rates.step(++step);
+          float value = step(engine, store, loss, train, order, from, to, trainable);
+          lossSum += (double) value * (to - from);
+          stepsRun++;
+          progress.onStep(epoch, settings.epochs(), step, totalSteps, value);
+        }
+        ran++;
+        float[] outputs = new float[scored.size() * scored.outputs()];
+        double scoredLoss = evaluate(store, loss, scored, outputs);
+        EpochMetrics.Result r = EpochMetrics.of(
+            epoch, lossSum / n, scoredLoss, outputs, scored, validation != null);
+        progress.onEpoch(epoch, settings.epochs(), r.metrics());
+        boolean improved = bestEpoch == 0 || r.score() > bestScore + 1e-9
+            || (Math.abs(r.score() - bestScore) <= 1e-9 && r.loss() < bestLoss);
+        if (improved) {
+          bestEpoch = epoch;
+          bestScore = r.score();
+          bestLoss = r.loss();
+          bestMetrics = r.metrics();
+        }
+        checkpoint(new CheckpointState(identity, epoch, step, bestEpoch, bestScore, bestLoss,
+            bestMetrics), improved);
+        if (!improved && epoch - bestEpoch >= settings.patience()) {
+          progress.onMessage("early stopping after epoch " + epoch + ": the validation score has"
+              + " not improved since epoch " + bestEpoch);
+          break;
+        }
+      }
+    }
+    return new Result(bestEpoch, ran, bestMetrics);
+  }
+
+  /** Optimizer steps taken by this trainer (not counting a resumed run's). */
+  long stepsRun() {
+    return stepsRun;
+  }
+
+  private float step(Engine engine, ParameterStore store, Loss loss, LabelledData data,
+      int[] order, int from, int to, List<Parameter> trainable) {
+    try (NDManager scope = backbone.manager().newSubManager()) {
+      NDList in = inputs(scope, data, order, from, to);
+      NDArray y = data.targets(scope, order, from, to);
+      float value;
+      try (GradientCollector collector = engine.newGradientCollector()) {
+        NDArray features = backbone.block().forward(store, in, true).head();
+        NDArray out = head.forward(store, new NDList(features), true).singletonOrThrow();
+        NDArray l = loss.evaluate(new NDList(y), new NDList(out));
+        collector.backward(l);
+        value = l.getFloat();
+      }
+      if (!Float.isFinite(value)) {
+        throw GraftException.failedPrecondition("TRAINING_DIVERGED", "the training loss became "
+            + value + "; try a lower hyperparameters.learning_rate");
+      }
+      GradientClipper.clip(trainable, settings.clipNorm(), scope);
+      store.updateAllParameters();
+      return value;
+    }
+  }
+
+  private double evaluate(ParameterStore store, Loss loss, LabelledData data, float[] outputs) {
+    int n = data.size();
+    int k = data.outputs();
+    int[] order = shuffled(n, null);
+    double lossSum = 0;
+    for (int from = 0; from < n; from += EVAL_BATCH_SIZE) {
+      cancellation.throwIfCancelled();
+      int to = Math.min(n, from + EVAL_BATCH_SIZE);
+      try (NDManager scope = backbone.manager().newSubManager()) {
+        NDList in = inputs(scope, data, order, from, to);
+        NDArray features = backbone.block().forward(store, in, false).head();
+        NDArray out = head.forward(store, new NDList(features), false).singletonOrThrow();
+        NDArray l = loss.evaluate(new NDList(data.targets(scope, order, from, to)), new NDList(out));
+        lossSum += (double) l.getFloat() * (to - from);
+        System.arraycopy(out.toFloatArray(), 0, outputs, from * k, (to - from) * k);
+      }
+    }
+    return lossSum / n;
+  }
+
+  private NDList inputs(NDManager scope, LabelledData data, int[] order, int from, int to) {
+    try {
+      return backbone.inputs(scope, data.inputs(order, from, to));
+    } catch (GraftException e) {
+      throw InputFields.rename(e, i -> order[from + i], data.split() + ".examples[", "].input");
+    }
+  }
+
+  private void applyPlan(int epoch) {
+    List<String> names = new ArrayList<>();
+    for (int g = 0; g < groups.size(); g++) {
+      boolean trains = plan.trains(g, groups.size(), epoch);
+      groups.get(g).freeze(!trains);
+      if (trains) {
+        names.add(groups.get(g).name());
+      }
+    }
+    progress.onMessage("epoch " + epoch + ": training the head"
+        + (names.isEmpty() ? " only" : " and " + String.join(", ", names)));
+  }
+
+  private List<Parameter> trainableParameters() {
+    List<Parameter> out = new ArrayList<>(headParameters);
+    for (ParameterGroup g : groups) {
+      for (Parameter p : g.parameters()) {
+        if (p.requiresGradient()) {
+          out.add(p);
+        }
+      }
+    }
+    return out;
+  }
+
+  private Map<String, Float> scales() {
+    Map<String, Float> scales = new HashMap<>();
+    for (int g = 0; g < groups.size(); g++) {
+      float scale = plan.scale(g, groups.size());
+      for (Parameter p : groups.get(g).parameters()) {
+        scales.put(p.getId(), scale);
+      }
+    }
+    for (Parameter p : headParameters) {
+      scales.put(p.getId(), settings.headScale());
+    }
+    return scales;
+  }
+
+  private void checkpoint(CheckpointState state, boolean best) {
+    try {
+      checkpoints.saveLast(backbone, head, state);
+      if (best) {
+        checkpoints.promoteLast();
+      }
+    } catch (IOException e) {
+      throw GraftException.internal("CHECKPOINT_FAILED",
+          "cannot write the checkpoint of epoch " + state.epoch() + ": " + e.getMessage(), e);
+    }
+    progress.onMessage(String.format(Locale.ROOT, "checkpoint of epoch %d saved%s", state.epoch(),
+        best ? " (best so far)" : ""));
+  }
+
+  static Engine engine() {
+    try {
+      return Engine.getEngine(ENGINE);
+    } catch (RuntimeException e) {
+      throw GraftException.failedPrecondition(
+          "ENGINE_UNAVAILABLE", "the " + ENGINE + " engine is not available: " + e.getMessage());
+    }
+  }
+
+  /** 0…n−1, shuffled by {@code random} (in order when it is null). */
+  private static int[] shuffled(int n, Random random) {
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    if (random != null) {
+      for (int i = n - 1; i > 0; i--) {
+        int j = random.nextInt(i + 1);
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+    }
+    return order;
+  }
+}
