@@ -99,15 +99,13 @@ final class KerasTrainable implements TrainableBackbone {
     DataOutputStream data = new DataOutputStream(out);
     data.writeUTF(MAGIC);
     data.writeInt(parameterCount());
-    for (ParameterGroup group : block.groups()) {
-      for (Parameter p : group.parameters()) {
-        data.writeUTF(p.getName());
-        float[] values = p.getArray().toFloatArray();
-        data.writeInt(values.length);
-        ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES);
-        bytes.asFloatBuffer().put(values);
-        data.write(bytes.array());
-      }
+    for (Map.Entry<String, NDArray> e : arrays().entrySet()) {
+      data.writeUTF(e.getKey());
+      float[] values = e.getValue().toFloatArray();
+      data.writeInt(values.length);
+      ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES);
+      bytes.asFloatBuffer().put(values);
+      data.write(bytes.array());
     }
     data.flush();
   }
@@ -118,30 +116,36 @@ final class KerasTrainable implements TrainableBackbone {
     if (!MAGIC.equals(data.readUTF()) || data.readInt() != parameterCount()) {
       throw mismatch("the file is not a parameter file of this network");
     }
-    for (ParameterGroup group : block.groups()) {
-      for (Parameter p : group.parameters()) {
-        String stored = data.readUTF();
-        int n = data.readInt();
-        NDArray array = p.getArray();
-        if (!stored.equals(p.getName()) || n != array.getShape().size()) {
-          throw mismatch("expected " + p.getName() + " with " + array.getShape().size()
-              + " values, found " + stored + " with " + n);
-        }
-        byte[] bytes = new byte[n * Float.BYTES];
-        data.readFully(bytes);
-        float[] values = new float[n];
-        ByteBuffer.wrap(bytes).asFloatBuffer().get(values);
-        array.set(values);
+    for (Map.Entry<String, NDArray> e : arrays().entrySet()) {
+      String stored = data.readUTF();
+      int n = data.readInt();
+      NDArray array = e.getValue();
+      if (!stored.equals(e.getKey()) || n != array.getShape().size()) {
+        throw mismatch("expected " + e.getKey() + " with " + array.getShape().size()
+            + " values, found " + stored + " with " + n);
       }
+      byte[] bytes = new byte[n * Float.BYTES];
+      data.readFully(bytes);
+      float[] values = new float[n];
+      ByteBuffer.wrap(bytes).asFloatBuffer().get(values);
+      array.set(values);
     }
   }
 
-  private int parameterCount() {
-    int n = 0;
-    for (ParameterGroup g : block.groups()) {
-      n += g.parameters().size();
+  /** Every parameter, then every batch-norm statistic, by a stable name. */
+  private Map<String, NDArray> arrays() {
+    Map<String, NDArray> all = new java.util.LinkedHashMap<>();
+    for (ParameterGroup group : block.groups()) {
+      for (Parameter p : group.parameters()) {
+        all.put(p.getName(), p.getArray());
+      }
     }
-    return n;
+    all.putAll(block.buffers());
+    return all;
+  }
+
+  private int parameterCount() {
+    return arrays().size();
   }
 
   private static GraftException mismatch(String why) {

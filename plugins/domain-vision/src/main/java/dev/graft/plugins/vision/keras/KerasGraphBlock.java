@@ -182,7 +182,29 @@ public final class KerasGraphBlock extends AbstractBlock {
         p.setInitializer((m, shape, type) -> m.create(values, shape));
         p.initialize(manager, DataType.FLOAT32);
       }
+      for (LayerOp.Buffer b : op.buffers()) {
+        float[] values = random == null ? model.weight(b.kerasName) : new float[(int) b.shape[0]];
+        if (random != null && b.init == LayerOp.Init.ONES) {
+          java.util.Arrays.fill(values, 1f);
+        }
+        b.array = manager.create(values, new Shape(b.shape));
+      }
     }
+  }
+
+  /**
+   * The state arrays that are not parameters (batch-norm moving statistics), by Keras name, in a
+   * fixed order. They live in the manager given to {@link #initialize}; a training pass with
+   * batch statistics updates them in place.
+   */
+  public Map<String, NDArray> buffers() {
+    Map<String, NDArray> map = new LinkedHashMap<>();
+    for (LayerOp op : ops.values()) {
+      for (LayerOp.Buffer b : op.buffers()) {
+        map.put(b.kerasName, b.array);
+      }
+    }
+    return map;
   }
 
   private static float[] fresh(LayerOp.Weight w, Random random) {

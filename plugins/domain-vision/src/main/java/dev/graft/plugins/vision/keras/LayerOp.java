@@ -35,8 +35,26 @@ abstract class LayerOp {
   /** A parameter with the Keras weight it comes from. */
   record Weight(String kerasName, Parameter parameter, long[] kerasShape, Layout layout, Init init) {}
 
+  /**
+   * A non-trainable state array (batch-norm moving statistics): not a DJL parameter, so no
+   * optimizer or freeze touches it; created by {@link KerasGraphBlock#initialize}.
+   */
+  static final class Buffer {
+    final String kerasName;
+    final long[] shape;
+    final Init init;
+    NDArray array;
+
+    Buffer(String kerasName, long[] shape, Init init) {
+      this.kerasName = kerasName;
+      this.shape = shape;
+      this.init = init;
+    }
+  }
+
   final KerasLayer layer;
   private final List<Weight> weights = new ArrayList<>();
+  private final List<Buffer> buffers = new ArrayList<>();
 
   LayerOp(KerasLayer layer) {
     this.layer = layer;
@@ -62,10 +80,26 @@ abstract class LayerOp {
         .setName(layer.name() + "." + suffix)
         .setType(type)
         .optShape(new Shape(djlShape(shape, layout)))
-        .optRequiresGrad(type != Parameter.Type.RUNNING_MEAN && type != Parameter.Type.RUNNING_VAR)
         .build();
     weights.add(new Weight(keras, p, shape, layout, init));
     return p;
+  }
+
+  /** The state arrays of this layer. */
+  final List<Buffer> buffers() {
+    return buffers;
+  }
+
+  /** Declares the state array for the Keras weight {@code <layer>/<suffix>}. */
+  final Buffer buffer(TfjsLayersModel model, String suffix, Init init) {
+    String keras = layer.name() + "/" + suffix;
+    long[] shape = model.shape(keras);
+    if (shape == null) {
+      throw layer.unsupported("its weight " + keras + " is missing from the weights manifest");
+    }
+    Buffer b = new Buffer(keras, shape, init);
+    buffers.add(b);
+    return b;
   }
 
   static long[] djlShape(long[] k, Layout layout) {

@@ -156,8 +156,8 @@ final class LayerOps {
   private static final class BatchNormOp extends LayerOp {
     private final Parameter gamma;
     private final Parameter beta;
-    private final Parameter mean;
-    private final Parameter variance;
+    private final Buffer mean;
+    private final Buffer variance;
     private final float epsilon;
     private final boolean trainStatistics;
 
@@ -173,9 +173,8 @@ final class LayerOps {
           ? declare(model, "gamma", Parameter.Type.GAMMA, Layout.SAME, Init.ONES) : null;
       beta = layer.flag("center", true)
           ? declare(model, "beta", Parameter.Type.BETA, Layout.SAME, Init.ZEROS) : null;
-      mean = declare(model, "moving_mean", Parameter.Type.RUNNING_MEAN, Layout.SAME, Init.ZEROS);
-      variance = declare(model, "moving_variance", Parameter.Type.RUNNING_VAR, Layout.SAME,
-          Init.ONES);
+      mean = buffer(model, "moving_mean", Init.ZEROS);
+      variance = buffer(model, "moving_variance", Init.ONES);
       epsilon = (float) layer.number("epsilon", 1e-3);
       this.trainStatistics = trainStatistics;
     }
@@ -183,8 +182,8 @@ final class LayerOps {
     @Override
     NDArray forward(List<NDArray> inputs, Values values, boolean training) {
       NDArray x = inputs.get(0);
-      NDArray m = values.get(mean);
-      NDArray v = values.get(variance);
+      NDArray m = mean.array;
+      NDArray v = variance.array;
       NDArray g = gamma == null ? m.onesLike() : values.get(gamma);
       NDArray b = beta == null ? m.zerosLike() : values.get(beta);
       return BatchNorm.batchNorm(x, m, v, g, b, 1, 0.9f, epsilon, training && trainStatistics)
