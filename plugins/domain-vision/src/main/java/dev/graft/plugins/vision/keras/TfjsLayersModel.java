@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 
 /**
  * A Keras model saved in the TF.js layers format, read into memory: the layer graph from
- * {@code model.json} ({@code modelTopology}) and every weight, dequantised to float32, from the
+ * {@code model.json} (or {@code model.tfjs-layers}, as ImportModel names it; {@code modelTopology}) and every weight, dequantised to float32, from the
  * shards its {@code weightsManifest} names. A shard is read from the binary file of its path, or,
  * when that is absent, from {@code <path>.min.js} / {@code <path>.js} holding the bytes as one
  * base64 string (how npm packages such as nsfwjs ship them). Weights quantised to uint8/uint16
@@ -31,6 +31,8 @@ import java.util.regex.Pattern;
  * <p>Immutable after {@link #read}; safe to share between threads.
  */
 public final class TfjsLayersModel {
+  /** The name ImportModel gives the main file of format {@code tfjs-layers}. */
+  public static final String IMPORTED_NAME = "model.tfjs-layers";
   private static final Pattern BASE64 = Pattern.compile("\"([A-Za-z0-9+/=]{64,})\"");
 
   private final List<KerasLayer> layers;
@@ -57,9 +59,12 @@ public final class TfjsLayersModel {
    */
   public static TfjsLayersModel read(Path directory) throws IOException {
     JsonObject root;
+    Path json = directory.resolve("model.json");
+    if (!Files.isRegularFile(json) && Files.isRegularFile(directory.resolve(IMPORTED_NAME))) {
+      json = directory.resolve(IMPORTED_NAME);
+    }
     try {
-      root = JsonParser.parseString(Files.readString(directory.resolve("model.json")))
-          .getAsJsonObject();
+      root = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
     } catch (RuntimeException e) {
       throw new UnsupportedModelException("model.json is not valid JSON: " + e.getMessage());
     }
