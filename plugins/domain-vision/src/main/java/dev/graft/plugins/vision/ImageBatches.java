@@ -43,7 +43,7 @@ final class ImageBatches {
     InputSpec spec = preprocessor.spec();
     float[] data = preprocessor.batch(images, random == null ? null : Augmentation.DEFAULT,
         random);
-    return manager.create(data, new Shape(images.size(), spec.channels(), spec.size(),
-        spec.size()));
+    return manager.create(data, new Shape(images.size(), spec.channels(), spec.height(),
+        spec.width()));
   }
 }

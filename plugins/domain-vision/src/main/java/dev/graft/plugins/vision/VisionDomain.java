@@ -2,6 +2,7 @@ package dev.graft.plugins.vision;
 
 import ai.djl.Device;
 import dev.graft.spi.Backbone;
+import dev.graft.plugins.vision.onnx.OnnxVisionBackbone;
 import dev.graft.spi.BaseModel;
 import dev.graft.spi.BuiltinModel;
 import dev.graft.spi.DomainPlugin;
@@ -18,8 +19,9 @@ import java.util.Set;
  * weight shards), converted into trainable DJL blocks on the PyTorch engine, and ships the
  * built-ins {@code mobilenet-v2} and {@code mobilenet-v2-96} when their files are in the assets
  * folder ({@code -Dgraft.assets}, else {@code $GRAFT_ASSETS}, else {@code ./assets}; filled by
- * {@code scripts/fetch-assets}). ONNX and TorchScript vision backbones are not implemented yet and
- * answer UNIMPLEMENTED.
+ * {@code scripts/fetch-assets}). Also opens ONNX image models ({@code onnx}) on ONNX Runtime as
+ * inference-only backbones (Extract, feature extraction). TorchScript vision backbones are not
+ * implemented and answer UNIMPLEMENTED.
  *
  * <p>Thread-safety: immutable, safe from any thread. Ownership: each {@link #openBackbone} result
  * belongs to the caller, who closes it.
@@ -27,6 +29,8 @@ import java.util.Set;
 public final class VisionDomain implements DomainPlugin {
   /** The stored format of converted Keras/TF.js networks. */
   public static final String FORMAT_TFJS = "tfjs-layers";
+  /** The stored format of ONNX image models (inference-only backbones). */
+  public static final String FORMAT_ONNX = "onnx";
 
   private final Path assets;
 
@@ -69,12 +73,16 @@ public final class VisionDomain implements DomainPlugin {
    */
   @Override
   public Backbone openBackbone(BaseModel model, Device device) {
-    if (!FORMAT_TFJS.equalsIgnoreCase(model.format())) {
-      throw GraftException.unimplemented("UNSUPPORTED_MODEL_FORMAT",
-          "domain 'vision' opens format '" + FORMAT_TFJS + "' (Keras networks saved for TF.js)"
-              + " models; '" + model.name() + "' is '" + model.format() + "': ONNX and"
-              + " TorchScript vision backbones are not implemented in this version");
+    if (FORMAT_TFJS.equalsIgnoreCase(model.format())) {
+      return new KerasBackbone(ConvertedNetwork.open(model), device);
     }
-    return new KerasBackbone(ConvertedNetwork.open(model), device);
+    if (FORMAT_ONNX.equalsIgnoreCase(model.format())) {
+      return OnnxVisionBackbone.open(model, device);
+    }
+    throw GraftException.unimplemented("UNSUPPORTED_MODEL_FORMAT",
+        "domain 'vision' opens formats '" + FORMAT_TFJS + "' (Keras networks saved for TF.js;"
+            + " trainable) and '" + FORMAT_ONNX + "' (ONNX Runtime; inference only); '"
+            + model.name() + "' is '" + model.format() + "' (TorchScript vision backbones are"
+            + " not implemented in this version)");
   }
 }

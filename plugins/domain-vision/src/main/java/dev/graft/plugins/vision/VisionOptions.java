@@ -45,7 +45,7 @@ record VisionOptions(String layer, boolean poolMax, int imageSize, boolean augme
       throw bad("pooling", "UNSUPPORTED_POOLING", "pooling must be mean or max, got '"
           + pooling + "'");
     }
-    int size = integer(options, "image_size", network.spec().size(), 16, 512);
+    int size = integer(options, "image_size", network.spec().height(), 16, 512);
     boolean augment = bool(options, "augment", false);
     String init = options.getOrDefault("init", "pretrained");
     if (!init.equals("pretrained") && !init.equals("random")) {

@@ -6,7 +6,7 @@ import java.util.Random;
 /**
  * Turns decoded images into a model's input batch, NCHW float32: grey promoted to RGB (or RGB
  * reduced to luminance) as the {@link InputSpec} asks, the centre crop resampled bilinearly to
- * {@code size × size} (or, when augmenting, a random resized crop, flipped and rotated), then
+ * {@code height × width} (or, when augmenting, a random resized crop, flipped and rotated), then
  * scaled and normalised. One affine resampling per image; edges are clamped.
  *
  * <p>Stateless and thread-safe; randomness comes from the caller's {@link Random}.
@@ -23,26 +23,27 @@ public final class Preprocessor {
   }
 
   /**
-   * The batch [n, channels, size, size] as a flat array.
+   * The batch [n, channels, height, width] as a flat array.
    *
    * @param augmentation null for the deterministic centre crop
    * @param random the source of augmentation choices (unused without augmentation)
    */
   public float[] batch(List<Pixels> images, Augmentation augmentation, Random random) {
-    int s = spec.size();
+    int plane = spec.height() * spec.width();
     int c = spec.channels();
-    float[] out = new float[images.size() * c * s * s];
+    float[] out = new float[images.size() * c * plane];
     for (int i = 0; i < images.size(); i++) {
-      fill(images.get(i), augmentation, random, out, i * c * s * s);
+      fill(images.get(i), augmentation, random, out, i * c * plane);
     }
     return out;
   }
 
   private void fill(Pixels img, Augmentation aug, Random random, float[] out, int offset) {
-    int s = spec.size();
-    double side = Math.min(img.width(), img.height()) * spec.crop();
-    double boxW = side;
-    double boxH = side;
+    int sh = spec.height();
+    int sw = spec.width();
+    double aspect = sw / (double) sh;
+    double boxH = Math.min(img.height(), img.width() / aspect) * spec.crop();
+    double boxW = boxH * aspect;
     double cx = img.width() / 2.0;
     double cy = img.height() / 2.0;
     double angle = 0;
@@ -50,7 +51,8 @@ public final class Preprocessor {
     if (aug != null) {
       double area = img.width() * (double) img.height()
           * (aug.minArea() + (1 - aug.minArea()) * random.nextDouble());
-      double ratio = Math.exp(Math.log(3.0 / 4) + random.nextDouble() * Math.log(16.0 / 9));
+      double ratio = aspect
+          * Math.exp(Math.log(3.0 / 4) + random.nextDouble() * Math.log(16.0 / 9));
       boxW = Math.min(img.width(), Math.sqrt(area * ratio));
       boxH = Math.min(img.height(), Math.sqrt(area / ratio));
       cx = boxW / 2 + random.nextDouble() * (img.width() - boxW);
@@ -60,12 +62,12 @@ public final class Preprocessor {
     }
     double cos = Math.cos(angle);
     double sin = Math.sin(angle);
-    int plane = s * s;
+    int plane = sh * sw;
     float[] value = new float[3];
-    for (int v = 0; v < s; v++) {
-      double ny = (v + 0.5) / s - 0.5;
-      for (int u = 0; u < s; u++) {
-        double nx = (u + 0.5) / s - 0.5;
+    for (int v = 0; v < sh; v++) {
+      double ny = (v + 0.5) / sh - 0.5;
+      for (int u = 0; u < sw; u++) {
+        double nx = (u + 0.5) / sw - 0.5;
         if (flip) {
           nx = -nx;
         }
@@ -75,7 +77,7 @@ public final class Preprocessor {
         double sy = cy + sin * dx + cos * dy - 0.5;
         sample(img, sx, sy, value);
         for (int k = 0; k < spec.channels(); k++) {
-          out[offset + k * plane + v * s + u] =
+          out[offset + k * plane + v * sw + u] =
               (value[k] * spec.scale() - spec.mean()[k]) / spec.std()[k];
         }
       }
