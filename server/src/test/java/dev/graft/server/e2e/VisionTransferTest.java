@@ -55,6 +55,18 @@ class VisionTransferTest {
       assertTrue(feScore.accuracy() > scratchScore.accuracy() + 0.05,
           "transfer " + feScore + " should beat from-scratch " + scratchScore);
       assertEquals("random", client.getModel("scratch").getPropertiesMap().get("backbone.init"));
+
+      // A truncated PNG among good inputs is refused naming its index, never a crash.
+      byte[] png = java.util.Base64.getDecoder().decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAf"
+          + "FcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");
+      var bad = dev.graft.client.Inputs.image(java.util.Arrays.copyOf(png, png.length - 20));
+      var e = org.junit.jupiter.api.Assertions.assertThrows(dev.graft.client.GraftException.class,
+          () -> client.predict("fe", java.util.List.of(test.input(0), bad), 1));
+      assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, e.code());
+      assertEquals("CORRUPT_IMAGE", e.reason());
+      assertEquals(java.util.List.of("inputs[1]"), e.fields());
+      assertEquals(1, client.predict("fe", java.util.List.of(dev.graft.client.Inputs.image(png)), 1)
+          .getPredictionsCount());
     }
   }
 }

@@ -2,12 +2,14 @@ package dev.graft.plugins.vision;
 
 import ai.djl.Device;
 import dev.graft.spi.Backbone;
+import dev.graft.plugins.vision.image.ImageDecoder;
 import dev.graft.plugins.vision.onnx.OnnxVisionBackbone;
 import dev.graft.spi.BaseModel;
 import dev.graft.spi.BuiltinModel;
 import dev.graft.spi.DomainPlugin;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.InputKind;
+import dev.graft.spi.ModelInput;
 import dev.graft.spi.SpiVersion;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,6 +35,7 @@ public final class VisionDomain implements DomainPlugin {
   public static final String FORMAT_ONNX = "onnx";
 
   private final Path assets;
+  private final ImageDecoder decoder = new ImageDecoder();
 
   /** Creates the plugin (called by {@link java.util.ServiceLoader}); reads the assets folder setting. */
   public VisionDomain() {
@@ -58,6 +61,21 @@ public final class VisionDomain implements DomainPlugin {
   @Override
   public Set<InputKind> inputKinds() {
     return Set.of(InputKind.IMAGE, InputKind.TENSOR);
+  }
+
+  /**
+   * Checks the kind, and for tensors the dtype, shape and size, before the input is queued;
+   * encoded images are decoded (and refused if corrupt, naming {@code field}) by the backbone.
+   */
+  @Override
+  public void validate(ModelInput input, String field) {
+    DomainPlugin.super.validate(input, field);
+    if (input instanceof ModelInput.Tensor) {
+      decoder.decode(input, field);
+    } else if (input instanceof ModelInput.Image image
+        && (image.encoded() == null || image.encoded().length == 0)) {
+      throw GraftException.invalidArgument(field, "EMPTY_IMAGE", field + " holds no image bytes");
+    }
   }
 
   @Override

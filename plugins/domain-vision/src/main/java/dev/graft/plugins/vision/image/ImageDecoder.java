@@ -47,6 +47,10 @@ public final class ImageDecoder {
     if (bytes == null || bytes.length == 0) {
       throw bad(field, "EMPTY_IMAGE", field + " holds no image bytes");
     }
+    String cut = truncation(bytes);
+    if (cut != null) {
+      throw bad(field, "CORRUPT_IMAGE", field + " is truncated: " + cut);
+    }
     BufferedImage image;
     try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
@@ -113,6 +117,29 @@ public final class ImageDecoder {
       }
     }
     return new Pixels(h, w, channels, data);
+  }
+
+  /**
+   * Why the bytes look cut short, or null: a PNG must end with its IEND chunk, a GIF with its
+   * trailer (0x3B), a BMP must be as long as its header says. (Decoders tolerate some of these.)
+   */
+  static String truncation(byte[] b) {
+    int n = b.length;
+    if (n >= 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
+      boolean iend = n >= 12 && b[n - 8] == 'I' && b[n - 7] == 'E' && b[n - 6] == 'N'
+          && b[n - 5] == 'D';
+      return iend ? null : "the PNG does not end with its IEND chunk";
+    }
+    if (n >= 6 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F') {
+      return b[n - 1] == 0x3B ? null : "the GIF does not end with its trailer";
+    }
+    if (n >= 6 && b[0] == 'B' && b[1] == 'M') {
+      long declared = (b[2] & 0xffL) | (b[3] & 0xffL) << 8 | (b[4] & 0xffL) << 16
+          | (b[5] & 0xffL) << 24;
+      return declared > n ? "the BMP header declares " + declared + " bytes, " + n + " sent"
+          : null;
+    }
+    return null;
   }
 
   private static Pixels decodeTensor(ModelInput.Tensor tensor, String field) {

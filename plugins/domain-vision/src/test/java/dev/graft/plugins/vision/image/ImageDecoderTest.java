@@ -101,6 +101,10 @@ class ImageDecoderTest {
       assertEquals(ErrorKind.INVALID_ARGUMENT, e.kind(), format);
       assertEquals("inputs[2]", e.field(), format);
     }
+    for (String format : new String[] {"png", "gif", "bmp"}) {
+      byte[] whole = encode(rgb(), format);
+      assertRefused(new ModelInput.Image(Arrays.copyOf(whole, whole.length - 3)), "CORRUPT_IMAGE");
+    }
     byte[] png = encode(rgb(), "png");
     for (int i = 40; i < png.length - 12; i++) {
       png[i] ^= 0x5a; // garble the image data (checksums then fail)
