@@ -39,9 +39,12 @@ public final class FineTuningStrategy implements StrategyPlugin {
   public static final String LAYER_DECAY = "layer_decay";
   public static final String GRADUAL_UNFREEZE = "gradual_unfreeze";
   public static final float DEFAULT_LAYER_DECAY = 0.9f;
-  /** Defaults: 4 epochs of 16 at 5e-5 (head ×10), 10% warm-up then linear decay, clip 1.0. */
+  /**
+   * Defaults: a linear probe, then 4 epochs of 16 at 5e-5 (head ×10), 10% warm-up then linear
+   * decay, clip 1.0.
+   */
   public static final TransferSettings.Defaults DEFAULTS = new TransferSettings.Defaults(
-      4, 16, 5e-5f, 0.01f, 2, 0.1f, TransferSettings.Schedule.LINEAR, 1f, 0.1f, 10f);
+      4, 16, 5e-5f, 0.01f, 2, 0.1f, TransferSettings.Schedule.LINEAR, 1f, 0.1f, 10f, true);
   private static final Set<String> KEYS = keys();
 
   /** For {@link java.util.ServiceLoader}. */

@@ -148,7 +148,7 @@ class FineTuningStrategyTest {
       assertEquals("hyperparameters.extra[" + bad.keySet().iterator().next() + "]", e.field());
     }
     GraftException epochs = assertThrows(GraftException.class, () -> strategy.validate(
-        new Hyperparameters(5000, 0, 0, 0, 0, 0, Map.of()), SENTIMENT));
+        new Hyperparameters(500_000, 0, 0, 0, 0, 0, Map.of()), SENTIMENT));
     assertEquals("hyperparameters.epochs", epochs.field());
     strategy.validate(hyper(1, Map.of("unfreeze", "all", "layer", "encoder.3")), SENTIMENT);
   }

@@ -23,7 +23,8 @@ import dev.graft.spi.TrainedModel;
  * ({@link dev.graft.spi.Backbone#openTrainable}); others are refused with the domain's reason.
  *
  * <p>Options in {@code hyperparameters.extra}: {@code warmup}, {@code schedule}, {@code clip_norm},
- * {@code head_dropout}, {@code head_lr_scale}, {@code resume_from}; every other key goes to the
+ * {@code head_dropout}, {@code head_lr_scale}, {@code linear_probe} (default false: the head
+ * starts random), {@code resume_from}; every other key goes to the
  * backbone (text: {@code layer}, {@code pooling}, {@code max_tokens}, {@code truncation}).
  *
  * <p>Thread-safety: stateless; {@link #train} runs concurrently for different jobs.
@@ -33,7 +34,7 @@ public final class KnowledgeTransferStrategy implements StrategyPlugin {
   public static final String ID = "knowledge-transfer";
   /** Defaults: 3 epochs of 16 at 3e-5 (head ×10), 10% warm-up then linear decay, clip 1.0. */
   public static final TransferSettings.Defaults DEFAULTS = new TransferSettings.Defaults(
-      3, 16, 3e-5f, 0.01f, 2, 0.1f, TransferSettings.Schedule.LINEAR, 1f, 0.1f, 10f);
+      3, 16, 3e-5f, 0.01f, 2, 0.1f, TransferSettings.Schedule.LINEAR, 1f, 0.1f, 10f, false);
 
   /** For {@link java.util.ServiceLoader}. */
   public KnowledgeTransferStrategy() {}

@@ -88,6 +88,9 @@ public final class TransferJob {
       Checkpoints mine = new Checkpoints(context.checkpointDirectory());
       if (resumed != null) {
         resume(resumeFrom.get(), resumed, identity, mine, backbone, head);
+      } else if (settings.linearProbe()) {
+        new LinearProbe(backbone, head, context.device(), context.progress(),
+            context.cancellation()).fit(train, validation, settings.seed());
       }
       context.progress().onMessage(strategy + ": " + settings.describe() + "; "
           + plan.describe(backbone.groups().size()));

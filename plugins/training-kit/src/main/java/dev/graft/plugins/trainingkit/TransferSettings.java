@@ -19,6 +19,8 @@ import java.util.Set;
  * @param clipNorm the largest global L2 norm of the gradients (0: no clipping)
  * @param headDropout dropout before the task head
  * @param headScale the head's learning rate as a multiple of {@code learningRate}
+ * @param linearProbe whether the head first fits the frozen backbone's features
+ *     ({@link LinearProbe}) before the backbone trains
  */
 public record TransferSettings(
     int epochs,
@@ -31,7 +33,8 @@ public record TransferSettings(
     Schedule schedule,
     float clipNorm,
     float headDropout,
-    float headScale) {
+    float headScale,
+    boolean linearProbe) {
 
   /** The learning-rate decay after the warm-up. */
   public enum Schedule {
@@ -46,12 +49,13 @@ public record TransferSettings(
   public static final String HEAD_DROPOUT = "head_dropout";
   public static final String HEAD_LR_SCALE = "head_lr_scale";
   public static final String RESUME_FROM = "resume_from";
+  public static final String LINEAR_PROBE = "linear_probe";
   /** The {@code extra} keys read here (every strategy built on the kit owns them). */
-  public static final Set<String> KEYS =
-      Set.of(WARMUP, SCHEDULE, CLIP_NORM, HEAD_DROPOUT, HEAD_LR_SCALE, RESUME_FROM);
+  public static final Set<String> KEYS = Set.of(
+      WARMUP, SCHEDULE, CLIP_NORM, HEAD_DROPOUT, HEAD_LR_SCALE, RESUME_FROM, LINEAR_PROBE);
 
   public static final long DEFAULT_SEED = 42L;
-  public static final int MAX_EPOCHS = 1000;
+  public static final int MAX_EPOCHS = 100_000;
   public static final int MAX_BATCH_SIZE = 1024;
 
   /** A strategy's defaults for the settings a job leaves at zero or absent. */
@@ -65,7 +69,8 @@ public record TransferSettings(
       Schedule schedule,
       float clipNorm,
       float headDropout,
-      float headScale) {}
+      float headScale,
+      boolean linearProbe) {}
 
   /**
    * The settings a job asked for.
@@ -101,14 +106,16 @@ public record TransferSettings(
         schedule,
         o.number(CLIP_NORM, d.clipNorm(), 0f, 1000f),
         o.number(HEAD_DROPOUT, d.headDropout(), 0f, 0.9f),
-        o.number(HEAD_LR_SCALE, d.headScale(), 0.01f, 1000f));
+        o.number(HEAD_LR_SCALE, d.headScale(), 0.01f, 1000f),
+        o.flag(LINEAR_PROBE, d.linearProbe()));
   }
 
   /** "lr 5e-05, batch 16, 4 epochs, warm-up 10% then linear, clip 1.0, head ×10". */
   public String describe() {
     return String.format(Locale.ROOT,
-        "lr %.3g, batch %d, %d epochs, warm-up %.0f%% then %s, clip %s, head lr ×%.3g", learningRate,
-        batchSize, epochs, warmup * 100, schedule.name().toLowerCase(Locale.ROOT),
-        clipNorm > 0 ? String.valueOf(clipNorm) : "off", headScale);
+        "lr %.3g, batch %d, %d epochs, warm-up %.0f%% then %s, clip %s, head lr ×%.3g%s",
+        learningRate, batchSize, epochs, warmup * 100, schedule.name().toLowerCase(Locale.ROOT),
+        clipNorm > 0 ? String.valueOf(clipNorm) : "off", headScale,
+        linearProbe ? ", linear probe first" : "");
   }
 }
