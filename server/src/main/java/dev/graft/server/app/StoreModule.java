@@ -12,6 +12,7 @@ import dev.graft.server.core.store.JsonCodec;
 import dev.graft.server.core.store.JsonlDatasetParser;
 import dev.graft.server.core.store.ModelStore;
 import dev.graft.server.core.store.StoreLayout;
+import dev.graft.server.core.store.ZipDatasetParser;
 import java.util.Map;
 import javax.inject.Singleton;
 
@@ -44,7 +45,8 @@ interface StoreModule {
         DatasetFormat.JSONL, new JsonlDatasetParser(),
         DatasetFormat.CSV, new CsvDatasetParser(),
         DatasetFormat.IDX, new IdxDatasetParser(),
-        DatasetFormat.EXAMPLES, new ExamplesDatasetParser()));
+        DatasetFormat.EXAMPLES, new ExamplesDatasetParser(),
+        DatasetFormat.ZIP, new ZipDatasetParser()));
   }
 
   @Provides

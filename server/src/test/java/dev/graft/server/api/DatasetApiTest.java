@@ -96,7 +96,7 @@ class DatasetApiTest {
     Files.writeString(empty, "\n");
     assertGraftError(Status.Code.INVALID_ARGUMENT, "EMPTY_DATASET",
         () -> client.uploadDataset("empty", "nlp", DatasetFormat.DATASET_FORMAT_JSONL, empty));
-    assertGraftError(Status.Code.UNIMPLEMENTED, "FORMAT_NOT_SUPPORTED",
+    assertGraftError(Status.Code.INVALID_ARGUMENT, "INVALID_DATASET_RECORD", "data",
         () -> client.uploadDataset("zip", "vision", DatasetFormat.DATASET_FORMAT_ZIP, empty));
     assertGraftError(Status.Code.INVALID_ARGUMENT, "UNKNOWN_DOMAIN", "spec.domain",
         () -> client.uploadDataset("nodomain", "audio", DatasetFormat.DATASET_FORMAT_JSONL, empty));

@@ -2,20 +2,51 @@ package dev.graft.plugins.vision;
 
 import ai.djl.Device;
 import dev.graft.spi.Backbone;
+import dev.graft.plugins.vision.image.ImageDecoder;
+import dev.graft.plugins.vision.onnx.OnnxVisionBackbone;
 import dev.graft.spi.BaseModel;
+import dev.graft.spi.BuiltinModel;
 import dev.graft.spi.DomainPlugin;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.InputKind;
+import dev.graft.spi.ModelInput;
 import dev.graft.spi.SpiVersion;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
 /**
- * The vision domain: images (PNG, JPEG, BMP, GIF) and uint8 pixel tensors. It registers and
- * validates its input kinds today; its backbones (converted ImageNet networks, imported ONNX and
- * TorchScript models) are not built yet, so opening one answers UNIMPLEMENTED with the reason.
- * Thread-safe (stateless).
+ * The vision domain: images (PNG, JPEG, BMP, GIF) and uint8 pixel tensors ([H, W] or [H, W, C]).
+ * Opens Keras networks saved in the TF.js layers format ({@code tfjs-layers}: model.json plus
+ * weight shards), converted into trainable DJL blocks on the PyTorch engine, and ships the
+ * built-ins {@code mobilenet-v2} and {@code mobilenet-v2-96} when their files are in the assets
+ * folder ({@code -Dgraft.assets}, else {@code $GRAFT_ASSETS}, else {@code ./assets}; filled by
+ * {@code scripts/fetch-assets}). Also opens ONNX image models ({@code onnx}) on ONNX Runtime as
+ * inference-only backbones (Extract, feature extraction). TorchScript vision backbones are not
+ * implemented and answer UNIMPLEMENTED.
+ *
+ * <p>Thread-safety: immutable, safe from any thread. Ownership: each {@link #openBackbone} result
+ * belongs to the caller, who closes it.
  */
 public final class VisionDomain implements DomainPlugin {
+  /** The stored format of converted Keras/TF.js networks. */
+  public static final String FORMAT_TFJS = "tfjs-layers";
+  /** The stored format of ONNX image models (inference-only backbones). */
+  public static final String FORMAT_ONNX = "onnx";
+
+  private final Path assets;
+  private final ImageDecoder decoder = new ImageDecoder();
+
+  /** Creates the plugin (called by {@link java.util.ServiceLoader}); reads the assets folder setting. */
+  public VisionDomain() {
+    this(Path.of(System.getProperty("graft.assets",
+        System.getenv().getOrDefault("GRAFT_ASSETS", "assets"))));
+  }
+
+  /** Creates the plugin with built-ins from {@code assets}. */
+  public VisionDomain(Path assets) {
+    this.assets = assets;
+  }
 
   @Override
   public String id() {
@@ -32,10 +63,44 @@ public final class VisionDomain implements DomainPlugin {
     return Set.of(InputKind.IMAGE, InputKind.TENSOR);
   }
 
+  /**
+   * Checks the kind, and for tensors the dtype, shape and size, before the input is queued;
+   * encoded images are decoded (and refused if corrupt, naming {@code field}) by the backbone.
+   */
+  @Override
+  public void validate(ModelInput input, String field) {
+    DomainPlugin.super.validate(input, field);
+    if (input instanceof ModelInput.Tensor) {
+      decoder.decode(input, field);
+    } else if (input instanceof ModelInput.Image image
+        && (image.encoded() == null || image.encoded().length == 0)) {
+      throw GraftException.invalidArgument(field, "EMPTY_IMAGE", field + " holds no image bytes");
+    }
+  }
+
+  @Override
+  public List<BuiltinModel> builtinModels() {
+    return BuiltinNetworks.under(assets);
+  }
+
+  /**
+   * Opens a {@code tfjs-layers} network from {@code model.directory()}.
+   *
+   * @throws GraftException UNIMPLEMENTED for other formats; FAILED_PRECONDITION when the files
+   *     are missing or hold a layer the converter does not support (named in the message)
+   */
   @Override
   public Backbone openBackbone(BaseModel model, Device device) {
-    throw GraftException.unimplemented("VISION_BACKBONES_UNAVAILABLE",
-        "the vision domain cannot open " + model.format() + " model " + model.name()
-            + " yet: vision backbones are not implemented in this version");
+    if (FORMAT_TFJS.equalsIgnoreCase(model.format())) {
+      return new KerasBackbone(ConvertedNetwork.open(model), device);
+    }
+    if (FORMAT_ONNX.equalsIgnoreCase(model.format())) {
+      return OnnxVisionBackbone.open(model, device);
+    }
+    throw GraftException.unimplemented("UNSUPPORTED_MODEL_FORMAT",
+        "domain 'vision' opens formats '" + FORMAT_TFJS + "' (Keras networks saved for TF.js;"
+            + " trainable) and '" + FORMAT_ONNX + "' (ONNX Runtime; inference only); '"
+            + model.name() + "' is '" + model.format() + "' (TorchScript vision backbones are"
+            + " not implemented in this version)");
   }
 }
