@@ -86,11 +86,22 @@ public final class FineTuningStrategy implements StrategyPlugin {
   /** The groups to train as the options say. */
   static GroupPlan plan(StrategyOptions options) {
     String raw = options.text(UNFREEZE).orElse("half").toLowerCase(Locale.ROOT);
-    int unfrozen = switch (raw) {
-      case "all" -> GroupPlan.ALL;
-      case "half" -> GroupPlan.HALF;
-      default -> options.integer(UNFREEZE, 0, 0, 10_000);
-    };
+    int unfrozen;
+    switch (raw) {
+      case "all" -> unfrozen = GroupPlan.ALL;
+      case "half" -> unfrozen = GroupPlan.HALF;
+      default -> {
+        try {
+          unfrozen = Integer.parseInt(raw);
+        } catch (NumberFormatException e) {
+          unfrozen = -1;
+        }
+        if (unfrozen < 0) {
+          throw StrategyOptions.invalid(UNFREEZE, "unfreeze must be all, half or how many"
+              + " parameter groups to train from the top (0 = the head only), got '" + raw + "'");
+        }
+      }
+    }
     float decay = options.number(LAYER_DECAY, DEFAULT_LAYER_DECAY, 0.05f, 1f);
     return new GroupPlan(unfrozen, decay, options.flag(GRADUAL_UNFREEZE, false));
   }

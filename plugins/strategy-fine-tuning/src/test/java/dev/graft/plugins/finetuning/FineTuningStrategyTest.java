@@ -139,7 +139,8 @@ class FineTuningStrategyTest {
 
   @Test
   void badOptionsAreRefusedBeforeTheJobExists() {
-    for (Map<String, String> bad : List.of(Map.of("unfreeze", "some"), Map.of("layer_decay", "0"),
+    for (Map<String, String> bad : List.of(Map.of("unfreeze", "some"), Map.of("unfreeze", "-1"),
+        Map.of("layer_decay", "0"),
         Map.of("gradual_unfreeze", "maybe"), Map.of("warmup", "0.9"), Map.of("schedule", "step"),
         Map.of("clip_norm", "-1"), Map.of("head_lr_scale", "0"))) {
       GraftException e = assertThrows(GraftException.class,

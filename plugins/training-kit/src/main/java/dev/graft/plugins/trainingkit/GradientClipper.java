@@ -32,6 +32,9 @@ final class GradientClipper {
       squares += g.square().sum().getFloat();
     }
     double norm = Math.sqrt(squares);
+    if (!Double.isFinite(norm)) {
+      return norm; // the caller refuses the step, so no weight becomes NaN
+    }
     if (maxNorm > 0 && norm > maxNorm) {
       float factor = (float) (maxNorm / (norm + 1e-6));
       for (NDArray g : grads) {

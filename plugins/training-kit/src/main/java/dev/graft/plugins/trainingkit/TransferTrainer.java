@@ -168,16 +168,66 @@ final class TransferTrainer {
         value = l.getFloat();
       }
       if (!Float.isFinite(value)) {
-        throw GraftException.failedPrecondition("TRAINING_DIVERGED", "the training loss became "
-            + value + "; try a lower hyperparameters.learning_rate");
+        throw diverged("the training loss became " + value + " at step " + (stepsRun + 1)
+            + nonFinite(trainable));
       }
-      GradientClipper.clip(trainable, settings.clipNorm(), scope);
+      double norm = GradientClipper.clip(trainable, settings.clipNorm(), scope);
+      if (!Double.isFinite(norm)) {
+        throw diverged("the gradient norm became " + norm + " at step " + (stepsRun + 1)
+            + nonFinite(trainable));
+      }
       store.updateAllParameters();
       return value;
     }
   }
 
+  private static GraftException diverged(String what) {
+    return GraftException.failedPrecondition("TRAINING_DIVERGED",
+        what + "; try a lower hyperparameters.learning_rate");
+  }
+
+  /** "; first non-finite weight: encoder.3/…" — which parameter went bad, for the message. */
+  private String nonFinite(List<Parameter> trainable) {
+    for (ParameterGroup g : groups) {
+      for (Parameter p : g.parameters()) {
+        if (!Float.isFinite(p.getArray().abs().sum().getFloat())) {
+          return "; first non-finite weight: " + g.name() + "/" + p.getName();
+        }
+      }
+    }
+    for (Parameter p : headParameters) {
+      if (!Float.isFinite(p.getArray().abs().sum().getFloat())) {
+        return "; first non-finite weight: head/" + p.getName();
+      }
+    }
+    for (Parameter p : trainable) {
+      if (p.requiresGradient()) {
+        NDArray grad = p.getArray().getGradient();
+        try {
+          if (!Float.isFinite(grad.abs().sum().getFloat())) {
+            return "; first non-finite gradient: " + p.getName();
+          }
+        } finally {
+          grad.close();
+        }
+      }
+    }
+    return "";
+  }
+
   private double evaluate(ParameterStore store, Loss loss, LabelledData data, float[] outputs) {
+    // No parameter records gradients while evaluating, whatever the thread's autograd mode: the
+    // forward passes build no graph.
+    List<Parameter> trainable = trainableParameters();
+    trainable.forEach(p -> p.freeze(true));
+    try {
+      return scoreAll(store, loss, data, outputs);
+    } finally {
+      trainable.forEach(p -> p.freeze(false));
+    }
+  }
+
+  private double scoreAll(ParameterStore store, Loss loss, LabelledData data, float[] outputs) {
     int n = data.size();
     int k = data.outputs();
     int[] order = shuffled(n, null);

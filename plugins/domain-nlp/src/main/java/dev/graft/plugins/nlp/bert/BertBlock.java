@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import dev.graft.spi.ParameterGroup;
 import dev.graft.spi.Pooling;
@@ -87,8 +88,15 @@ public final class BertBlock extends AbstractBlock {
         throw new IllegalArgumentException(prefix + e.getKey() + " has " + values.length
             + " values for shape " + p.getShape());
       }
-      p.setInitializer((m, shape, type) -> m.create(values, shape));
+      // The array owns native memory (a copy, not a view of a Java buffer), and the initializer
+      // is dropped afterwards so the pretrained float[] can be collected.
+      p.setInitializer((m, shape, type) -> {
+        try (NDArray view = m.create(values, shape)) {
+          return view.duplicate();
+        }
+      });
       p.initialize(manager, DataType.FLOAT32);
+      p.setInitializer(Initializer.ZEROS);
     }
   }
 
