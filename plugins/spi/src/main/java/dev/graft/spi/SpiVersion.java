@@ -9,14 +9,16 @@ package dev.graft.spi;
  * the SPI the plugin was compiled against, not the one it runs on.
  *
  * <p>History: 1.0 the first SPI; 1.1 added trainable backbones ({@link Backbone#openTrainable},
- * {@link TrainableBackbone}, {@link ParameterGroup}) and {@link TrainContext#checkpointDirectoryOf}.
+ * {@link TrainableBackbone}, {@link ParameterGroup}) and {@link TrainContext#checkpointDirectoryOf}; 1.2 added
+ * {@link TrainableBackbone#inputs(ai.djl.ndarray.NDManager, java.util.List, boolean)} (augment
+ * training batches only).
  */
 public record SpiVersion(int major, int minor) {
 
   /** The major version of this SPI; changes on an incompatible change. */
   public static final int MAJOR = 1;
   /** The minor version of this SPI; changes when something is added. */
-  public static final int MINOR = 1;
+  public static final int MINOR = 2;
 
   /** The version of the SPI on the class path at run time. */
   public static SpiVersion current() {

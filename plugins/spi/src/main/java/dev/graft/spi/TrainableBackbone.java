@@ -50,6 +50,18 @@ public interface TrainableBackbone extends AutoCloseable {
   NDList inputs(NDManager manager, List<ModelInput> inputs);
 
   /**
+   * The block's input for a batch that is trained on ({@code training = true}) or only evaluated
+   * or predicted ({@code false}). A backbone that augments its inputs (random crops, flips …)
+   * does so for training batches only, so that validation scores and predictions see the data as
+   * it is. The default ignores the flag and calls {@link #inputs(NDManager, List)}. Since SPI 1.2.
+   *
+   * @throws GraftException INVALID_ARGUMENT naming {@code inputs[i]} for an input it cannot read
+   */
+  default NDList inputs(NDManager manager, List<ModelInput> inputs, boolean training) {
+    return inputs(manager, inputs);
+  }
+
+  /**
    * The resolved options of this backbone (layer, pooling and the domain's own), to store with a
    * trained model and pass to {@link Backbone#openTrainable} when it is loaded again.
    */

@@ -25,8 +25,8 @@ import java.util.Random;
  * A converted Keras network as a trainable DJL block on the PyTorch engine: images in, pooled
  * features of the chosen layer out, initialised with the pretrained weights or (option
  * {@code init=random}) freshly, for the from-scratch baseline. With {@code augment=true} the
- * batches {@link #inputs} builds are randomly cropped, flipped and rotated (this instance is
- * then meant for training batches only; the option is not stored with the model).
+ * training batches {@link #inputs(NDManager, List, boolean)} builds are randomly cropped, flipped
+ * and rotated; evaluation and prediction batches never are.
  *
  * <p>Thread-safety and ownership as {@link TrainableBackbone} says: one training thread; the
  * opener closes it, which frees the parameters (its base manager).
@@ -86,7 +86,12 @@ final class KerasTrainable implements TrainableBackbone {
 
   @Override
   public NDList inputs(NDManager scope, List<ModelInput> inputs) {
-    return new NDList(batches.array(scope, batches.decode(inputs, 0), random));
+    return inputs(scope, inputs, false);
+  }
+
+  @Override
+  public NDList inputs(NDManager scope, List<ModelInput> inputs, boolean training) {
+    return new NDList(batches.array(scope, batches.decode(inputs, 0), training ? random : null));
   }
 
   @Override

@@ -129,7 +129,7 @@ final class LinearProbe {
       try (NDManager scope = backbone.manager().newSubManager()) {
         NDList in;
         try {
-          in = backbone.inputs(scope, data.inputs(order, from, to));
+          in = backbone.inputs(scope, data.inputs(order, from, to), false);
         } catch (GraftException e) {
           int offset = from;
           throw InputFields.rename(e, i -> offset + i, data.split() + ".examples[", "].input");

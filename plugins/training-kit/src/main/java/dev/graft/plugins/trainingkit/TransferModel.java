@@ -133,7 +133,7 @@ public final class TransferModel implements TrainedModel {
     try (NDManager scope = backbone.manager().newSubManager()) {
       NDList in;
       try {
-        in = backbone.inputs(scope, chunk);
+        in = backbone.inputs(scope, chunk, false);
       } catch (GraftException e) {
         throw InputFields.rename(e, i -> offset + i, "inputs[", "]");
       }

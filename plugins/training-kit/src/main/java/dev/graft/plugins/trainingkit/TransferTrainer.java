@@ -33,7 +33,8 @@ import java.util.Random;
  * AdamW with a per-group learning rate (warm-up then decay), the groups a {@link GroupPlan}
  * freezes or unfreezes per epoch, per-step progress and cancellation checks, per-epoch metrics on
  * the validation split, a checkpoint per epoch ({@code last/}, and {@code best/} when the
- * validation score improves) and early stopping.
+ * validation score improves) and early stopping. A step whose loss or gradient is not finite is
+ * skipped ({@link NonFiniteGuard}); several in a row fail the job as diverged.
  *
  * <p>Memory: every batch's arrays (inputs, activations, losses, gradient views) live in a
  * sub-manager of the backbone's manager that is closed after the batch; only the parameters and
@@ -55,6 +56,7 @@ final class TransferTrainer {
   private final CheckpointState.Identity identity;
   private final List<ParameterGroup> groups;
   private final List<Parameter> headParameters;
+  private final NonFiniteGuard guard;
   private long stepsRun;
 
   TransferTrainer(TransferSettings settings, GroupPlan plan, TrainableBackbone backbone, Block head,
@@ -71,6 +73,7 @@ final class TransferTrainer {
     this.identity = identity;
     this.groups = backbone.groups();
     this.headParameters = List.copyOf(head.getParameters().values());
+    this.guard = new NonFiniteGuard(NonFiniteGuard.MAX_CONSECUTIVE, progress, this::nonFinite);
   }
 
   /** The best epoch (0 when no epoch ran and none was resumed) and how many epochs ran here. */
@@ -114,20 +117,25 @@ final class TransferTrainer {
         List<Parameter> trainable = trainableParameters();
         int[] order = shuffled(n, new Random(settings.seed() * 1_000_003L + epoch));
         double lossSum = 0;
+        int lossCount = 0;
         for (int from = 0; from < n; from += batch) {
           cancellation.throwIfCancelled();
           int to = Math.min(n, from + batch);
           rates.step(++step);
           float value = step(engine, store, loss, train, order, from, to, trainable);
-          lossSum += (double) value * (to - from);
           stepsRun++;
+          if (guard.accept(value, step, trainable)) {
+            lossSum += (double) value * (to - from);
+            lossCount += to - from;
+          }
           progress.onStep(epoch, settings.epochs(), step, totalSteps, value);
         }
         ran++;
         float[] outputs = new float[scored.size() * scored.outputs()];
         double scoredLoss = evaluate(store, loss, scored, outputs);
         EpochMetrics.Result r = EpochMetrics.of(
-            epoch, lossSum / n, scoredLoss, outputs, scored, validation != null);
+            epoch, lossCount > 0 ? lossSum / lossCount : Double.NaN, scoredLoss, outputs, scored,
+            validation != null);
         progress.onEpoch(epoch, settings.epochs(), r.metrics());
         boolean improved = bestEpoch == 0 || r.score() > bestScore + 1e-9
             || (Math.abs(r.score() - bestScore) <= 1e-9 && r.loss() < bestLoss);
@@ -157,7 +165,7 @@ final class TransferTrainer {
   private float step(Engine engine, ParameterStore store, Loss loss, LabelledData data,
       int[] order, int from, int to, List<Parameter> trainable) {
     try (NDManager scope = backbone.manager().newSubManager()) {
-      NDList in = inputs(scope, data, order, from, to);
+      NDList in = inputs(scope, data, order, from, to, true);
       NDArray y = data.targets(scope, order, from, to);
       float value;
       try (GradientCollector collector = engine.newGradientCollector()) {
@@ -168,26 +176,21 @@ final class TransferTrainer {
         value = l.getFloat();
       }
       if (!Float.isFinite(value)) {
-        throw diverged("the training loss became " + value + " at step " + (stepsRun + 1)
-            + nonFinite(trainable));
+        NonFiniteGuard.zeroGradients(trainable);
+        return value;
       }
       double norm = GradientClipper.clip(trainable, settings.clipNorm(), scope);
       if (!Double.isFinite(norm)) {
-        throw diverged("the gradient norm became " + norm + " at step " + (stepsRun + 1)
-            + nonFinite(trainable));
+        NonFiniteGuard.zeroGradients(trainable);
+        return Float.NaN;
       }
       store.updateAllParameters();
       return value;
     }
   }
 
-  private static GraftException diverged(String what) {
-    return GraftException.failedPrecondition("TRAINING_DIVERGED",
-        what + "; try a lower hyperparameters.learning_rate");
-  }
-
   /** "; first non-finite weight: encoder.3/…" — which parameter went bad, for the message. */
-  private String nonFinite(List<Parameter> trainable) {
+  String nonFinite(List<Parameter> trainable) {
     for (ParameterGroup g : groups) {
       for (Parameter p : g.parameters()) {
         if (!Float.isFinite(p.getArray().abs().sum().getFloat())) {
@@ -236,7 +239,7 @@ final class TransferTrainer {
       cancellation.throwIfCancelled();
       int to = Math.min(n, from + EVAL_BATCH_SIZE);
       try (NDManager scope = backbone.manager().newSubManager()) {
-        NDList in = inputs(scope, data, order, from, to);
+        NDList in = inputs(scope, data, order, from, to, false);
         NDArray features = backbone.block().forward(store, in, false).head();
         NDArray out = head.forward(store, new NDList(features), false).singletonOrThrow();
         NDArray l = loss.evaluate(new NDList(data.targets(scope, order, from, to)), new NDList(out));
@@ -247,9 +250,10 @@ final class TransferTrainer {
     return lossSum / n;
   }
 
-  private NDList inputs(NDManager scope, LabelledData data, int[] order, int from, int to) {
+  private NDList inputs(NDManager scope, LabelledData data, int[] order, int from, int to,
+      boolean training) {
     try {
-      return backbone.inputs(scope, data.inputs(order, from, to));
+      return backbone.inputs(scope, data.inputs(order, from, to), training);
     } catch (GraftException e) {
       throw InputFields.rename(e, i -> order[from + i], data.split() + ".examples[", "].input");
     }
