@@ -21,6 +21,7 @@ import dev.graft.api.v1.PredictResponse;
 import dev.graft.api.v1.TrainRequest;
 import dev.graft.client.GraftClient;
 import dev.graft.client.Inputs;
+import dev.graft.plugins.nlp.testing.TinyOnnx;
 import dev.graft.server.TestData;
 import dev.graft.server.TestServer;
 import io.grpc.Status;

@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import dev.graft.plugins.nlp.testing.TinyOnnx;
 import dev.graft.spi.BaseModel;
 import dev.graft.spi.ErrorKind;
 import dev.graft.spi.FeatureRequest;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import dev.graft.plugins.trainingkit.scoring.SeriesTargets;
 import dev.graft.spi.Backbone;
 import dev.graft.spi.FeatureRequest;
 import dev.graft.spi.GraftException;

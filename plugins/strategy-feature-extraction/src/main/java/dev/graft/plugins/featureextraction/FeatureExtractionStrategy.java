@@ -1,5 +1,7 @@
 package dev.graft.plugins.featureextraction;
 
+import dev.graft.plugins.trainingkit.scoring.ForecastBaselines;
+import dev.graft.plugins.trainingkit.scoring.SeriesTargets;
 import dev.graft.spi.Backbone;
 import dev.graft.spi.FeatureRequest;
 import dev.graft.spi.GraftException;

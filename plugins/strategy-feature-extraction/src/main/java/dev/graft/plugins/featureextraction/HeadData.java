@@ -3,6 +3,7 @@ package dev.graft.plugins.featureextraction;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.graft.plugins.trainingkit.scoring.SeriesTargets;
 
 /**
  * One split ready for the head: standardised features and targets, all row-major. Immutable by

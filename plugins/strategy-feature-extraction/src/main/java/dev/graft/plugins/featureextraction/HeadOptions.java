@@ -1,5 +1,6 @@
 package dev.graft.plugins.featureextraction;
 
+import dev.graft.plugins.trainingkit.scoring.SeriesTargets;
 import dev.graft.spi.FeatureRequest;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.Hyperparameters;

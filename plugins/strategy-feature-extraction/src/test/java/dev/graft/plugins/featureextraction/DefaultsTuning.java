@@ -1,6 +1,7 @@
 package dev.graft.plugins.featureextraction;
 
 import ai.djl.Device;
+import dev.graft.plugins.trainingkit.scoring.Scores;
 import dev.graft.spi.Example;
 import dev.graft.spi.Hyperparameters;
 import dev.graft.spi.LoadContext;

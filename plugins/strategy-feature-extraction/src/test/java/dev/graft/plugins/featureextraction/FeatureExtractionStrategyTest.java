@@ -1,5 +1,6 @@
 package dev.graft.plugins.featureextraction;
 
+import dev.graft.plugins.trainingkit.scoring.Scores;
 import static dev.graft.plugins.featureextraction.RecordingProgress.metric;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,7 @@
 package dev.graft.plugins.featureextraction;
 
+import dev.graft.plugins.trainingkit.scoring.SeriesTargets;
+import dev.graft.plugins.trainingkit.scoring.ForecastBaselines;
 import static dev.graft.plugins.featureextraction.RecordingProgress.metric;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

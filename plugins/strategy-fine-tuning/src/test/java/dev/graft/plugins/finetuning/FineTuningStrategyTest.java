@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import dev.graft.plugins.trainingkit.TransferModel;
+import dev.graft.plugins.trainingkit.testing.TextContext;
+import dev.graft.plugins.trainingkit.testing.Texts;
 import dev.graft.spi.Backbone;
 import dev.graft.spi.BaseModel;
 import dev.graft.spi.ErrorKind;

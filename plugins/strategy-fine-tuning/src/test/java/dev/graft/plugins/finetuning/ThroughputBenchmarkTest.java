@@ -17,6 +17,8 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.graft.plugins.trainingkit.TaskHead;
+import dev.graft.plugins.trainingkit.testing.TextContext;
+import dev.graft.plugins.trainingkit.testing.Texts;
 import dev.graft.spi.Backbone;
 import dev.graft.spi.BaseModel;
 import dev.graft.spi.Example;

@@ -1,5 +1,6 @@
 package dev.graft.plugins.trainingkit;
 
+import dev.graft.plugins.trainingkit.scoring.Scores;
 import dev.graft.spi.MetricValue;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,6 +3,7 @@ package dev.graft.plugins.trainingkit;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.graft.plugins.trainingkit.scoring.SeriesTargets;
 import dev.graft.spi.Example;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.ModelInput;

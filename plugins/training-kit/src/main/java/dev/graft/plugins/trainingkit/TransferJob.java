@@ -1,6 +1,8 @@
 package dev.graft.plugins.trainingkit;
 
 import ai.djl.nn.Block;
+import dev.graft.plugins.trainingkit.scoring.ForecastBaselines;
+import dev.graft.plugins.trainingkit.scoring.SeriesTargets;
 import dev.graft.spi.Example;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.MetricValue;
@@ -114,8 +116,11 @@ public final class TransferJob {
         properties.put(SeriesTargets.SERIES_SCALING, "window");
         LabelledData scored = validation != null ? validation : train;
         if (scored.series() != null) {
-          int season = ForecastBaselines.detectSeason(trainSet);
-          properties.put("season_length", Integer.toString(season));
+          int season = SeriesTargets.seasonLength(context.hyperparameters());
+          if (season == 0) {
+            season = ForecastBaselines.detectSeason(trainSet);
+          }
+          properties.put(SeriesTargets.SEASON_LENGTH, Integer.toString(season));
           metrics.addAll(ForecastBaselines.metrics(
               validation != null ? context.validationSet() : trainSet, scored.rawTargets(),
               scored.outputs(), season, scored.series(), scored.split()));

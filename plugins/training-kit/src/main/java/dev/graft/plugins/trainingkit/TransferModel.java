@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import dev.graft.plugins.trainingkit.scoring.SeriesTargets;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.LoadContext;
 import dev.graft.spi.ModelInput;

@@ -1,5 +1,6 @@
 package dev.graft.plugins.trainingkit;
 
+import dev.graft.plugins.trainingkit.scoring.SeriesTargets;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.Hyperparameters;
 import java.util.Locale;
@@ -51,8 +52,8 @@ public record TransferSettings(
   public static final String RESUME_FROM = "resume_from";
   public static final String LINEAR_PROBE = "linear_probe";
   /** The {@code extra} keys read here (every strategy built on the kit owns them). */
-  public static final Set<String> KEYS = Set.of(
-      WARMUP, SCHEDULE, CLIP_NORM, HEAD_DROPOUT, HEAD_LR_SCALE, RESUME_FROM, LINEAR_PROBE);
+  public static final Set<String> KEYS = Set.of(WARMUP, SCHEDULE, CLIP_NORM, HEAD_DROPOUT,
+      HEAD_LR_SCALE, RESUME_FROM, LINEAR_PROBE, SeriesTargets.SEASON_LENGTH);
 
   public static final long DEFAULT_SEED = 42L;
   public static final int MAX_EPOCHS = 100_000;
@@ -93,6 +94,7 @@ public record TransferSettings(
       throw GraftException.invalidArgument("hyperparameters.learning_rate",
           "INVALID_HYPERPARAMETER", "learning_rate must be in (0, 1] for this strategy, got " + lr);
     }
+    SeriesTargets.seasonLength(h); // refused now rather than after training
     Schedule schedule = Schedule.valueOf(o.choice(SCHEDULE, d.schedule().name().toLowerCase(Locale.ROOT),
         Set.of("linear", "cosine", "constant")).toUpperCase(Locale.ROOT));
     return new TransferSettings(

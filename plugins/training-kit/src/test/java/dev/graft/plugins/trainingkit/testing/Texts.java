@@ -1,4 +1,4 @@
-package dev.graft.plugins.finetuning;
+package dev.graft.plugins.trainingkit.testing;
 
 import ai.djl.Device;
 import dev.graft.spi.Backbone;
@@ -17,16 +17,16 @@ import java.util.List;
 import java.util.ServiceLoader;
 
 /** Test data and the built-in MiniLM, opened through the nlp domain as the server would. */
-final class Texts {
+public final class Texts {
   private Texts() {}
 
-  static DomainPlugin nlp() {
+  public static DomainPlugin nlp() {
     return ServiceLoader.load(DomainPlugin.class).stream().map(ServiceLoader.Provider::get)
         .filter(d -> d.id().equals("nlp")).findFirst().orElseThrow();
   }
 
   /** The built-in {@code name} copied into {@code dir}, as the server stores it. */
-  static BaseModel builtin(String name, Path dir) throws IOException {
+  public static BaseModel builtin(String name, Path dir) throws IOException {
     BuiltinModel b = nlp().builtinModels().stream().filter(m -> m.name().equals(name))
         .findFirst().orElseThrow();
     Files.createDirectories(dir);
@@ -38,16 +38,16 @@ final class Texts {
     return new BaseModel(name + "@1", dir, b.format(), b.properties());
   }
 
-  static Backbone open(BaseModel base) {
+  public static Backbone open(BaseModel base) {
     return nlp().openBackbone(base, Device.cpu());
   }
 
-  static Example labelled(String text, String label) {
+  public static Example labelled(String text, String label) {
     return new Example(new ModelInput.Text(text), new Target.Label(label));
   }
 
   /** 24 short, clearly positive or negative sentences, alternating. */
-  static List<Example> sentiment() {
+  public static List<Example> sentiment() {
     String[] positive = {"I loved it", "great food and lovely staff", "excellent, would come again",
         "wonderful experience", "the best phone I ever had", "works perfectly, very happy",
         "amazing quality", "fantastic service", "a delight from start to finish",
@@ -65,7 +65,7 @@ final class Texts {
   }
 
   /** The yelp + amazon sentences fetched by scripts/fetch-assets, or null when absent. */
-  static List<Example> assets() throws IOException {
+  public static List<Example> assets() throws IOException {
     Path dir = Path.of(System.getProperty("graft.assets", "../../assets"), "sentiment");
     if (!Files.isRegularFile(dir.resolve("yelp.jsonl"))) {
       return null;
@@ -80,7 +80,7 @@ final class Texts {
     return out;
   }
 
-  static Device cpu() {
+  public static Device cpu() {
     return Device.cpu();
   }
 }

@@ -1,4 +1,4 @@
-package dev.graft.plugins.featureextraction;
+package dev.graft.plugins.trainingkit.scoring;
 
 import dev.graft.spi.Example;
 import dev.graft.spi.GraftException;
@@ -11,24 +11,28 @@ import java.util.List;
  * expressed in units of its own input (channel 0: {@code (y - mean) / scale}, scale = the
  * standard deviation with a small relative floor), and forecasts are turned back with the
  * statistics of the input they were made from. Also holds each window's in-sample lag-1 naive
- * error, the denominator of MASE. Immutable by convention; thread-safe.
+ * error, the denominator of MASE. Shared by the feature-extraction and the backbone-training
+ * strategies. Immutable by convention; thread-safe.
  *
  * @param mean per example, the mean of its input's first channel
  * @param scale per example, its spread
  * @param naiveScale per example, the mean absolute lag-1 difference of the input (0 = undefined)
  */
-record SeriesTargets(float[] mean, float[] scale, float[] naiveScale) {
-  /** Option: {@code window} (default) or {@code none}. */
-  static final String SERIES_SCALING = "series_scaling";
+public record SeriesTargets(float[] mean, float[] scale, float[] naiveScale) {
+  /**
+   * Option and model property: {@code window} (default; targets scaled per window) or
+   * {@code none}.
+   */
+  public static final String SERIES_SCALING = "series_scaling";
   /** Option: the season of the seasonal-naive baseline (default: detected). */
-  static final String SEASON_LENGTH = "season_length";
+  public static final String SEASON_LENGTH = "season_length";
 
   /**
    * Whether forecasting targets on series are scaled per window.
    *
    * @throws GraftException INVALID_ARGUMENT naming {@code hyperparameters.extra[series_scaling]}
    */
-  static boolean enabled(Hyperparameters h) {
+  public static boolean enabled(Hyperparameters h) {
     String v = h.extra(SERIES_SCALING, "window").strip();
     if (!v.equals("window") && !v.equals("none")) {
       throw GraftException.invalidArgument("hyperparameters.extra[" + SERIES_SCALING + "]",
@@ -42,7 +46,7 @@ record SeriesTargets(float[] mean, float[] scale, float[] naiveScale) {
    *
    * @throws GraftException INVALID_ARGUMENT naming {@code hyperparameters.extra[season_length]}
    */
-  static int seasonLength(Hyperparameters h) {
+  public static int seasonLength(Hyperparameters h) {
     String v = h.extra(SEASON_LENGTH, "").strip();
     if (v.isEmpty()) {
       return 0;
@@ -56,11 +60,12 @@ record SeriesTargets(float[] mean, float[] scale, float[] naiveScale) {
       // reported below
     }
     throw GraftException.invalidArgument("hyperparameters.extra[" + SEASON_LENGTH + "]",
-        "INVALID_HYPERPARAMETER", SEASON_LENGTH + " must be a whole number from 1 to 100000, got '" + v + "'");
+        "INVALID_HYPERPARAMETER",
+        SEASON_LENGTH + " must be a whole number from 1 to 100000, got '" + v + "'");
   }
 
   /** The statistics of each input, or null when not every input is a series. */
-  static SeriesTargets ofInputs(List<ModelInput> inputs) {
+  public static SeriesTargets ofInputs(List<ModelInput> inputs) {
     List<Example> examples = new java.util.ArrayList<>(inputs.size());
     for (ModelInput in : inputs) {
       examples.add(new Example(in, new dev.graft.spi.Target.Value(0f)));
@@ -69,7 +74,7 @@ record SeriesTargets(float[] mean, float[] scale, float[] naiveScale) {
   }
 
   /** The statistics of each example, or null when not every input is a series. */
-  static SeriesTargets of(List<Example> examples) {
+  public static SeriesTargets of(List<Example> examples) {
     float[] mean = new float[examples.size()];
     float[] scale = new float[examples.size()];
     float[] naive = new float[examples.size()];
@@ -87,7 +92,7 @@ record SeriesTargets(float[] mean, float[] scale, float[] naiveScale) {
   }
 
   /** Channel 0 of a series. */
-  static float[] firstChannel(ModelInput.Series s) {
+  public static float[] firstChannel(ModelInput.Series s) {
     int c = Math.max(1, s.channels());
     float[] out = new float[s.values().length / c];
     for (int t = 0; t < out.length; t++) {
@@ -97,7 +102,7 @@ record SeriesTargets(float[] mean, float[] scale, float[] naiveScale) {
   }
 
   /** {mean, scale} of a window. */
-  static float[] stats(float[] x) {
+  public static float[] stats(float[] x) {
     double sum = 0;
     double abs = 0;
     for (float v : x) {
@@ -115,7 +120,7 @@ record SeriesTargets(float[] mean, float[] scale, float[] naiveScale) {
   }
 
   /** Scales rows of targets ({@code width} per example) in place and returns them. */
-  float[][] scale(float[][] rows) {
+  public float[][] scale(float[][] rows) {
     for (int i = 0; i < rows.length; i++) {
       for (int k = 0; k < rows[i].length; k++) {
         rows[i][k] = (rows[i][k] - mean[i]) / scale[i];
@@ -125,7 +130,7 @@ record SeriesTargets(float[] mean, float[] scale, float[] naiveScale) {
   }
 
   /** Turns row-major scaled forecasts ({@code width} per example) back, in place. */
-  void unscaleInPlace(float[] flat, int width) {
+  public void unscaleInPlace(float[] flat, int width) {
     for (int i = 0; i < flat.length; i++) {
       int row = i / width;
       flat[i] = flat[i] * scale[row] + mean[row];
@@ -133,7 +138,7 @@ record SeriesTargets(float[] mean, float[] scale, float[] naiveScale) {
   }
 
   /** The mean over windows of MAE / in-sample naive MAE (windows with a zero denominator skipped). */
-  double mase(float[] predicted, float[] truth, int width) {
+  public double mase(float[] predicted, float[] truth, int width) {
     double sum = 0;
     int n = 0;
     for (int row = 0; row < naiveScale.length; row++) {

@@ -1,4 +1,4 @@
-package dev.graft.plugins.featureextraction;
+package dev.graft.plugins.trainingkit.scoring;
 
 import dev.graft.spi.Example;
 import dev.graft.spi.MetricValue;
@@ -14,11 +14,11 @@ import java.util.List;
  * {@code mase} (per-window MAE over the window's in-sample lag-1 naive MAE, averaged), and
  * {@code baseline.season_length}. Stateless and thread-safe.
  */
-final class ForecastBaselines {
+public final class ForecastBaselines {
   private ForecastBaselines() {}
 
   /** The baselines' metrics on {@code examples}, targets {@code truth} ({@code width} per row). */
-  static List<MetricValue> metrics(List<Example> examples, float[] truth, int width, int season,
+  public static List<MetricValue> metrics(List<Example> examples, float[] truth, int width, int season,
       SeriesTargets stats, String split) {
     int n = examples.size();
     float[] naive = new float[n * width];
@@ -51,7 +51,7 @@ final class ForecastBaselines {
   }
 
   /** The mean absolute lag-1 difference (0 for fewer than two points). */
-  static double naiveScale(float[] x) {
+  public static double naiveScale(float[] x) {
     double s = 0;
     for (int i = 1; i < x.length; i++) {
       s += Math.abs(x[i] - x[i - 1]);
@@ -63,7 +63,7 @@ final class ForecastBaselines {
    * A season length from the autocorrelation of first differences of the longest input (the lag
    * in 2 … n/2 with the highest ACF, if over 0.3), else 1.
    */
-  static int detectSeason(List<Example> examples) {
+  public static int detectSeason(List<Example> examples) {
     float[] longest = new float[0];
     for (Example e : examples) {
       float[] x = SeriesTargets.firstChannel((ModelInput.Series) e.input());

@@ -1,4 +1,4 @@
-package dev.graft.plugins.knowledgetransfer;
+package dev.graft.plugins.trainingkit.testing;
 
 import ai.djl.Device;
 import dev.graft.spi.Backbone;
@@ -25,23 +25,23 @@ import java.util.function.Supplier;
  * under {@code root/checkpoints/<job>}, a recording listener with an optional per-step hook and a
  * cancellation flag any thread may set.
  */
-final class TextContext implements TrainContext, ProgressListener {
-  final String job;
-  final Backbone backbone;
-  final BaseModel base;
-  final TaskSpec task;
-  final List<Example> train;
-  final List<Example> validation;
-  final Hyperparameters hyperparameters;
-  final Path output;
-  final Path checkpoints;
-  final AtomicBoolean cancelled = new AtomicBoolean();
-  final List<List<MetricValue>> epochs = new CopyOnWriteArrayList<>();
-  final List<String> messages = new CopyOnWriteArrayList<>();
-  final List<Long> steps = new CopyOnWriteArrayList<>();
-  volatile LongConsumer onStep = s -> {};
+public final class TextContext implements TrainContext, ProgressListener {
+  public final String job;
+  public final Backbone backbone;
+  public final BaseModel base;
+  public final TaskSpec task;
+  public final List<Example> train;
+  public final List<Example> validation;
+  public final Hyperparameters hyperparameters;
+  public final Path output;
+  public final Path checkpoints;
+  public final AtomicBoolean cancelled = new AtomicBoolean();
+  public final List<List<MetricValue>> epochs = new CopyOnWriteArrayList<>();
+  public final List<String> messages = new CopyOnWriteArrayList<>();
+  public final List<Long> steps = new CopyOnWriteArrayList<>();
+  public volatile LongConsumer onStep = s -> {};
 
-  TextContext(Path root, String job, Backbone backbone, BaseModel base, TaskSpec task,
+  public TextContext(Path root, String job, Backbone backbone, BaseModel base, TaskSpec task,
       List<Example> train, List<Example> validation, Hyperparameters hyperparameters)
       throws IOException {
     this.job = job;
@@ -89,7 +89,7 @@ final class TextContext implements TrainContext, ProgressListener {
     messages.add(message);
   }
 
-  static double metric(List<MetricValue> metrics, String name, String split) {
+  public static double metric(List<MetricValue> metrics, String name, String split) {
     return metrics.stream().filter(m -> m.name().equals(name) && m.split().equals(split))
         .mapToDouble(MetricValue::value).findFirst().orElse(Double.NaN);
   }

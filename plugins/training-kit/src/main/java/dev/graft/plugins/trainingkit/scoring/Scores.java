@@ -1,14 +1,14 @@
-package dev.graft.plugins.trainingkit;
+package dev.graft.plugins.trainingkit.scoring;
 
 /**
  * Quality measures over row-major outputs: accuracy and macro F1 from logits, MAE and RMSE from
  * values. Stateless and thread-safe.
  */
-final class Scores {
+public final class Scores {
   private Scores() {}
 
   /** The index of the largest of each row of {@code k} scores (the first on ties). */
-  static int[] argmax(float[] scores, int k) {
+  public static int[] argmax(float[] scores, int k) {
     int n = scores.length / k;
     int[] best = new int[n];
     for (int i = 0; i < n; i++) {
@@ -23,7 +23,7 @@ final class Scores {
     return best;
   }
 
-  static double accuracy(int[] predicted, long[] truth) {
+  public static double accuracy(int[] predicted, long[] truth) {
     if (truth.length == 0) {
       return 0;
     }
@@ -37,7 +37,7 @@ final class Scores {
   }
 
   /** The mean of per-class F1 over the classes present in the truth or the predictions. */
-  static double macroF1(int[] predicted, long[] truth, int k) {
+  public static double macroF1(int[] predicted, long[] truth, int k) {
     long[] tp = new long[k];
     long[] fp = new long[k];
     long[] fn = new long[k];
@@ -63,7 +63,7 @@ final class Scores {
     return classes == 0 ? 0 : sum / classes;
   }
 
-  static double mae(float[] predicted, float[] truth) {
+  public static double mae(float[] predicted, float[] truth) {
     double sum = 0;
     for (int i = 0; i < truth.length; i++) {
       sum += Math.abs(predicted[i] - truth[i]);
@@ -71,7 +71,7 @@ final class Scores {
     return truth.length == 0 ? 0 : sum / truth.length;
   }
 
-  static double rmse(float[] predicted, float[] truth) {
+  public static double rmse(float[] predicted, float[] truth) {
     double sum = 0;
     for (int i = 0; i < truth.length; i++) {
       double d = predicted[i] - truth[i];

@@ -1,4 +1,4 @@
-package dev.graft.server.e2e;
+package dev.graft.plugins.nlp.testing;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
@@ -10,15 +10,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Writes a tiny text encoder that is not BERT-shaped (a copy of graft-domain-nlp's test helper):
- * {@code last_hidden_state = Gather(table, input_ids)}, a [vocab, width] embedding lookup, in ONNX's wire format (field
+ * Writes a tiny text encoder that is not BERT-shaped: {@code last_hidden_state =
+ * Gather(table, input_ids)}, a [vocab, width] embedding lookup, in ONNX's wire format (field
  * numbers from onnx.proto), so tests can import an encoder that serves Extract but cannot be
  * rebuilt as a trainable block.
  */
-final class TinyOnnx {
+public final class TinyOnnx {
   private TinyOnnx() {}
 
-  static void write(Path file, int vocab, int width) throws IOException {
+  public static void write(Path file, int vocab, int width) throws IOException {
     float[] table = new float[vocab * width];
     for (int i = 0; i < table.length; i++) {
       table[i] = (float) Math.sin(i * 0.37);
