@@ -2,23 +2,19 @@ package dev.graft.plugins.nlp;
 
 import ai.djl.Device;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import dev.graft.plugins.nlp.bert.BertBlock;
 import dev.graft.plugins.nlp.bert.BertWeights;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.ModelInput;
+import dev.graft.spi.ParameterFile;
 import dev.graft.spi.ParameterGroup;
 import dev.graft.spi.TrainableBackbone;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,58 +113,12 @@ final class BertTextBackbone implements TrainableBackbone {
 
   @Override
   public void saveParameters(OutputStream out) throws IOException {
-    DataOutputStream data = new DataOutputStream(out);
-    data.writeUTF(MAGIC);
-    data.writeInt(parameterCount());
-    for (ParameterGroup group : groups) {
-      for (Parameter p : group.parameters()) {
-        data.writeUTF(group.name() + "/" + p.getName());
-        float[] values = p.getArray().toFloatArray();
-        data.writeInt(values.length);
-        ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES);
-        bytes.asFloatBuffer().put(values);
-        data.write(bytes.array());
-      }
-    }
-    data.flush();
+    ParameterFile.write(out, MAGIC, ParameterFile.byGroup(groups));
   }
 
   @Override
   public void loadParameters(InputStream in) throws IOException {
-    DataInputStream data = new DataInputStream(in);
-    if (!MAGIC.equals(data.readUTF()) || data.readInt() != parameterCount()) {
-      throw mismatch("the file is not a parameter file of this encoder");
-    }
-    for (ParameterGroup group : groups) {
-      for (Parameter p : group.parameters()) {
-        String key = group.name() + "/" + p.getName();
-        String stored = data.readUTF();
-        int n = data.readInt();
-        NDArray array = p.getArray();
-        if (!stored.equals(key) || n != array.getShape().size()) {
-          throw mismatch("expected " + key + " with " + array.getShape().size() + " values, found "
-              + stored + " with " + n);
-        }
-        byte[] bytes = new byte[n * Float.BYTES];
-        data.readFully(bytes);
-        float[] values = new float[n];
-        ByteBuffer.wrap(bytes).asFloatBuffer().get(values);
-        array.set(values);
-      }
-    }
-  }
-
-  private int parameterCount() {
-    int n = 0;
-    for (ParameterGroup g : groups) {
-      n += g.parameters().size();
-    }
-    return n;
-  }
-
-  private static GraftException mismatch(String why) {
-    return GraftException.failedPrecondition("CORRUPT_WEIGHTS",
-        "the stored encoder weights do not fit this encoder: " + why);
+    ParameterFile.read(in, MAGIC, ParameterFile.byGroup(groups), "encoder");
   }
 
   @Override

@@ -7,16 +7,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import dev.graft.plugins.vision.keras.KerasGraphBlock;
-import dev.graft.spi.GraftException;
 import dev.graft.spi.ModelInput;
+import dev.graft.spi.ParameterFile;
 import dev.graft.spi.ParameterGroup;
 import dev.graft.spi.TrainableBackbone;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -101,40 +98,12 @@ final class KerasTrainable implements TrainableBackbone {
 
   @Override
   public void saveParameters(OutputStream out) throws IOException {
-    DataOutputStream data = new DataOutputStream(out);
-    data.writeUTF(MAGIC);
-    data.writeInt(parameterCount());
-    for (Map.Entry<String, NDArray> e : arrays().entrySet()) {
-      data.writeUTF(e.getKey());
-      float[] values = e.getValue().toFloatArray();
-      data.writeInt(values.length);
-      ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES);
-      bytes.asFloatBuffer().put(values);
-      data.write(bytes.array());
-    }
-    data.flush();
+    ParameterFile.write(out, MAGIC, List.copyOf(arrays().entrySet()));
   }
 
   @Override
   public void loadParameters(InputStream in) throws IOException {
-    DataInputStream data = new DataInputStream(in);
-    if (!MAGIC.equals(data.readUTF()) || data.readInt() != parameterCount()) {
-      throw mismatch("the file is not a parameter file of this network");
-    }
-    for (Map.Entry<String, NDArray> e : arrays().entrySet()) {
-      String stored = data.readUTF();
-      int n = data.readInt();
-      NDArray array = e.getValue();
-      if (!stored.equals(e.getKey()) || n != array.getShape().size()) {
-        throw mismatch("expected " + e.getKey() + " with " + array.getShape().size()
-            + " values, found " + stored + " with " + n);
-      }
-      byte[] bytes = new byte[n * Float.BYTES];
-      data.readFully(bytes);
-      float[] values = new float[n];
-      ByteBuffer.wrap(bytes).asFloatBuffer().get(values);
-      array.set(values);
-    }
+    ParameterFile.read(in, MAGIC, List.copyOf(arrays().entrySet()), "network");
   }
 
   /** Every parameter, then every batch-norm statistic, by a stable name. */
@@ -147,15 +116,6 @@ final class KerasTrainable implements TrainableBackbone {
     }
     all.putAll(block.buffers());
     return all;
-  }
-
-  private int parameterCount() {
-    return arrays().size();
-  }
-
-  private static GraftException mismatch(String why) {
-    return GraftException.failedPrecondition("CORRUPT_WEIGHTS",
-        "the stored network weights do not fit this network: " + why);
   }
 
   @Override
