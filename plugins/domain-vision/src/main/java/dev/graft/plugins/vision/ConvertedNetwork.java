@@ -1,5 +1,6 @@
 package dev.graft.plugins.vision;
 
+import dev.graft.plugins.vision.image.InputProperties;
 import dev.graft.plugins.vision.image.InputSpec;
 import dev.graft.plugins.vision.keras.KerasGraphBlock;
 import dev.graft.plugins.vision.keras.KerasLayer;
@@ -52,13 +53,7 @@ final class ConvertedNetwork {
       TfjsLayersModel model = TfjsLayersModel.read(base.directory());
       int[] in = model.inputShape();
       int channels = in[2] > 0 ? in[2] : 3;
-      InputSpec spec = new InputSpec(
-          Integer.parseInt(base.property("input_size", Integer.toString(in[0] > 0 ? in[0] : 224))),
-          channels,
-          Double.parseDouble(base.property("input_crop", "1")),
-          Float.parseFloat(base.property("input_scale", Float.toString(1f / 255))),
-          floats(base.property("input_mean", ""), channels, 0f),
-          floats(base.property("input_std", ""), channels, 1f));
+      InputSpec spec = InputProperties.spec(base, in[0] > 0 ? in[0] : 224, channels);
       List<String> layers = featureLayers(model, base.property("feature_layer", ""));
       KerasGraphBlock probe = new KerasGraphBlock(model, layers.get(0), false, false);
       return new ConvertedNetwork(base.name(), model, spec, layers, probe.dimension());
@@ -98,22 +93,6 @@ final class ConvertedNetwork {
       names.add(0, configured);
     }
     return names;
-  }
-
-  private static float[] floats(String csv, int n, float fallback) {
-    float[] v = new float[n];
-    if (csv.isBlank()) {
-      java.util.Arrays.fill(v, fallback);
-      return v;
-    }
-    String[] parts = csv.split(",");
-    if (parts.length != n) {
-      throw new IllegalArgumentException("'" + csv + "' needs " + n + " values");
-    }
-    for (int i = 0; i < n; i++) {
-      v[i] = Float.parseFloat(parts[i].trim());
-    }
-    return v;
   }
 
   String name() {

@@ -15,22 +15,24 @@ import java.util.Random;
 
 /**
  * Decodes and preprocesses a list of inputs into one NCHW batch for a network. Thread-safe when
- * each caller passes its own {@link Random} (or none).
+ * each caller passes its own {@link Random} (or none). Shared by the domain's backbones.
  */
-final class ImageBatches {
+public final class ImageBatches {
   private final ImageDecoder decoder = new ImageDecoder();
   private final Preprocessor preprocessor;
 
-  ImageBatches(InputSpec spec) {
+  /** Batches for networks that expect {@code spec}. */
+  public ImageBatches(InputSpec spec) {
     this.preprocessor = new Preprocessor(spec);
   }
 
-  InputSpec spec() {
+  /** The input spec. */
+  public InputSpec spec() {
     return preprocessor.spec();
   }
 
   /** Decodes every input (refusing a bad one as INVALID_ARGUMENT naming {@code inputs[i]}). */
-  List<Pixels> decode(List<ModelInput> inputs, int firstIndex) {
+  public List<Pixels> decode(List<ModelInput> inputs, int firstIndex) {
     List<Pixels> images = new ArrayList<>(inputs.size());
     for (int i = 0; i < inputs.size(); i++) {
       images.add(decoder.decode(inputs.get(i), "inputs[" + (firstIndex + i) + "]"));
@@ -39,7 +41,7 @@ final class ImageBatches {
   }
 
   /** The batch [n, c, s, s] in {@code manager}; augmented when {@code random} is not null. */
-  NDArray array(NDManager manager, List<Pixels> images, Random random) {
+  public NDArray array(NDManager manager, List<Pixels> images, Random random) {
     InputSpec spec = preprocessor.spec();
     float[] data = preprocessor.batch(images, random == null ? null : Augmentation.DEFAULT,
         random);

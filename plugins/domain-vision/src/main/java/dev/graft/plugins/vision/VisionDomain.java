@@ -4,6 +4,7 @@ import ai.djl.Device;
 import dev.graft.spi.Backbone;
 import dev.graft.plugins.vision.image.ImageDecoder;
 import dev.graft.plugins.vision.onnx.OnnxVisionBackbone;
+import dev.graft.plugins.vision.torchscript.ScriptedBackbone;
 import dev.graft.spi.BaseModel;
 import dev.graft.spi.BuiltinModel;
 import dev.graft.spi.DomainPlugin;
@@ -21,9 +22,10 @@ import java.util.Set;
  * weight shards), converted into trainable DJL blocks on the PyTorch engine, and ships the
  * built-ins {@code mobilenet-v2} and {@code mobilenet-v2-96} when their files are in the assets
  * folder ({@code -Dgraft.assets}, else {@code $GRAFT_ASSETS}, else {@code ./assets}; filled by
- * {@code scripts/fetch-assets}). Also opens ONNX image models ({@code onnx}) on ONNX Runtime as
- * inference-only backbones (Extract, feature extraction). TorchScript vision backbones are not
- * implemented and answer UNIMPLEMENTED.
+ * {@code scripts/fetch-assets}). Also opens TorchScript image modules ({@code torchscript}: file
+ * {@code model.torchscript}, a module taking [N, C, H, W] and returning a feature map or
+ * [N, D] features) as trainable backbones on the PyTorch engine, and ONNX image models
+ * ({@code onnx}) on ONNX Runtime as inference-only backbones (Extract, feature extraction).
  *
  * <p>Thread-safety: immutable, safe from any thread. Ownership: each {@link #openBackbone} result
  * belongs to the caller, who closes it.
@@ -33,6 +35,8 @@ public final class VisionDomain implements DomainPlugin {
   public static final String FORMAT_TFJS = "tfjs-layers";
   /** The stored format of ONNX image models (inference-only backbones). */
   public static final String FORMAT_ONNX = "onnx";
+  /** The stored format of TorchScript image modules (trainable backbones). */
+  public static final String FORMAT_TORCHSCRIPT = "torchscript";
 
   private final Path assets;
   private final ImageDecoder decoder = new ImageDecoder();
@@ -84,23 +88,28 @@ public final class VisionDomain implements DomainPlugin {
   }
 
   /**
-   * Opens a {@code tfjs-layers} network from {@code model.directory()}.
+   * Opens a {@code tfjs-layers}, {@code torchscript} or {@code onnx} model from
+   * {@code model.directory()}.
    *
    * @throws GraftException UNIMPLEMENTED for other formats; FAILED_PRECONDITION when the files
-   *     are missing or hold a layer the converter does not support (named in the message)
+   *     are missing, unreadable, hold a layer the converter does not support (named in the
+   *     message) or a module whose output is not image features
    */
   @Override
   public Backbone openBackbone(BaseModel model, Device device) {
     if (FORMAT_TFJS.equalsIgnoreCase(model.format())) {
       return new KerasBackbone(ConvertedNetwork.open(model), device);
     }
+    if (FORMAT_TORCHSCRIPT.equalsIgnoreCase(model.format())) {
+      return ScriptedBackbone.open(model, device);
+    }
     if (FORMAT_ONNX.equalsIgnoreCase(model.format())) {
       return OnnxVisionBackbone.open(model, device);
     }
     throw GraftException.unimplemented("UNSUPPORTED_MODEL_FORMAT",
         "domain 'vision' opens formats '" + FORMAT_TFJS + "' (Keras networks saved for TF.js;"
-            + " trainable) and '" + FORMAT_ONNX + "' (ONNX Runtime; inference only); '"
-            + model.name() + "' is '" + model.format() + "' (TorchScript vision backbones are"
-            + " not implemented in this version)");
+            + " trainable), '" + FORMAT_TORCHSCRIPT + "' (TorchScript modules; trainable) and '"
+            + FORMAT_ONNX + "' (ONNX Runtime; inference only); '" + model.name() + "' is '"
+            + model.format() + "'");
   }
 }

@@ -14,8 +14,16 @@ import java.util.Set;
  * from-scratch baseline), {@code seed} (for random init and augmentation) and
  * {@code batchnorm} (frozen | train: whether batch norms use batch statistics while training;
  * default frozen for pretrained weights, train for random ones). Immutable.
+ *
+ * @param layer the feature layer
+ * @param poolMax whether features are max-pooled over space (else mean)
+ * @param imageSize the side of the square input
+ * @param augment whether training batches are augmented
+ * @param random whether parameters start fresh ({@code init=random})
+ * @param seed the seed of random init and augmentation
+ * @param trainBatchNorm whether batch norms use batch statistics while training
  */
-record VisionOptions(String layer, boolean poolMax, int imageSize, boolean augment,
+public record VisionOptions(String layer, boolean poolMax, int imageSize, boolean augment,
     boolean random, long seed, boolean trainBatchNorm) {
 
   static final Set<String> KEYS =
@@ -27,6 +35,17 @@ record VisionOptions(String layer, boolean poolMax, int imageSize, boolean augme
    * @throws GraftException INVALID_ARGUMENT naming {@code hyperparameters.extra[KEY]}
    */
   static VisionOptions parse(Map<String, String> options, ConvertedNetwork network) {
+    return parse(options, network.name(), network.layers(), network.spec().height());
+  }
+
+  /**
+   * Resolves {@code options} for network {@code name} with feature {@code layers} (the default
+   * first) and input side {@code defaultSize}.
+   *
+   * @throws GraftException INVALID_ARGUMENT naming {@code hyperparameters.extra[KEY]}
+   */
+  public static VisionOptions parse(Map<String, String> options, String name,
+      java.util.List<String> layers, int defaultSize) {
     for (String key : options.keySet()) {
       if (!KEYS.contains(key)) {
         throw bad(key, "UNKNOWN_OPTION", "unknown option '" + key + "' for a vision backbone; "
@@ -35,17 +54,17 @@ record VisionOptions(String layer, boolean poolMax, int imageSize, boolean augme
     }
     String layer = options.getOrDefault("layer", "");
     if (layer.isEmpty()) {
-      layer = network.defaultLayer();
-    } else if (!network.layers().contains(layer)) {
+      layer = layers.get(0);
+    } else if (!layers.contains(layer)) {
       throw bad("layer", "UNKNOWN_LAYER", "layer '" + layer + "' is not a feature layer of "
-          + network.name());
+          + name);
     }
     String pooling = options.getOrDefault("pooling", "mean").toLowerCase(java.util.Locale.ROOT);
     if (!pooling.equals("mean") && !pooling.equals("max") && !pooling.equals("default")) {
       throw bad("pooling", "UNSUPPORTED_POOLING", "pooling must be mean or max, got '"
           + pooling + "'");
     }
-    int size = integer(options, "image_size", network.spec().height(), 16, 512);
+    int size = integer(options, "image_size", defaultSize, 16, 512);
     boolean augment = bool(options, "augment", false);
     String init = options.getOrDefault("init", "pretrained");
     if (!init.equals("pretrained") && !init.equals("random")) {
@@ -62,7 +81,7 @@ record VisionOptions(String layer, boolean poolMax, int imageSize, boolean augme
   }
 
   /** The options to store with a trained model (augmentation is for training only). */
-  Map<String, String> asMap() {
+  public Map<String, String> asMap() {
     Map<String, String> map = new LinkedHashMap<>();
     map.put("layer", layer);
     map.put("pooling", poolMax ? "max" : "mean");

@@ -168,7 +168,7 @@ class VisionDomainTest {
         () -> backbone.openTrainable(Device.cpu(), Map.of("image_size", "4000")));
     assertEquals("hyperparameters.extra[image_size]", e.field());
     e = assertThrows(GraftException.class, () -> domain.openBackbone(
-        new BaseModel("x@1", ASSETS, "torchscript", Map.of()), Device.cpu()));
+        new BaseModel("x@1", ASSETS, "safetensors", Map.of()), Device.cpu()));
     assertEquals(ErrorKind.UNIMPLEMENTED, e.kind());
   }
 

@@ -14,6 +14,7 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.PairList;
 import dev.graft.plugins.vision.image.ImageDecoder;
+import dev.graft.plugins.vision.image.InputProperties;
 import dev.graft.plugins.vision.image.InputSpec;
 import dev.graft.plugins.vision.image.Pixels;
 import dev.graft.plugins.vision.image.Preprocessor;
@@ -125,8 +126,8 @@ public final class OnnxVisionBackbone implements Backbone {
       InputSpec spec = new InputSpec(height, width, channels,
           Double.parseDouble(base.property("input_crop", "1")),
           Float.parseFloat(base.property("input_scale", Float.toString(1f / 255))),
-          floats(base.property("input_mean", ""), channels, 0f),
-          floats(base.property("input_std", ""), channels, 1f));
+          InputProperties.floats(base.property("input_mean", ""), channels, 0f),
+          InputProperties.floats(base.property("input_std", ""), channels, 1f));
       PairList<String, Shape> outputs = describe(model, false);
       String output = outputs == null || outputs.isEmpty() ? "output" : outputs.get(0).getKey();
       return new OnnxVisionBackbone(base.name(), model, spec, output);
@@ -147,22 +148,6 @@ public final class OnnxVisionBackbone implements Backbone {
     } catch (UnsupportedOperationException e) {
       return null;
     }
-  }
-
-  private static float[] floats(String csv, int n, float fallback) {
-    float[] v = new float[n];
-    if (csv.isBlank()) {
-      Arrays.fill(v, fallback);
-      return v;
-    }
-    String[] parts = csv.split(",");
-    if (parts.length != n) {
-      throw new IllegalArgumentException("'" + csv + "' needs " + n + " values");
-    }
-    for (int i = 0; i < n; i++) {
-      v[i] = Float.parseFloat(parts[i].trim());
-    }
-    return v;
   }
 
   @Override

@@ -1,0 +1,52 @@
+package dev.graft.plugins.vision.image;
+
+import dev.graft.spi.BaseModel;
+import java.util.Arrays;
+
+/**
+ * Reads a base model's input properties into an {@link InputSpec}: {@code input_size} (side of
+ * the square input), {@code input_crop} (default 1), {@code input_scale} (default 1/255),
+ * {@code input_mean} and {@code input_std} (comma-separated, one per channel; defaults 0 and 1).
+ * Stateless.
+ */
+public final class InputProperties {
+  private InputProperties() {}
+
+  /**
+   * The spec of {@code base} with {@code channels} channels and {@code defaultSize} when the
+   * model does not say {@code input_size}.
+   *
+   * @throws IllegalArgumentException for a malformed or out-of-range property
+   */
+  public static InputSpec spec(BaseModel base, int defaultSize, int channels) {
+    return new InputSpec(
+        Integer.parseInt(base.property("input_size", Integer.toString(defaultSize)).trim()),
+        channels,
+        Double.parseDouble(base.property("input_crop", "1")),
+        Float.parseFloat(base.property("input_scale", Float.toString(1f / 255))),
+        floats(base.property("input_mean", ""), channels, 0f),
+        floats(base.property("input_std", ""), channels, 1f));
+  }
+
+  /**
+   * {@code n} comma-separated floats, or {@code n} times {@code fallback} when {@code csv} is
+   * blank.
+   *
+   * @throws IllegalArgumentException when the count is not {@code n} or a value is no number
+   */
+  public static float[] floats(String csv, int n, float fallback) {
+    float[] v = new float[n];
+    if (csv.isBlank()) {
+      Arrays.fill(v, fallback);
+      return v;
+    }
+    String[] parts = csv.split(",");
+    if (parts.length != n) {
+      throw new IllegalArgumentException("'" + csv + "' needs " + n + " values");
+    }
+    for (int i = 0; i < n; i++) {
+      v[i] = Float.parseFloat(parts[i].trim());
+    }
+    return v;
+  }
+}
