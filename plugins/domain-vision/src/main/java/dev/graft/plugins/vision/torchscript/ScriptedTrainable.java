@@ -11,14 +11,12 @@ import dev.graft.plugins.vision.ImageBatches;
 import dev.graft.plugins.vision.VisionOptions;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.ModelInput;
+import dev.graft.spi.ParameterFile;
 import dev.graft.spi.ParameterGroup;
 import dev.graft.spi.TrainableBackbone;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -132,7 +130,13 @@ final class ScriptedTrainable implements TrainableBackbone {
 
   @Override
   public NDList inputs(NDManager scope, List<ModelInput> inputs) {
-    return new NDList(batches.array(scope, batches.decode(inputs, 0), random));
+    return inputs(scope, inputs, false);
+  }
+
+  /** Training batches are augmented when the option {@code augment} is on; others never are. */
+  @Override
+  public NDList inputs(NDManager scope, List<ModelInput> inputs, boolean training) {
+    return new NDList(batches.array(scope, batches.decode(inputs, 0), training ? random : null));
   }
 
   @Override
@@ -142,47 +146,25 @@ final class ScriptedTrainable implements TrainableBackbone {
 
   @Override
   public void saveParameters(OutputStream out) throws IOException {
-    DataOutputStream data = new DataOutputStream(out);
-    List<Parameter> parameters = block.moduleParameters();
-    data.writeUTF(MAGIC);
-    data.writeInt(parameters.size());
-    for (Parameter p : parameters) {
-      data.writeUTF(p.getName());
-      float[] values = p.getArray().toFloatArray();
-      data.writeInt(values.length);
-      ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES);
-      bytes.asFloatBuffer().put(values);
-      data.write(bytes.array());
-    }
-    data.flush();
+    ParameterFile.write(out, MAGIC, ParameterFile.byGroup(groups));
   }
 
   @Override
   public void loadParameters(InputStream in) throws IOException {
-    DataInputStream data = new DataInputStream(in);
+    // A module's parameters are autograd leaves: they are written outside autograd.
     List<Parameter> parameters = block.moduleParameters();
-    if (!MAGIC.equals(data.readUTF()) || data.readInt() != parameters.size()) {
-      throw mismatch("the file is not a parameter file of this network");
+    boolean[] trains = new boolean[parameters.size()];
+    for (int i = 0; i < trains.length; i++) {
+      trains[i] = parameters.get(i).requiresGradient();
+      parameters.get(i).freeze(true);
     }
-    for (Parameter p : parameters) {
-      String stored = data.readUTF();
-      int n = data.readInt();
-      long size = p.getArray().size();
-      if (!stored.equals(p.getName()) || n != size) {
-        throw mismatch("expected " + p.getName() + " with " + size + " values, found " + stored
-            + " with " + n);
+    try {
+      ParameterFile.read(in, MAGIC, ParameterFile.byGroup(groups), "network");
+    } finally {
+      for (int i = 0; i < trains.length; i++) {
+        parameters.get(i).freeze(!trains[i]);
       }
-      byte[] bytes = new byte[n * Float.BYTES];
-      data.readFully(bytes);
-      float[] values = new float[n];
-      ByteBuffer.wrap(bytes).asFloatBuffer().get(values);
-      set(p, values);
     }
-  }
-
-  private static GraftException mismatch(String why) {
-    return GraftException.failedPrecondition("CORRUPT_WEIGHTS",
-        "the stored network weights do not fit this network: " + why);
   }
 
   @Override
