@@ -100,7 +100,7 @@ final class ConvertedNetwork {
     return names;
   }
 
-  private static float[] floats(String csv, int n, float fallback) {
+  static float[] floats(String csv, int n, float fallback) {
     float[] v = new float[n];
     if (csv.isBlank()) {
       java.util.Arrays.fill(v, fallback);

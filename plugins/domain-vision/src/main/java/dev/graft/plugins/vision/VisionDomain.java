@@ -21,7 +21,10 @@ import java.util.Set;
  * weight shards), converted into trainable DJL blocks on the PyTorch engine, and ships the
  * built-ins {@code mobilenet-v2} and {@code mobilenet-v2-96} when their files are in the assets
  * folder ({@code -Dgraft.assets}, else {@code $GRAFT_ASSETS}, else {@code ./assets}; filled by
- * {@code scripts/fetch-assets}). Also opens ONNX image models ({@code onnx}) on ONNX Runtime as
+ * {@code scripts/fetch-assets}). Opens PyTorch state dicts of a known architecture
+ * ({@code torch-state-dict}, property {@code architecture=efficientnet-lite0}; read without
+ * Python, trainable) and ships {@code efficientnet-lite0} and {@code efficientnet-lite0-96}
+ * from the same folder. Also opens ONNX image models ({@code onnx}) on ONNX Runtime as
  * inference-only backbones (Extract, feature extraction). TorchScript vision backbones are not
  * implemented and answer UNIMPLEMENTED.
  *
@@ -33,6 +36,8 @@ public final class VisionDomain implements DomainPlugin {
   public static final String FORMAT_TFJS = "tfjs-layers";
   /** The stored format of ONNX image models (inference-only backbones). */
   public static final String FORMAT_ONNX = "onnx";
+  /** The stored format of PyTorch state dicts of a known architecture (trainable). */
+  public static final String FORMAT_TORCH = "torch-state-dict";
 
   private final Path assets;
   private final ImageDecoder decoder = new ImageDecoder();
@@ -96,6 +101,9 @@ public final class VisionDomain implements DomainPlugin {
     }
     if (FORMAT_ONNX.equalsIgnoreCase(model.format())) {
       return OnnxVisionBackbone.open(model, device);
+    }
+    if (FORMAT_TORCH.equalsIgnoreCase(model.format())) {
+      return new StateDictBackbone(StateDictNetwork.open(model), device);
     }
     throw GraftException.unimplemented("UNSUPPORTED_MODEL_FORMAT",
         "domain 'vision' opens formats '" + FORMAT_TFJS + "' (Keras networks saved for TF.js;"

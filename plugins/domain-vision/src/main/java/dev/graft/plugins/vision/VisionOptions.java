@@ -27,6 +27,17 @@ record VisionOptions(String layer, boolean poolMax, int imageSize, boolean augme
    * @throws GraftException INVALID_ARGUMENT naming {@code hyperparameters.extra[KEY]}
    */
   static VisionOptions parse(Map<String, String> options, ConvertedNetwork network) {
+    return parse(options, network.name(), network.layers(), network.spec().height());
+  }
+
+  /**
+   * Resolves {@code options} for a network called {@code name} with feature {@code layers}
+   * (the default first) and default input side {@code size}.
+   *
+   * @throws GraftException INVALID_ARGUMENT naming {@code hyperparameters.extra[KEY]}
+   */
+  static VisionOptions parse(Map<String, String> options, String name,
+      java.util.List<String> layers, int size) {
     for (String key : options.keySet()) {
       if (!KEYS.contains(key)) {
         throw bad(key, "UNKNOWN_OPTION", "unknown option '" + key + "' for a vision backbone; "
@@ -35,17 +46,17 @@ record VisionOptions(String layer, boolean poolMax, int imageSize, boolean augme
     }
     String layer = options.getOrDefault("layer", "");
     if (layer.isEmpty()) {
-      layer = network.defaultLayer();
-    } else if (!network.layers().contains(layer)) {
+      layer = layers.get(0);
+    } else if (!layers.contains(layer)) {
       throw bad("layer", "UNKNOWN_LAYER", "layer '" + layer + "' is not a feature layer of "
-          + network.name());
+          + name);
     }
     String pooling = options.getOrDefault("pooling", "mean").toLowerCase(java.util.Locale.ROOT);
     if (!pooling.equals("mean") && !pooling.equals("max") && !pooling.equals("default")) {
       throw bad("pooling", "UNSUPPORTED_POOLING", "pooling must be mean or max, got '"
           + pooling + "'");
     }
-    int size = integer(options, "image_size", network.spec().height(), 16, 512);
+    int imageSize = integer(options, "image_size", size, 16, 512);
     boolean augment = bool(options, "augment", false);
     String init = options.getOrDefault("init", "pretrained");
     if (!init.equals("pretrained") && !init.equals("random")) {
@@ -57,7 +68,7 @@ record VisionOptions(String layer, boolean poolMax, int imageSize, boolean augme
     if (!bn.equals("frozen") && !bn.equals("train")) {
       throw bad("batchnorm", "BAD_OPTION", "batchnorm must be frozen or train, got '" + bn + "'");
     }
-    return new VisionOptions(layer, pooling.equals("max"), size, augment, random, seed,
+    return new VisionOptions(layer, pooling.equals("max"), imageSize, augment, random, seed,
         bn.equals("train"));
   }
 

@@ -142,6 +142,17 @@ public final class EfficientNetBlock extends AbstractBlock {
     }
   }
 
+  /**
+   * Checks that {@code weights} holds every parameter and statistic of this block with the
+   * right shape, without creating arrays.
+   *
+   * @throws IllegalArgumentException naming the first missing or misshapen weight
+   */
+  public void check(Map<String, TorchTensor> weights) {
+    params.forEach((name, p) -> stored(weights, name, p.getShape().getShape()));
+    bufferShapes.forEach((name, shape) -> stored(weights, name, shape));
+  }
+
   private static float[] stored(Map<String, TorchTensor> weights, String name, long[] shape) {
     TorchTensor t = weights.get(name);
     if (t == null || !t.isFloat()) {
