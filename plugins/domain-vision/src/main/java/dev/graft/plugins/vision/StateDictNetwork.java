@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  * {@link TorchStateDict}, no Python) for a known architecture, the input it expects and its
  * feature layers. Manifest properties: {@code architecture} (required:
  * {@code efficientnet-lite0} … {@code efficientnet-lite4}, lukemelas/EfficientNet-PyTorch
- * parameter names), {@code weights_file} (default: the only {@code .pth}/{@code .pt} file),
+ * parameter names), {@code weights_file} (default: {@code model.torch-state-dict} as ImportModel
+ * stores the file, else the only {@code .pth}/{@code .pt} file),
  * {@code input_size} (default 224), {@code input_crop} (1), {@code input_scale} (1),
  * {@code input_mean} and {@code input_std} (comma-separated per channel; defaults
  * 127,127,127 and 128,128,128 — EfficientNet-Lite's TensorFlow preprocessing, pixels to [-1, 1]).
@@ -81,6 +82,10 @@ final class StateDictNetwork {
         throw new IllegalArgumentException("weights_file must name a file of the model");
       }
       return f;
+    }
+    Path imported = base.directory().resolve("model." + base.format());
+    if (Files.isRegularFile(imported)) {
+      return imported;
     }
     try (Stream<Path> files = Files.list(base.directory())) {
       List<Path> found = files.filter(f -> {
