@@ -30,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Predict; plus Predict images/s against the raw DJL forward pass in the same JVM. Not part of CI:
  * run with {@code -Dgraft.bench=true}; {@code -Dgraft.bench.per_class=100,10},
  * {@code -Dgraft.bench.size=96}, {@code -Dgraft.bench.cases=fe,kt,ft,scratch},
- * {@code -Dgraft.bench.test=10000}. Prints Markdown rows for docs/benchmarks.md.
+ * {@code -Dgraft.bench.test=10000}, {@code -Dgraft.bench.base=mobilenet-v2|efficientnet-lite0}
+ * (the base model, imported at {@code graft.bench.size}; the server-side name stays "mnv2").
+ * Prints Markdown rows for docs/benchmarks.md.
  */
 class VisionBenchmarkTest {
   @TempDir Path store;
@@ -38,8 +40,11 @@ class VisionBenchmarkTest {
   @Test
   void strategiesOnFashionMnist() throws Exception {
     assumeTrue(Boolean.getBoolean("graft.bench"), "benchmark: run with -Dgraft.bench=true");
-    Path mobilenet = VisionRuns.mobilenet(TestData.assets());
-    assumeTrue(mobilenet != null && FashionMnist.available(), "needs assets and fashion-mnist");
+    boolean effnet = System.getProperty("graft.bench.base", "mobilenet-v2")
+        .equals("efficientnet-lite0");
+    Path weights = effnet ? VisionRuns.efficientnet(TestData.assets())
+        : VisionRuns.mobilenet(TestData.assets());
+    assumeTrue(weights != null && FashionMnist.available(), "needs assets and fashion-mnist");
     int size = Integer.getInteger("graft.bench.size", 96);
     int testCount = Integer.getInteger("graft.bench.test", 10_000);
     String[] perClass = System.getProperty("graft.bench.per_class", "100,10").split(",");
@@ -53,7 +58,11 @@ class VisionBenchmarkTest {
     List<String> rows = new ArrayList<>();
     try (TestServer server = TestServer.onPort(store, "access-log", "false")) {
       GraftClient client = server.client();
-      VisionRuns.importMobilenet(client, "mnv2", mobilenet, size);
+      if (effnet) {
+        VisionRuns.importEfficientnet(client, "mnv2", weights, size);
+      } else {
+        VisionRuns.importMobilenet(client, "mnv2", weights, size);
+      }
       for (String k : perClass) {
         int n = Integer.parseInt(k.trim());
         Dataset data = client.uploadExamples("fashion-" + n, "vision",

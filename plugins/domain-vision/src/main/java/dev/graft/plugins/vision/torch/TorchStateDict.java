@@ -1,0 +1,242 @@
+package dev.graft.plugins.vision.torch;
+
+import dev.graft.plugins.vision.torch.PickleMachine.StorageRef;
+import dev.graft.plugins.vision.torch.PickleMachine.TensorRef;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * Reads a PyTorch state dict saved by {@code torch.save} — a (possibly nested under one key,
+ * e.g. {@code "state_dict"}) dict of name → tensor — without Python: both the zip format (the
+ * default since torch 1.6: {@code <archive>/data.pkl} plus {@code <archive>/data/<key>}) and the
+ * legacy format (magic number, protocol version and system-info pickles, the dict pickle, the
+ * storage-key list, then each storage as an int64 element count and its little-endian bytes).
+ * Float32 and int64 tensors are supported, with any storage offset and strides (views such as
+ * transposes are copied out in row-major order); anything else is refused with a {@link TorchFormatException}. The pickles are read by a
+ * {@link PickleMachine} that only builds data: no code in the file runs.
+ *
+ * <p>Stateless; thread-safe.
+ */
+public final class TorchStateDict {
+  /** torch's legacy magic number. */
+  private static final java.math.BigInteger MAGIC =
+      new java.math.BigInteger("1950a86a20f9469cfc6c", 16);
+
+  private TorchStateDict() {}
+
+  /**
+   * The tensors of the state dict in {@code file}, in the file's order.
+   *
+   * @throws TorchFormatException for a file that is not a supported torch state dict
+   * @throws IOException when it cannot be read
+   */
+  public static Map<String, TorchTensor> read(Path file) throws IOException {
+    byte[] head = new byte[4];
+    try (InputStream in = Files.newInputStream(file)) {
+      if (in.readNBytes(head, 0, 4) < 4) {
+        throw new TorchFormatException(file.getFileName() + " is too short for a torch file");
+      }
+    }
+    if (head[0] == 'P' && head[1] == 'K') {
+      return readZip(file);
+    }
+    if ((head[0] & 0xff) == 0x80) {
+      return readLegacy(file);
+    }
+    throw new TorchFormatException(file.getFileName()
+        + " is neither a zip nor a legacy torch.save file");
+  }
+
+  private static Map<String, TorchTensor> readLegacy(Path file) throws IOException {
+    try (DataInputStream in = new DataInputStream(
+        new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+      PickleMachine pickle = new PickleMachine(in);
+      if (!MAGIC.equals(pickle.load())) {
+        throw new TorchFormatException(file.getFileName() + " does not start with torch's"
+            + " magic number");
+      }
+      Object protocol = pickle.load();
+      if (!Long.valueOf(1001).equals(protocol)) {
+        throw new TorchFormatException("legacy torch protocol " + protocol + " is not supported");
+      }
+      Object info = pickle.load();
+      if (info instanceof Map<?, ?> m && Boolean.FALSE.equals(m.get("little_endian"))) {
+        throw new TorchFormatException("big-endian torch files are not supported");
+      }
+      Map<String, TensorRef> refs = tensors(pickle.load());
+      Object keys = pickle.load();
+      if (!(keys instanceof List<?> list)) {
+        throw new TorchFormatException("the storage key list is missing");
+      }
+      Map<String, StorageRef> storages = new HashMap<>();
+      for (TensorRef r : refs.values()) {
+        storages.put(r.storage().key(), r.storage());
+      }
+      Map<String, ByteBuffer> data = new HashMap<>();
+      for (Object key : list) {
+        long count = Long.reverseBytes(in.readLong());
+        StorageRef s = storages.get(String.valueOf(key));
+        int width = s == null ? 4 : elementSize(s);
+        byte[] bytes = new byte[Math.toIntExact(count * width)];
+        in.readFully(bytes);
+        data.put(String.valueOf(key), ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN));
+      }
+      return resolve(refs, data::get);
+    }
+  }
+
+  private static Map<String, TorchTensor> readZip(Path file) throws IOException {
+    try (ZipFile zip = new ZipFile(file.toFile())) {
+      String prefix = null;
+      for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements();) {
+        String name = e.nextElement().getName();
+        if (name.endsWith("data.pkl") && (name.equals("data.pkl") || name.endsWith("/data.pkl"))) {
+          prefix = name.substring(0, name.length() - "data.pkl".length());
+          break;
+        }
+      }
+      if (prefix == null) {
+        throw new TorchFormatException(file.getFileName() + " is a zip without a data.pkl");
+      }
+      Map<String, TensorRef> refs;
+      try (InputStream in = new BufferedInputStream(zip.getInputStream(zip.getEntry(
+          prefix + "data.pkl")))) {
+        refs = tensors(new PickleMachine(in).load());
+      }
+      String root = prefix;
+      Map<String, ByteBuffer> cache = new HashMap<>();
+      return resolve(refs, key -> cache.computeIfAbsent(key, k -> {
+        ZipEntry entry = zip.getEntry(root + "data/" + k);
+        if (entry == null) {
+          return null;
+        }
+        try (InputStream in = zip.getInputStream(entry)) {
+          return ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
+        } catch (IOException ex) {
+          throw new java.io.UncheckedIOException(ex);
+        }
+      }));
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  /** The name → tensor map, unwrapping a dict that holds the state dict under one key. */
+  private static Map<String, TensorRef> tensors(Object root) throws IOException {
+    if (root instanceof Map<?, ?> m && m.size() == 1
+        && m.values().iterator().next() instanceof Map<?, ?> inner) {
+      root = inner;
+    }
+    if (!(root instanceof Map<?, ?> map)) {
+      throw new TorchFormatException("the file holds a " + describe(root) + ", not a state dict");
+    }
+    Map<String, TensorRef> out = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      if (!(e.getKey() instanceof String name) || !(e.getValue() instanceof TensorRef t)) {
+        throw new TorchFormatException("state dict entry " + e.getKey() + " is a "
+            + describe(e.getValue()) + ", not a tensor");
+      }
+      out.put(name, t);
+    }
+    return out;
+  }
+
+  private interface Storages {
+    ByteBuffer get(String key);
+  }
+
+  private static Map<String, TorchTensor> resolve(Map<String, TensorRef> refs, Storages storages)
+      throws IOException {
+    Map<String, TorchTensor> out = new LinkedHashMap<>();
+    for (Map.Entry<String, TensorRef> e : refs.entrySet()) {
+      TensorRef t = e.getValue();
+      ByteBuffer data = storages.get(t.storage().key());
+      if (data == null) {
+        throw new TorchFormatException("the data of storage " + t.storage().key() + " ("
+            + e.getKey() + ") is missing");
+      }
+      int width = elementSize(t.storage());
+      int[] index = gather(e.getKey(), t, data.capacity() / width);
+      if (width == 4) {
+        FloatBuffer source = data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[] v = new float[index.length];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = source.get(index[i]);
+        }
+        out.put(e.getKey(), new TorchTensor(t.size(), v, null));
+      } else {
+        LongBuffer source = data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
+        long[] v = new long[index.length];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = source.get(index[i]);
+        }
+        out.put(e.getKey(), new TorchTensor(t.size(), null, v));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The storage index of each element of the view, in row-major order (any non-negative
+   * strides: permuted tensors are copied out contiguously).
+   */
+  private static int[] gather(String name, TensorRef t, long capacity) throws IOException {
+    long[] size = t.size();
+    long[] stride = t.stride();
+    if (stride.length != size.length) {
+      throw new TorchFormatException(name + " has " + stride.length + " strides for "
+          + size.length + " sizes");
+    }
+    long n = 1;
+    long last = t.offset();
+    for (int d = 0; d < size.length; d++) {
+      if (size[d] < 0 || stride[d] < 0) {
+        throw new TorchFormatException(name + " has a negative size or stride");
+      }
+      n *= size[d];
+      last += Math.max(0, size[d] - 1) * stride[d];
+    }
+    if (n > 0 && (t.offset() < 0 || last >= capacity)) {
+      throw new TorchFormatException(name + " reads past the end of its storage");
+    }
+    int[] index = new int[Math.toIntExact(n)];
+    int[] at = new int[size.length];
+    for (int i = 0; i < index.length; i++) {
+      long p = t.offset();
+      for (int d = 0; d < size.length; d++) {
+        p += at[d] * stride[d];
+      }
+      index[i] = (int) p;
+      for (int d = size.length - 1; d >= 0; d--) {
+        if (++at[d] < size[d]) {
+          break;
+        }
+        at[d] = 0;
+      }
+    }
+    return index;
+  }
+
+  private static int elementSize(StorageRef s) {
+    return s.type().equals("LongStorage") ? 8 : 4;
+  }
+
+  private static String describe(Object o) {
+    return o == null ? "None" : o.getClass().getSimpleName();
+  }
+}
