@@ -50,7 +50,7 @@ final class BuiltinNetworks {
   }
 
   private static BuiltinModel efficientnet(Path pth, String name, int size) {
-    return new BuiltinModel(name, VisionDomain.FORMAT_TORCH, KerasTrainable.ENGINE,
+    return new BuiltinModel(name, VisionDomain.FORMAT_TORCH, ConvertedTrainable.ENGINE,
         List.of(new BuiltinModel.File(pth.getFileName().toString(),
             () -> Files.newInputStream(pth))),
         Map.of(
@@ -70,7 +70,7 @@ final class BuiltinNetworks {
     List<BuiltinModel.File> files = FILES.stream()
         .map(f -> new BuiltinModel.File(f, () -> Files.newInputStream(dir.resolve(f))))
         .toList();
-    return new BuiltinModel(name, VisionDomain.FORMAT_TFJS, KerasTrainable.ENGINE, files,
+    return new BuiltinModel(name, VisionDomain.FORMAT_TFJS, ConvertedTrainable.ENGINE, files,
         Map.of(
             "hidden_size", "1280",
             "feature_layer", "out_relu",

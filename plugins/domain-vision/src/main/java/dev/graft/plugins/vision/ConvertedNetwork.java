@@ -1,6 +1,8 @@
 package dev.graft.plugins.vision;
 
 import dev.graft.plugins.vision.image.InputProperties;
+import ai.djl.ndarray.NDManager;
+import dev.graft.plugins.vision.block.ConvertedBlock;
 import dev.graft.plugins.vision.image.InputSpec;
 import dev.graft.plugins.vision.keras.KerasGraphBlock;
 import dev.graft.plugins.vision.keras.KerasLayer;
@@ -23,7 +25,7 @@ import java.util.Set;
  *
  * <p>Immutable; safe to share.
  */
-final class ConvertedNetwork {
+final class ConvertedNetwork implements ConvertedSource {
   private static final Set<String> HEAD_START =
       Set.of("GlobalAveragePooling2D", "GlobalMaxPooling2D", "AveragePooling2D", "Flatten");
 
@@ -95,7 +97,8 @@ final class ConvertedNetwork {
     return names;
   }
 
-  String name() {
+  @Override
+  public String name() {
     return name;
   }
 
@@ -103,21 +106,31 @@ final class ConvertedNetwork {
     return model;
   }
 
-  InputSpec spec() {
+  @Override
+  public InputSpec spec() {
     return spec;
   }
 
-  /** Feature layers, the default first. */
-  List<String> layers() {
+  @Override
+  public List<String> layers() {
     return layers;
   }
 
-  String defaultLayer() {
-    return layers.get(0);
+  @Override
+  public int dimension() {
+    return dimension;
   }
 
-  /** The width of the default layer's pooled features. */
-  int dimension() {
-    return dimension;
+  @Override
+  public String parameterFormat() {
+    return "graft-keras-params/1";
+  }
+
+  @Override
+  public ConvertedBlock newBlock(NDManager manager, String layer, boolean poolMax,
+      boolean trainBatchNorm, long seed) {
+    KerasGraphBlock block = new KerasGraphBlock(model, layer, poolMax, trainBatchNorm);
+    block.initialize(manager, model, seed);
+    return block;
   }
 }

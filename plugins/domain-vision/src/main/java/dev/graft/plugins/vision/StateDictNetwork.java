@@ -1,5 +1,7 @@
 package dev.graft.plugins.vision;
 
+import ai.djl.ndarray.NDManager;
+import dev.graft.plugins.vision.block.ConvertedBlock;
 import dev.graft.plugins.vision.effnet.EfficientNetArchitecture;
 import dev.graft.plugins.vision.effnet.EfficientNetBlock;
 import dev.graft.plugins.vision.image.InputProperties;
@@ -29,7 +31,7 @@ import java.util.stream.Stream;
  *
  * <p>Immutable; safe to share (the weight arrays are never changed).
  */
-final class StateDictNetwork {
+final class StateDictNetwork implements ConvertedSource {
   private final String name;
   private final EfficientNetArchitecture architecture;
   private final Map<String, TorchTensor> weights;
@@ -101,7 +103,8 @@ final class StateDictNetwork {
     }
   }
 
-  String name() {
+  @Override
+  public String name() {
     return name;
   }
 
@@ -113,17 +116,36 @@ final class StateDictNetwork {
     return weights;
   }
 
-  InputSpec spec() {
+  @Override
+  public InputSpec spec() {
     return spec;
   }
 
-  /** Feature layers, the default first. */
-  List<String> layers() {
+  @Override
+  public List<String> layers() {
     return architecture.layers();
   }
 
+  @Override
+  public int dimension() {
+    return dimension(layers().get(0));
+  }
+
+  @Override
+  public String parameterFormat() {
+    return "graft-torch-params/1";
+  }
+
+  @Override
+  public ConvertedBlock newBlock(NDManager manager, String layer, boolean poolMax,
+      boolean trainBatchNorm, long seed) {
+    EfficientNetBlock block = new EfficientNetBlock(architecture, layer, poolMax, trainBatchNorm);
+    block.initialize(manager, weights, seed);
+    return block;
+  }
+
   /** The width of the pooled features of the layer {@code layer}. */
-  int dimension(String layer) {
+  private int dimension(String layer) {
     return new EfficientNetBlock(architecture, layer, false, false).dimension();
   }
 }

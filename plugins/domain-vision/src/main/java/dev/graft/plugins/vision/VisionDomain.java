@@ -103,7 +103,7 @@ public final class VisionDomain implements DomainPlugin {
   @Override
   public Backbone openBackbone(BaseModel model, Device device) {
     if (FORMAT_TFJS.equalsIgnoreCase(model.format())) {
-      return new KerasBackbone(ConvertedNetwork.open(model), device);
+      return new ConvertedBackbone(ConvertedNetwork.open(model), device);
     }
     if (FORMAT_TORCHSCRIPT.equalsIgnoreCase(model.format())) {
       return ScriptedBackbone.open(model, device);
@@ -112,7 +112,7 @@ public final class VisionDomain implements DomainPlugin {
       return OnnxVisionBackbone.open(model, device);
     }
     if (FORMAT_TORCH.equalsIgnoreCase(model.format())) {
-      return new StateDictBackbone(StateDictNetwork.open(model), device);
+      return new ConvertedBackbone(StateDictNetwork.open(model), device);
     }
     throw GraftException.unimplemented("UNSUPPORTED_MODEL_FORMAT",
         "domain 'vision' opens formats '" + FORMAT_TFJS + "' (Keras networks saved for TF.js;"

@@ -12,6 +12,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.graft.plugins.vision.block.ConvertedBlock;
 import dev.graft.plugins.vision.effnet.EfficientNetArchitecture.MbConv;
 import dev.graft.plugins.vision.torch.TorchTensor;
 import dev.graft.spi.ParameterGroup;
@@ -38,7 +39,7 @@ import java.util.Random;
  * <p>Thread-safety: keeps no state between calls; inference passes may run concurrently.
  * Ownership: {@link #initialize} creates the arrays in the given manager, whose owner frees them.
  */
-public final class EfficientNetBlock extends AbstractBlock {
+public final class EfficientNetBlock extends AbstractBlock implements ConvertedBlock {
   private static final float MOMENTUM = 0.9f;
 
   private final EfficientNetArchitecture arch;
@@ -183,6 +184,7 @@ public final class EfficientNetBlock extends AbstractBlock {
   }
 
   /** The parameter groups, bottom first, covering every parameter once. */
+  @Override
   public List<ParameterGroup> groups() {
     return groups;
   }
@@ -191,11 +193,13 @@ public final class EfficientNetBlock extends AbstractBlock {
    * The batch-norm running statistics by state-dict name, in a fixed order (created by
    * {@link #initialize}).
    */
+  @Override
   public Map<String, NDArray> buffers() {
     return java.util.Collections.unmodifiableMap(buffers);
   }
 
   /** The width of the pooled output. */
+  @Override
   public int dimension() {
     return dimension;
   }

@@ -9,6 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.graft.plugins.vision.block.ConvertedBlock;
 import dev.graft.spi.ParameterGroup;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ import java.util.regex.Pattern;
  * Ownership: {@link #initialize(NDManager, TfjsLayersModel, long)} creates the parameter arrays in
  * the given manager, whose owner frees them.
  */
-public final class KerasGraphBlock extends AbstractBlock {
+public final class KerasGraphBlock extends AbstractBlock implements ConvertedBlock {
   private static final Pattern BLOCK = Pattern.compile("^(block_\\d+|expanded_conv|stage_?\\d+)");
 
   private final String input;
@@ -136,6 +137,7 @@ public final class KerasGraphBlock extends AbstractBlock {
   }
 
   /** The width of the vectors this block outputs ([batch, dimension]); -1 when unknown. */
+  @Override
   public int dimension() {
     return channels.get(output);
   }
@@ -153,6 +155,7 @@ public final class KerasGraphBlock extends AbstractBlock {
   }
 
   /** The parameter groups, bottom first, covering every parameter once. */
+  @Override
   public List<ParameterGroup> groups() {
     return groups;
   }
@@ -197,6 +200,7 @@ public final class KerasGraphBlock extends AbstractBlock {
    * fixed order. They live in the manager given to {@link #initialize}; a training pass with
    * batch statistics updates them in place.
    */
+  @Override
   public Map<String, NDArray> buffers() {
     Map<String, NDArray> map = new LinkedHashMap<>();
     for (LayerOp op : ops.values()) {

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import dev.graft.plugins.vision.image.Pixels;
-import dev.graft.plugins.vision.keras.KerasGraphBlock;
+import dev.graft.plugins.vision.block.ConvertedBlock;
 import dev.graft.spi.Backbone;
 import dev.graft.spi.FeatureRequest;
 import dev.graft.spi.GraftException;
@@ -18,7 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A converted vision network (e.g. the built-in mobilenet-v2) as a backbone: decodes and
+ * A converted vision network (the built-ins mobilenet-v2 and efficientnet-lite0, or an imported
+ * Keras or PyTorch network) as a backbone: decodes and
  * preprocesses images as the base model's input spec says, runs the pretrained block up to the
  * requested layer on the PyTorch engine and pools over space (mean by default, or max).
  * {@link #openTrainable} gives each job its own copy of the block.
@@ -27,19 +28,19 @@ import java.util.Map;
  * NDManager scope; one frozen block per (layer, pooling), built on first use). Ownership: the
  * opener closes it, which frees the blocks' parameters.
  */
-final class KerasBackbone implements Backbone {
+final class ConvertedBackbone implements Backbone {
   private static final int CHUNK = 32;
 
-  private final ConvertedNetwork network;
+  private final ConvertedSource network;
   private final Device device;
   private final NDManager manager;
   private final ImageBatches batches;
-  private final Map<String, KerasGraphBlock> blocks = new HashMap<>();
+  private final Map<String, ConvertedBlock> blocks = new HashMap<>();
 
-  KerasBackbone(ConvertedNetwork network, Device device) {
+  ConvertedBackbone(ConvertedSource network, Device device) {
     this.network = network;
     this.device = device;
-    this.manager = NDManager.newBaseManager(device, KerasTrainable.ENGINE);
+    this.manager = NDManager.newBaseManager(device, ConvertedTrainable.ENGINE);
     this.batches = new ImageBatches(network.spec());
   }
 
@@ -55,7 +56,7 @@ final class KerasBackbone implements Backbone {
 
   @Override
   public float[][] extract(List<ModelInput> inputs, FeatureRequest request) {
-    String layer = request.layer().isEmpty() ? network.defaultLayer() : request.layer();
+    String layer = request.layer().isEmpty() ? network.layers().get(0) : request.layer();
     if (!network.layers().contains(layer)) {
       throw GraftException.invalidArgument("layer", "UNKNOWN_LAYER",
           "layer '" + layer + "' is not a feature layer of " + network.name());
@@ -65,7 +66,7 @@ final class KerasBackbone implements Backbone {
           "an image backbone pools by mean or max, not cls");
     }
     boolean max = request.pooling() == Pooling.MAX;
-    KerasGraphBlock block = block(layer, max);
+    ConvertedBlock block = block(layer, max);
     float[][] out = new float[inputs.size()][];
     for (int start = 0; start < inputs.size(); start += CHUNK) {
       List<ModelInput> chunk = inputs.subList(start, Math.min(inputs.size(), start + CHUNK));
@@ -87,10 +88,9 @@ final class KerasBackbone implements Backbone {
     return out;
   }
 
-  private synchronized KerasGraphBlock block(String layer, boolean max) {
+  private synchronized ConvertedBlock block(String layer, boolean max) {
     return blocks.computeIfAbsent(layer + (max ? "/max" : "/mean"), k -> {
-      KerasGraphBlock b = new KerasGraphBlock(network.model(), layer, max, false);
-      b.initialize(manager, network.model(), -1);
+      ConvertedBlock b = network.newBlock(manager, layer, max, false, -1);
       b.getParameters().values().forEach(p -> p.freeze(true));
       return b;
     });
@@ -98,8 +98,9 @@ final class KerasBackbone implements Backbone {
 
   @Override
   public TrainableBackbone openTrainable(Device target, Map<String, String> options) {
-    return KerasTrainable.open(network, VisionOptions.parse(options, network),
-        target == null ? device : target);
+    VisionOptions parsed = VisionOptions.parse(options, network.name(), network.layers(),
+        network.spec().height());
+    return ConvertedTrainable.open(network, parsed, target == null ? device : target);
   }
 
   @Override

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import dev.graft.plugins.vision.effnet.EfficientNetBlock;
+import dev.graft.plugins.vision.block.ConvertedBlock;
 import dev.graft.spi.ModelInput;
 import dev.graft.spi.ParameterFile;
 import dev.graft.spi.ParameterGroup;
@@ -14,47 +14,48 @@ import dev.graft.spi.TrainableBackbone;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
 /**
- * A converted PyTorch state dict (EfficientNet-Lite) as a trainable DJL block on the PyTorch
+ * A converted network (Keras, PyTorch state dict) as a trainable DJL block on the PyTorch
  * engine: images in, pooled features of the chosen layer out, initialised with the pretrained
  * weights or (option {@code init=random}) freshly, for the from-scratch baseline. Options as
  * {@link VisionOptions}; with {@code augment=true} the training batches
- * {@link #inputs(NDManager, List, boolean)} builds are randomly cropped, flipped and rotated.
- * Saved parameters include the batch-norm running statistics.
+ * {@link #inputs(NDManager, List, boolean)} builds are randomly cropped, flipped and rotated,
+ * evaluation and prediction batches never are. Saved parameters include the batch-norm running
+ * statistics, in the network kind's own parameter format ({@link ConvertedSource#parameterFormat}).
  *
  * <p>Thread-safety and ownership as {@link TrainableBackbone} says: one training thread; the
- * opener closes it, which frees the arrays (its base manager).
+ * opener closes it, which frees the parameters (its base manager).
  */
-final class StateDictTrainable implements TrainableBackbone {
-  private static final String MAGIC = "graft-torch-params/1";
+final class ConvertedTrainable implements TrainableBackbone {
+  static final String ENGINE = "PyTorch";
 
-  private final EfficientNetBlock block;
+  private final ConvertedBlock block;
+  private final String format;
   private final NDManager manager;
   private final VisionOptions options;
   private final ImageBatches batches;
   private final Random random;
 
-  private StateDictTrainable(EfficientNetBlock block, NDManager manager, VisionOptions options,
-      ImageBatches batches) {
+  private ConvertedTrainable(ConvertedBlock block, String format, NDManager manager,
+      VisionOptions options, ImageBatches batches) {
     this.block = block;
+    this.format = format;
     this.manager = manager;
     this.options = options;
     this.batches = batches;
     this.random = options.augment() ? new Random(options.seed()) : null;
   }
 
-  static StateDictTrainable open(StateDictNetwork network, VisionOptions options, Device device) {
-    NDManager manager = NDManager.newBaseManager(device, KerasTrainable.ENGINE);
+  static ConvertedTrainable open(ConvertedSource network, VisionOptions options, Device device) {
+    NDManager manager = NDManager.newBaseManager(device, ENGINE);
     try {
-      EfficientNetBlock block = new EfficientNetBlock(network.architecture(), options.layer(),
-          options.poolMax(), options.trainBatchNorm());
-      block.initialize(manager, network.weights(), options.random() ? options.seed() : -1);
-      return new StateDictTrainable(block, manager, options,
+      ConvertedBlock block = network.newBlock(manager, options.layer(), options.poolMax(),
+          options.trainBatchNorm(), options.random() ? options.seed() : -1);
+      return new ConvertedTrainable(block, network.parameterFormat(), manager, options,
           new ImageBatches(network.spec().withSize(options.imageSize())));
     } catch (RuntimeException e) {
       manager.close();
@@ -99,17 +100,17 @@ final class StateDictTrainable implements TrainableBackbone {
 
   @Override
   public void saveParameters(OutputStream out) throws IOException {
-    ParameterFile.write(out, MAGIC, List.copyOf(arrays().entrySet()));
+    ParameterFile.write(out, format, List.copyOf(arrays().entrySet()));
   }
 
   @Override
   public void loadParameters(InputStream in) throws IOException {
-    ParameterFile.read(in, MAGIC, List.copyOf(arrays().entrySet()), "network");
+    ParameterFile.read(in, format, List.copyOf(arrays().entrySet()), "network");
   }
 
-  /** Every parameter, then every batch-norm statistic, by state-dict name. */
+  /** Every parameter, then every batch-norm statistic, by a stable name. */
   private Map<String, NDArray> arrays() {
-    Map<String, NDArray> all = new LinkedHashMap<>();
+    Map<String, NDArray> all = new java.util.LinkedHashMap<>();
     for (ParameterGroup group : block.groups()) {
       for (Parameter p : group.parameters()) {
         all.put(p.getName(), p.getArray());
