@@ -12,14 +12,21 @@ import ai.djl.training.ParameterStore;
 import dev.graft.api.v1.Dataset;
 import dev.graft.api.v1.Hyperparameters;
 import dev.graft.client.GraftClient;
+import dev.graft.plugins.vision.block.ConvertedBlock;
+import dev.graft.plugins.vision.effnet.EfficientNetArchitecture;
+import dev.graft.plugins.vision.effnet.EfficientNetBlock;
 import dev.graft.plugins.vision.keras.KerasGraphBlock;
 import dev.graft.plugins.vision.keras.TfjsLayersModel;
+import dev.graft.plugins.vision.torch.TorchStateDict;
+import dev.graft.plugins.vision.torch.TorchTensor;
 import dev.graft.server.TestData;
 import dev.graft.server.TestServer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,8 +110,11 @@ class VisionBenchmarkTest {
   @Test
   void predictVersusRawForward() throws Exception {
     assumeTrue(Boolean.getBoolean("graft.bench"), "benchmark: run with -Dgraft.bench=true");
-    Path mobilenet = VisionRuns.mobilenet(TestData.assets());
-    assumeTrue(mobilenet != null && FashionMnist.available(), "needs assets and fashion-mnist");
+    boolean effnet = System.getProperty("graft.bench.base", "mobilenet-v2")
+        .equals("efficientnet-lite0");
+    Path weights = effnet ? VisionRuns.efficientnet(TestData.assets())
+        : VisionRuns.mobilenet(TestData.assets());
+    assumeTrue(weights != null && FashionMnist.available(), "needs assets and fashion-mnist");
     int size = Integer.getInteger("graft.bench.size", 96);
     FashionMnist train = FashionMnist.load("train");
     FashionMnist test = FashionMnist.load("t10k");
@@ -112,21 +122,47 @@ class VisionBenchmarkTest {
     for (int i = 0; i < images.length; i++) {
       images[i] = i;
     }
-    double raw = rawForward(mobilenet, size, 1);
+    Function<NDManager, ConvertedBlock> block = effnet ? efficientnetBlock(weights)
+        : mobilenetBlock(weights);
+    double raw = rawForward(block, size, 1);
     double predict;
     try (TestServer server = TestServer.onPort(store, "access-log", "false")) {
       GraftClient client = server.client();
-      VisionRuns.importMobilenet(client, "mnv2", mobilenet, size);
+      if (effnet) {
+        VisionRuns.importEfficientnet(client, "net", weights, size);
+      } else {
+        VisionRuns.importMobilenet(client, "net", weights, size);
+      }
       Dataset data = client.uploadExamples("fashion-10", "vision",
           train.examples(train.balanced(10, 1)));
-      VisionRuns.train(client, "mnv2", "feature-extraction", "fe", data,
+      VisionRuns.train(client, "net", "feature-extraction", "fe", data,
           Hyperparameters.newBuilder().setSeed(42).build());
       VisionRuns.score(client, "fe", test, java.util.Arrays.copyOf(images, 128)); // warm-up
       predict = VisionRuns.score(client, "fe", test, images).imagesPerSecond();
     }
-    double rawAgain = rawForward(mobilenet, size, 1);
-    System.out.printf(Locale.ROOT, "| %dx%d | %.0f | %.0f / %.0f | %.2f |%n", size, size, predict,
-        raw, rawAgain, predict / ((raw + rawAgain) / 2));
+    double rawAgain = rawForward(block, size, 1);
+    System.out.printf(Locale.ROOT, "| %s | %dx%d | %.0f | %.0f / %.0f | %.2f |%n",
+        effnet ? "efficientnet-lite0" : "mobilenet-v2", size, size, predict, raw, rawAgain,
+        predict / ((raw + rawAgain) / 2));
+  }
+
+  private static Function<NDManager, ConvertedBlock> mobilenetBlock(Path dir) throws Exception {
+    TfjsLayersModel model = TfjsLayersModel.read(dir);
+    return manager -> {
+      KerasGraphBlock b = new KerasGraphBlock(model, "out_relu", false, false);
+      b.initialize(manager, model, -1);
+      return b;
+    };
+  }
+
+  private static Function<NDManager, ConvertedBlock> efficientnetBlock(Path pth) throws Exception {
+    Map<String, TorchTensor> weights = TorchStateDict.read(pth);
+    return manager -> {
+      EfficientNetBlock b = new EfficientNetBlock(
+          EfficientNetArchitecture.named("efficientnet-lite0"), "head", false, false);
+      b.initialize(manager, weights, -1);
+      return b;
+    };
   }
 
   static Hyperparameters hyperparameters(String c, int perClass) {
@@ -163,15 +199,14 @@ class VisionBenchmarkTest {
   }
 
   /**
-   * Images/s of the converted block alone (no decoding, no gRPC), batches of 64, from
+   * Images/s of a converted block alone (no decoding, no gRPC), batches of 64, from
    * {@code threads} threads at once (inference passes may share the block).
    */
-  static double rawForward(Path dir, int size, int threads) throws Exception {
-    TfjsLayersModel model = TfjsLayersModel.read(dir);
+  static double rawForward(Function<NDManager, ConvertedBlock> open, int size, int threads)
+      throws Exception {
     try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
       Engine.getEngine("PyTorch");
-      KerasGraphBlock block = new KerasGraphBlock(model, "out_relu", false, false);
-      block.initialize(manager, model, -1);
+      ConvertedBlock block = open.apply(manager);
       block.getParameters().values().forEach(p -> p.freeze(true)); // as the backbone serves it
       int batches = 10;
       Runnable work = () -> {
