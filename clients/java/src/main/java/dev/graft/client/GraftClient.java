@@ -16,6 +16,7 @@ import dev.graft.api.v1.GetDatasetRequest;
 import dev.graft.api.v1.GetJobRequest;
 import dev.graft.api.v1.GetModelRequest;
 import dev.graft.api.v1.GetServerInfoRequest;
+import dev.graft.api.v1.ImportModelRequest;
 import dev.graft.api.v1.InferenceServiceGrpc;
 import dev.graft.api.v1.Input;
 import dev.graft.api.v1.Job;
@@ -26,6 +27,7 @@ import dev.graft.api.v1.ListJobsRequest;
 import dev.graft.api.v1.ListModelsRequest;
 import dev.graft.api.v1.Model;
 import dev.graft.api.v1.ModelServiceGrpc;
+import dev.graft.api.v1.ModelSpec;
 import dev.graft.api.v1.PredictRequest;
 import dev.graft.api.v1.PredictResponse;
 import dev.graft.api.v1.ServerInfo;
@@ -53,6 +55,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -88,24 +91,40 @@ public final class GraftClient implements AutoCloseable {
         List.of(new Part("", file)));
   }
 
-  /** A file of a multi-part dataset (IDX images + labels, for example). */
+  /** A named file of a multi-part upload (IDX images + labels, a model and its tokenizer). */
   public record Part(String name, Path file) {}
 
   /** Uploads a dataset made of parts, each streamed in chunks. */
   public Dataset uploadDataset(DatasetSpec spec, List<Part> parts) {
-    return upload(spec, out -> {
-      byte[] buffer = new byte[CHUNK];
-      for (Part part : parts) {
-        try (InputStream in = Files.newInputStream(part.file())) {
-          int n;
-          while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0) {
-            out.onNext(chunk(part.name(), ByteString.copyFrom(buffer, 0, n)));
-          }
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
+    return upload(spec, out -> sendParts(parts, (name, data) -> out.onNext(chunk(name, data))));
+  }
+
+  /**
+   * Imports a base model (ImportModel): the spec, then each part streamed in chunks — part
+   * {@code ""} is the main file (an ONNX, TorchScript or state-dict file, a model.json), others
+   * are named as the format expects ({@code tokenizer.json}, weight shards).
+   */
+  public Model importModel(ModelSpec spec, List<Part> parts) {
+    CompletableFuture<Model> result = new CompletableFuture<>();
+    StreamObserver<ImportModelRequest> out = ModelServiceGrpc.newStub(channel).withDeadlineAfter(
+        deadline.toMillis(), TimeUnit.MILLISECONDS).importModel(observer(result));
+    return stream(out, result, ImportModelRequest.newBuilder().setSpec(spec).build(),
+        o -> sendParts(parts, (name, data) -> o.onNext(ImportModelRequest.newBuilder()
+            .setChunk(DataChunk.newBuilder().setPart(name).setData(data)).build())));
+  }
+
+  private static void sendParts(List<Part> parts, BiConsumer<String, ByteString> send) {
+    byte[] buffer = new byte[CHUNK];
+    for (Part part : parts) {
+      try (InputStream in = Files.newInputStream(part.file())) {
+        int n;
+        while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0) {
+          send.accept(part.name(), ByteString.copyFrom(buffer, 0, n));
         }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
       }
-    });
+    }
   }
 
   /** Uploads in-memory examples as a dataset (format EXAMPLES). */
@@ -134,8 +153,14 @@ public final class GraftClient implements AutoCloseable {
     CompletableFuture<Dataset> result = new CompletableFuture<>();
     StreamObserver<UploadDatasetRequest> out = DatasetServiceGrpc.newStub(channel).withDeadlineAfter(
         deadline.toMillis(), TimeUnit.MILLISECONDS).uploadDataset(observer(result));
+    return stream(out, result, UploadDatasetRequest.newBuilder().setSpec(spec).build(), body);
+  }
+
+  /** A client-streaming call: {@code first}, then what {@code body} sends, then the result. */
+  private static <Q, R> R stream(StreamObserver<Q> out, CompletableFuture<R> result, Q first,
+      Consumer<StreamObserver<Q>> body) {
     try {
-      out.onNext(UploadDatasetRequest.newBuilder().setSpec(spec).build());
+      out.onNext(first);
       body.accept(out);
       out.onCompleted();
     } catch (RuntimeException e) {

@@ -3,18 +3,14 @@ package dev.graft.server.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import com.google.rpc.ErrorInfo;
-import dev.graft.api.v1.DataChunk;
 import dev.graft.api.v1.DataSource;
 import dev.graft.api.v1.Dataset;
 import dev.graft.api.v1.ExtractRequest;
 import dev.graft.api.v1.Hyperparameters;
-import dev.graft.api.v1.ImportModelRequest;
 import dev.graft.api.v1.Job;
 import dev.graft.api.v1.JobState;
 import dev.graft.api.v1.Model;
-import dev.graft.api.v1.ModelServiceGrpc;
 import dev.graft.api.v1.ModelSpec;
 import dev.graft.api.v1.Pooling;
 import dev.graft.api.v1.PredictResponse;
@@ -25,13 +21,9 @@ import dev.graft.plugins.nlp.testing.TinyOnnx;
 import dev.graft.server.TestData;
 import dev.graft.server.TestServer;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -107,31 +99,10 @@ class ImportedEncoderTest {
     return "";
   }
 
-  /** ImportModel: the spec, then the ONNX file (part "") and the tokenizer in 1 MiB chunks. */
-  private static Model importModel(GraftClient client, String name, Path onnx, Path tokenizer)
-      throws Exception {
-    CompletableFuture<Model> result = new CompletableFuture<>();
-    StreamObserver<ImportModelRequest> upload = ModelServiceGrpc.newStub(client.channel())
-        .importModel(new StreamObserver<>() {
-          @Override public void onNext(Model m) { result.complete(m); }
-          @Override public void onError(Throwable t) { result.completeExceptionally(t); }
-          @Override public void onCompleted() {}
-        });
-    upload.onNext(ImportModelRequest.newBuilder().setSpec(ModelSpec.newBuilder().setName(name)
-        .setDomain("nlp").setFormat("onnx")).build());
-    send(upload, onnx, "");
-    send(upload, tokenizer, "tokenizer.json");
-    upload.onCompleted();
-    return result.get(2, TimeUnit.MINUTES);
-  }
-
-  private static void send(StreamObserver<ImportModelRequest> upload, Path file, String part)
-      throws Exception {
-    byte[] bytes = Files.readAllBytes(file);
-    for (int from = 0; from < bytes.length; from += 1 << 20) {
-      int to = Math.min(bytes.length, from + (1 << 20));
-      upload.onNext(ImportModelRequest.newBuilder().setChunk(DataChunk.newBuilder()
-          .setData(ByteString.copyFrom(bytes, from, to - from)).setPart(part)).build());
-    }
+  /** ImportModel: the spec, then the ONNX file (part "") and the tokenizer. */
+  private static Model importModel(GraftClient client, String name, Path onnx, Path tokenizer) {
+    return client.importModel(ModelSpec.newBuilder().setName(name).setDomain("nlp")
+        .setFormat("onnx").build(), List.of(new GraftClient.Part("", onnx),
+            new GraftClient.Part("tokenizer.json", tokenizer)));
   }
 }

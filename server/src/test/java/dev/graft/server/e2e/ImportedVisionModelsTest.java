@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.ByteString;
 import dev.graft.api.v1.ClassScore;
-import dev.graft.api.v1.DataChunk;
 import dev.graft.api.v1.DataType;
 import dev.graft.api.v1.Dataset;
 import dev.graft.api.v1.Example;
@@ -14,29 +13,23 @@ import dev.graft.api.v1.ExtractRequest;
 import dev.graft.api.v1.ExtractResponse;
 import dev.graft.api.v1.FloatVector;
 import dev.graft.api.v1.Hyperparameters;
-import dev.graft.api.v1.ImportModelRequest;
 import dev.graft.api.v1.Input;
 import dev.graft.api.v1.Model;
-import dev.graft.api.v1.ModelServiceGrpc;
 import dev.graft.api.v1.ModelSpec;
-import dev.graft.api.v1.Prediction;
 import dev.graft.api.v1.PredictResponse;
+import dev.graft.api.v1.Prediction;
 import dev.graft.api.v1.Target;
 import dev.graft.api.v1.Tensor;
 import dev.graft.client.GraftClient;
 import dev.graft.client.GraftException;
 import dev.graft.server.TestServer;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -162,29 +155,11 @@ class ImportedVisionModelsTest {
         .addShape(32).addShape(32).addShape(3).setData(ByteString.copyFrom(pixels))).build();
   }
 
-  /** ImportModel: the spec, then the model file (part "") in 1 MiB chunks. */
+  /** ImportModel: the spec, then the model file (part ""). */
   private static Model importModel(GraftClient client, String name, String format, Path file,
-      Map<String, String> properties) throws Exception {
-    CompletableFuture<Model> result = new CompletableFuture<>();
-    StreamObserver<ImportModelRequest> upload = ModelServiceGrpc.newStub(client.channel())
-        .importModel(new StreamObserver<>() {
-          @Override public void onNext(Model m) { result.complete(m); }
-          @Override public void onError(Throwable t) { result.completeExceptionally(t); }
-          @Override public void onCompleted() {}
-        });
-    upload.onNext(ImportModelRequest.newBuilder().setSpec(ModelSpec.newBuilder().setName(name)
-        .setDomain("vision").setFormat(format).putAllProperties(properties)).build());
-    byte[] bytes = Files.readAllBytes(file);
-    for (int from = 0; from < bytes.length; from += 1 << 20) {
-      int to = Math.min(bytes.length, from + (1 << 20));
-      upload.onNext(ImportModelRequest.newBuilder().setChunk(DataChunk.newBuilder()
-          .setData(ByteString.copyFrom(bytes, from, to - from))).build());
-    }
-    upload.onCompleted();
-    try {
-      return result.get(2, TimeUnit.MINUTES);
-    } catch (ExecutionException e) {
-      throw new AssertionError("ImportModel of " + name + " failed: " + e.getCause(), e);
-    }
+      Map<String, String> properties) {
+    return client.importModel(ModelSpec.newBuilder().setName(name).setDomain("vision")
+        .setFormat(format).putAllProperties(properties).build(),
+        List.of(new GraftClient.Part("", file)));
   }
 }

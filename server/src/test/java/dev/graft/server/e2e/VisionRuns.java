@@ -2,30 +2,23 @@ package dev.graft.server.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.google.protobuf.ByteString;
-import dev.graft.api.v1.DataChunk;
 import dev.graft.api.v1.DataSource;
 import dev.graft.api.v1.Dataset;
 import dev.graft.api.v1.Hyperparameters;
-import dev.graft.api.v1.ImportModelRequest;
 import dev.graft.api.v1.Input;
 import dev.graft.api.v1.Job;
 import dev.graft.api.v1.JobState;
 import dev.graft.api.v1.Model;
-import dev.graft.api.v1.ModelServiceGrpc;
 import dev.graft.api.v1.ModelSpec;
 import dev.graft.api.v1.PredictResponse;
 import dev.graft.api.v1.TrainRequest;
 import dev.graft.client.GraftClient;
-import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /** What the vision end-to-end test and benchmark share: import, train, score on Fashion-MNIST. */
 final class VisionRuns {
@@ -38,23 +31,13 @@ final class VisionRuns {
   }
 
   /** ImportModel of the converted MobileNetV2 as {@code name}, with {@code size}×{@code size} inputs. */
-  static Model importMobilenet(GraftClient client, String name, Path dir, int size)
-      throws Exception {
-    CompletableFuture<Model> result = new CompletableFuture<>();
-    StreamObserver<ImportModelRequest> upload = ModelServiceGrpc.newStub(client.channel())
-        .importModel(new StreamObserver<>() {
-          @Override public void onNext(Model m) { result.complete(m); }
-          @Override public void onError(Throwable t) { result.completeExceptionally(t); }
-          @Override public void onCompleted() {}
-        });
-    upload.onNext(ImportModelRequest.newBuilder().setSpec(ModelSpec.newBuilder().setName(name)
-        .setDomain("vision").setFormat("tfjs-layers").putAllProperties(Map.of(
-            "input_size", Integer.toString(size), "feature_layer", "out_relu",
-            "hidden_size", "1280"))).build());
-    send(upload, dir.resolve("model.json"), "");
-    send(upload, dir.resolve("group1-shard1of1.min.js"), "group1-shard1of1.min.js");
-    upload.onCompleted();
-    return result.get(2, TimeUnit.MINUTES);
+  static Model importMobilenet(GraftClient client, String name, Path dir, int size) {
+    return client.importModel(ModelSpec.newBuilder().setName(name).setDomain("vision")
+        .setFormat("tfjs-layers").putAllProperties(Map.of("input_size", Integer.toString(size),
+            "feature_layer", "out_relu", "hidden_size", "1280")).build(),
+        List.of(new GraftClient.Part("", dir.resolve("model.json")),
+            new GraftClient.Part("group1-shard1of1.min.js",
+                dir.resolve("group1-shard1of1.min.js"))));
   }
 
   /** The fetched EfficientNet-Lite0 state dict (scripts/fetch-assets), or null when absent. */
@@ -67,32 +50,11 @@ final class VisionRuns {
    * ImportModel of the EfficientNet-Lite0 state dict as {@code name} (format torch-state-dict),
    * with {@code size}×{@code size} inputs.
    */
-  static Model importEfficientnet(GraftClient client, String name, Path pth, int size)
-      throws Exception {
-    CompletableFuture<Model> result = new CompletableFuture<>();
-    StreamObserver<ImportModelRequest> upload = ModelServiceGrpc.newStub(client.channel())
-        .importModel(new StreamObserver<>() {
-          @Override public void onNext(Model m) { result.complete(m); }
-          @Override public void onError(Throwable t) { result.completeExceptionally(t); }
-          @Override public void onCompleted() {}
-        });
-    upload.onNext(ImportModelRequest.newBuilder().setSpec(ModelSpec.newBuilder().setName(name)
-        .setDomain("vision").setFormat("torch-state-dict").putAllProperties(Map.of(
-            "architecture", "efficientnet-lite0", "input_size", Integer.toString(size),
-            "hidden_size", "1280"))).build());
-    send(upload, pth, "");
-    upload.onCompleted();
-    return result.get(2, TimeUnit.MINUTES);
-  }
-
-  private static void send(StreamObserver<ImportModelRequest> upload, Path file, String part)
-      throws Exception {
-    byte[] bytes = Files.readAllBytes(file);
-    for (int from = 0; from < bytes.length; from += 1 << 20) {
-      int to = Math.min(bytes.length, from + (1 << 20));
-      upload.onNext(ImportModelRequest.newBuilder().setChunk(DataChunk.newBuilder()
-          .setData(ByteString.copyFrom(bytes, from, to - from)).setPart(part)).build());
-    }
+  static Model importEfficientnet(GraftClient client, String name, Path pth, int size) {
+    return client.importModel(ModelSpec.newBuilder().setName(name).setDomain("vision")
+        .setFormat("torch-state-dict").putAllProperties(Map.of("architecture",
+            "efficientnet-lite0", "input_size", Integer.toString(size), "hidden_size", "1280"))
+        .build(), List.of(new GraftClient.Part("", pth)));
   }
 
   /** A training job to SUCCEEDED; returns it with its wall time in seconds. */
