@@ -124,6 +124,24 @@ def test_upload_file_sends_the_spec_then_chunks(channel: FakeChannel, tmp_path: 
     assert call.timeout == 99
 
 
+def test_import_model_sends_the_spec_then_each_part(channel: FakeChannel, tmp_path: Path) -> None:
+    channel.responses["ImportModel"] = pb.Model(name="mine", dimension=16)
+    model = tmp_path / "model.pt"
+    model.write_bytes(b"\x01" * (1 << 20) + b"\x02" * 10)  # two chunks
+    got = make(channel, upload_timeout=77).import_model(
+        {"": model, "tokenizer.json": b"{}"}, name="mine", domain="vision", format="torchscript",
+        properties={"input_size": "96"})
+    assert got.dimension == 16
+    call = channel.last("ImportModel")
+    first, *chunks = call.request
+    assert (first.spec.name, first.spec.domain, first.spec.format) == ("mine", "vision", "torchscript")
+    assert dict(first.spec.properties) == {"input_size": "96"}
+    assert [c.chunk.part for c in chunks] == ["", "", "tokenizer.json"]
+    assert b"".join(c.chunk.data for c in chunks if c.chunk.part == "") == model.read_bytes()
+    assert call.timeout == 77
+    assert ("x-graft-model", "mine") in call.metadata
+
+
 def test_upload_in_memory_examples_are_length_delimited(channel: FakeChannel) -> None:
     channel.responses["UploadDataset"] = pb.Dataset()
     examples: list[Any] = [("good", "positive"), (pb.Input(text=pb.Text(text="sum")), 2.5)]

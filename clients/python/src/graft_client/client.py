@@ -435,6 +435,34 @@ class Client:
         return self._call(self.models_stub.GetModel, pb.GetModelRequest(name=name), model=name.split("@")[0],
                           timeout=timeout)
 
+    def import_model(
+        self,
+        source: DatasetSource,
+        *,
+        name: str,
+        domain: str,
+        format: str,
+        properties: Mapping[str, str] | None = None,
+        timeout: Timeout = DEFAULT,
+    ) -> pb.Model:
+        """Imports a base model (ImportModel), streamed in 1 MiB chunks.
+
+        ``source`` is the main file (a path, its bytes or a binary file object) or a mapping from
+        part name to file, ``""`` being the main file: ``{"": "model.onnx", "tokenizer.json":
+        "tokenizer.json"}``. ``format`` is the domain's: ``onnx``, ``torchscript``,
+        ``torch-state-dict``, ``tfjs-layers``; ``properties`` such as ``input_size``.
+        """
+        spec = pb.ModelSpec(name=name, domain=domain, format=format, properties=dict(properties or {}))
+        parts: list[tuple[str, Any]] = (list(source.items()) if isinstance(source, Mapping) else [("", source)])
+
+        def requests() -> Iterator[pb.ImportModelRequest]:
+            yield pb.ImportModelRequest(spec=spec)
+            for chunk in _chunks(parts):
+                yield pb.ImportModelRequest(chunk=chunk)
+
+        return self._call(self.models_stub.ImportModel, requests(), model=name, timeout=timeout,
+                          default=self.upload_timeout)
+
     def list_models(self, filter: str = "", *, timeout: Timeout = DEFAULT) -> list[pb.Model]:
         """All models (every page); ``filter``: ``kind=BASE``, ``kind=TRAINED``, ``domain=nlp``, ``base_model=NAME``."""
         def page(token: str) -> tuple[Sequence[pb.Model], str]:
