@@ -13,7 +13,7 @@ import {
   type Dataset,
 } from "./gen/graft/v1/datasets_pb.js";
 import { InferenceService, Pooling, type PredictResponse } from "./gen/graft/v1/inference_pb.js";
-import { ModelService, type Model } from "./gen/graft/v1/models_pb.js";
+import { ImportModelRequestSchema, ModelService, type Model } from "./gen/graft/v1/models_pb.js";
 import { ServerService, type ServerInfo } from "./gen/graft/v1/server_pb.js";
 import { JobState, TrainingService, TrainRequestSchema, type Job, type JobEvent } from "./gen/graft/v1/training_pb.js";
 import { GraftError, StatusCode } from "./errors.js";
@@ -96,6 +96,19 @@ export type DatasetSource =
   | { data: Uint8Array | string }
   | { parts: readonly DatasetPart[] }
   | { examples: readonly ExampleLike[] };
+
+/** What ImportModel describes: a base model's name, domain, stored format and properties. */
+export interface ModelSpecInit {
+  name: string;
+  domain: string;
+  /** The domain's format: `onnx`, `torchscript`, `torch-state-dict`, `tfjs-layers`. */
+  format: string;
+  /** E.g. `input_size`, `architecture`. */
+  properties?: Record<string, string>;
+}
+
+/** A model's files: the main file, or several named parts (`""` = the main file). */
+export type ModelSource = { file: string } | { data: Uint8Array } | { parts: readonly DatasetPart[] };
 
 /** A training request. `train`/`validation` take a dataset id or name, or in-memory examples. */
 export interface TrainOptions {
@@ -376,6 +389,30 @@ export class GraftClient {
   }
 
   // ---- models and server
+
+  /**
+   * Imports a base model (ImportModel stream: the spec, then each part in chunks). Part `""` is
+   * the main file (an ONNX, TorchScript or state-dict file, a model.json); others are named as
+   * the format expects (`tokenizer.json`, weight shards). Not retried.
+   */
+  async importModel(spec: ModelSpecInit, source: ModelSource, options: CallOptions = {}): Promise<Model> {
+    const first: MessageInitShape<typeof ImportModelRequestSchema> = {
+      value: {
+        case: "spec",
+        value: { name: spec.name, domain: spec.domain, format: spec.format, properties: spec.properties ?? {} },
+      },
+    };
+    const chunkBytes = this.chunkBytes;
+    async function* requests(): AsyncGenerator<MessageInitShape<typeof ImportModelRequestSchema>> {
+      yield first;
+      for (const part of "parts" in source ? source.parts : partsOf(source)) {
+        for await (const data of chunksOf(part, chunkBytes)) {
+          yield { value: { case: "chunk", value: { data, part: part.name } } };
+        }
+      }
+    }
+    return this.invoke((o) => this.models.importModel(requests(), o), { options, model: spec.name, stream: true });
+  }
 
   /** A model by `name` (latest version) or `name@version`. */
   getModel(name: string, options: CallOptions = {}): Promise<Model> {

@@ -20,6 +20,8 @@ export {
   type GraftClientOptions,
   type JobCallOptions,
   type ListOptions,
+  type ModelSource,
+  type ModelSpecInit,
   type PredictOptions,
   type TaskName,
   type TlsOptions,

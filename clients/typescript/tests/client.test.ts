@@ -16,6 +16,7 @@ import {
   ModelService,
   StatusCode,
   TrainingService,
+  type ImportModelRequest,
   type Job,
   type UploadDatasetRequest,
 } from "../src/index.js";
@@ -233,6 +234,39 @@ test("uploadDataset sends the spec first, then chunks; examples go as EXAMPLES",
       ["I loved it", "positive"],
       ["I hated it", "negative"],
     ],
+  );
+});
+
+test("importModel sends the spec first, then each part in chunks, routed by the model name", async () => {
+  const received: ImportModelRequest[] = [];
+  let routed: string | null = null;
+  const graft = new GraftClient({
+    target: "unused:0",
+    chunkBytes: 4,
+    transport: createRouterTransport((r) => {
+      r.service(ModelService, {
+        async importModel(stream, ctx) {
+          routed = ctx.requestHeader.get("x-graft-model");
+          for await (const m of stream) {
+            received.push(m);
+          }
+          return { name: "mine", dimension: 16 };
+        },
+      });
+    }),
+  });
+  const model = await graft.importModel(
+    { name: "mine", domain: "vision", format: "torchscript", properties: { input_size: "96" } },
+    { parts: [{ name: "", data: new TextEncoder().encode("abcdef") }, { name: "tokenizer.json", data: new TextEncoder().encode("{}") }] },
+  );
+  assert.equal(model.dimension, 16);
+  assert.equal(routed, "mine");
+  const [spec, ...chunks] = received;
+  assert.equal(spec?.value.case === "spec" ? spec.value.value.format : "", "torchscript");
+  assert.deepEqual(spec?.value.case === "spec" ? spec.value.value.properties : {}, { input_size: "96" });
+  assert.deepEqual(
+    chunks.map((c) => (c.value.case === "chunk" ? [c.value.value.part, new TextDecoder().decode(c.value.value.data)] : [])),
+    [["", "abcd"], ["", "ef"], ["tokenizer.json", "{}"]],
   );
 });
 
