@@ -16,8 +16,8 @@ import java.util.function.Function;
  * Merges concurrent requests for the same model into one engine call. Requests for one key queue
  * up; at most {@code parallelism} drains per key take up to {@code maxBatch} inputs at a time and
  * run them as one call. There is no artificial delay: a request that finds a drain free runs at
- * once, on the caller's own thread, and requests batch only while the engine is busy — so a lone
- * caller pays nothing and a crowd gets the engine's batch throughput.
+ * once, and requests batch only while the engine is busy — so a lone caller pays nothing and a
+ * crowd gets the engine's batch throughput.
  *
  * <p>If a merged call fails, each request in it is retried alone, so an error (say, about
  * {@code inputs[3]}) always reaches the request it belongs to. Thread-safe.
@@ -71,11 +71,6 @@ final class DynamicBatcher {
       this.engine = engine;
     }
 
-    /**
-     * Queues {@code p}. When a drain is free the caller takes it and runs one batch on its own
-     * thread (a lone request pays no hand-off to another thread); whatever queued meanwhile is
-     * drained on the executor.
-     */
     void submit(Pending p) {
       synchronized (this) {
         queue.add(p);
@@ -84,40 +79,26 @@ final class DynamicBatcher {
         }
         draining++;
       }
-      if (runOneBatch()) {
+      executor.execute(this::drain);
+    }
+
+    private void drain() {
+      while (true) {
+        List<Pending> batch = new ArrayList<>();
         synchronized (this) {
-          if (queue.isEmpty()) {
+          int size = 0;
+          while (!queue.isEmpty() && (batch.isEmpty() || size + queue.peek().inputs().size() <= maxBatch)) {
+            Pending next = queue.poll();
+            batch.add(next);
+            size += next.inputs().size();
+          }
+          if (batch.isEmpty()) {
             draining--;
             return;
           }
         }
-        executor.execute(this::drain);
+        runBatch(batch);
       }
-    }
-
-    private void drain() {
-      while (runOneBatch()) {
-        // until the queue is empty
-      }
-    }
-
-    /** Runs the next batch; false (and the drain released) when the queue is empty. */
-    private boolean runOneBatch() {
-      List<Pending> batch = new ArrayList<>();
-      synchronized (this) {
-        int size = 0;
-        while (!queue.isEmpty() && (batch.isEmpty() || size + queue.peek().inputs().size() <= maxBatch)) {
-          Pending next = queue.poll();
-          batch.add(next);
-          size += next.inputs().size();
-        }
-        if (batch.isEmpty()) {
-          draining--;
-          return false;
-        }
-      }
-      runBatch(batch);
-      return true;
     }
 
     private void runBatch(List<Pending> batch) {
