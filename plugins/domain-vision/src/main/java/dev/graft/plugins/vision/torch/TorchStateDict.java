@@ -88,11 +88,16 @@ public final class TorchStateDict {
         storages.put(r.storage().key(), r.storage());
       }
       Map<String, ByteBuffer> data = new HashMap<>();
+      long fileSize = Files.size(file);
       for (Object key : list) {
         long count = Long.reverseBytes(in.readLong());
         StorageRef s = storages.get(String.valueOf(key));
         int width = s == null ? 4 : elementSize(s);
-        byte[] bytes = new byte[Math.toIntExact(count * width)];
+        if (count < 0 || count > fileSize / width || count * width > Integer.MAX_VALUE) {
+          throw new TorchFormatException("storage " + key + " claims " + count
+              + " elements, more than the file holds");
+        }
+        byte[] bytes = new byte[(int) (count * width)];
         in.readFully(bytes);
         data.put(String.valueOf(key), ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN));
       }
@@ -119,6 +124,7 @@ public final class TorchStateDict {
         refs = tensors(new PickleMachine(in).load());
       }
       String root = prefix;
+      long zipSize = Files.size(file);
       Map<String, ByteBuffer> cache = new HashMap<>();
       return resolve(refs, key -> cache.computeIfAbsent(key, k -> {
         ZipEntry entry = zip.getEntry(root + "data/" + k);
@@ -126,7 +132,12 @@ public final class TorchStateDict {
           return null;
         }
         try (InputStream in = zip.getInputStream(entry)) {
-          return ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
+          // At most what the file itself holds (torch stores its entries uncompressed).
+          byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, zipSize + 1));
+          if (bytes.length > zipSize) {
+            throw new TorchFormatException("storage " + k + " unpacks to more than the file holds");
+          }
+          return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         } catch (IOException ex) {
           throw new java.io.UncheckedIOException(ex);
         }
@@ -208,11 +219,19 @@ public final class TorchStateDict {
       if (size[d] < 0 || stride[d] < 0) {
         throw new TorchFormatException(name + " has a negative size or stride");
       }
-      n *= size[d];
-      last += Math.max(0, size[d] - 1) * stride[d];
+      try {
+        n = Math.multiplyExact(n, size[d]);
+        last = Math.addExact(last, Math.multiplyExact(Math.max(0, size[d] - 1), stride[d]));
+      } catch (ArithmeticException overflow) {
+        throw new TorchFormatException(name + " has sizes or strides out of range");
+      }
     }
     if (n > 0 && (t.offset() < 0 || last >= capacity)) {
       throw new TorchFormatException(name + " reads past the end of its storage");
+    }
+    if (n > capacity) {
+      throw new TorchFormatException(name + " has more elements (" + n + ") than its storage ("
+          + capacity + "): broadcast views are not supported");
     }
     int[] index = new int[Math.toIntExact(n)];
     int[] at = new int[size.length];

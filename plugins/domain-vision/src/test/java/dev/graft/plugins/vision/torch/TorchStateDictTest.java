@@ -61,6 +61,34 @@ class TorchStateDictTest {
   }
 
   @Test
+  void refusesAStorageLargerThanTheFileBeforeAllocatingIt(@TempDir Path dir) throws Exception {
+    byte[] bytes = Files.readAllBytes(resource("small-legacy.pt"));
+    // The storage of "w": an int64 element count (6), then -1.0f, -0.5f, ...
+    byte[] header = {6, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0x80, (byte) 0xbf};
+    int at = indexOf(bytes, header);
+    assertTrue(at > 0, "fixture layout");
+    java.nio.ByteBuffer.wrap(bytes, at, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        .putLong(1L << 40);
+    Path f = dir.resolve("huge.pt");
+    Files.write(f, bytes);
+    TorchFormatException e = assertThrows(TorchFormatException.class, () -> TorchStateDict.read(f));
+    assertTrue(e.getMessage().contains("more than the file holds"), e.getMessage());
+  }
+
+  private static int indexOf(byte[] data, byte[] pattern) {
+    outer:
+    for (int i = 0; i + pattern.length <= data.length; i++) {
+      for (int j = 0; j < pattern.length; j++) {
+        if (data[i + j] != pattern[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  @Test
   void refusesFilesThatAreNotTorch(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("x.pt");
     Files.writeString(f, "hello world");
