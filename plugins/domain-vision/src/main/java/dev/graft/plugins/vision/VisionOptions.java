@@ -30,15 +30,6 @@ public record VisionOptions(String layer, boolean poolMax, int imageSize, boolea
       Set.of("layer", "pooling", "image_size", "augment", "init", "seed", "batchnorm");
 
   /**
-   * Resolves {@code options} against the network's defaults.
-   *
-   * @throws GraftException INVALID_ARGUMENT naming {@code hyperparameters.extra[KEY]}
-   */
-  static VisionOptions parse(Map<String, String> options, ConvertedNetwork network) {
-    return parse(options, network.name(), network.layers(), network.spec().height());
-  }
-
-  /**
    * Resolves {@code options} for network {@code name} with feature {@code layers} (the default
    * first) and input side {@code defaultSize}.
    *
