@@ -22,6 +22,13 @@ final class BuiltinEncoder {
   static BuiltinModel tsEncoder() {
     Map<String, String> properties = new LinkedHashMap<>(EncoderConfig.TS_ENCODER.asProperties());
     properties.put("source", "Graft pretraining pipeline (docs/ts-encoder.md)");
+    // What the backbone-training strategies default to on this small encoder (a job's own
+    // hyperparameters win): a learning rate near its pretraining's, not a BERT encoder's.
+    for (String strategy : List.of("knowledge-transfer", "fine-tuning")) {
+      properties.put(strategy + ".learning_rate", "1e-3");
+      properties.put(strategy + ".epochs", "10");
+      properties.put(strategy + ".batch_size", "32");
+    }
     return new BuiltinModel(NAME, TimeSeriesDomain.FORMAT, "PyTorch",
         List.of(new BuiltinModel.File(TimeSeriesDomain.WEIGHTS_FILE, BuiltinEncoder::open)),
         properties, 0);

@@ -61,7 +61,8 @@ public final class KnowledgeTransferStrategy implements StrategyPlugin {
   public TrainOutcome train(TrainContext context) {
     validate(context.hyperparameters(), context.task());
     StrategyOptions options = options(context.hyperparameters());
-    TransferSettings settings = TransferSettings.from(context.hyperparameters(), options, DEFAULTS);
+    TransferSettings settings = TransferSettings.from(context.hyperparameters(), options,
+        DEFAULTS.recommendedBy(context.baseModel(), ID));
     return new TransferJob(ID, context, settings, GroupPlan.all(), options).run();
   }
 

@@ -1,6 +1,7 @@
 package dev.graft.plugins.trainingkit;
 
 import dev.graft.plugins.trainingkit.scoring.SeriesTargets;
+import dev.graft.spi.BaseModel;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.Hyperparameters;
 import java.util.Locale;
@@ -71,7 +72,37 @@ public record TransferSettings(
       float clipNorm,
       float headDropout,
       float headScale,
-      boolean linearProbe) {}
+      boolean linearProbe) {
+
+    /**
+     * These defaults with those a base model recommends for {@code strategy} in its properties:
+     * {@code <strategy>.epochs}, {@code .batch_size}, {@code .learning_rate},
+     * {@code .weight_decay}, {@code .early_stopping_patience} (e.g.
+     * {@code fine-tuning.learning_rate=0.001} on a CNN, whose fine-tuning wants a higher rate than
+     * a BERT encoder's). A job's own hyperparameters still win.
+     *
+     * @throws GraftException FAILED_PRECONDITION {@code BAD_MODEL_PROPERTIES} for a value that is
+     *     no number
+     */
+    public Defaults recommendedBy(BaseModel base, String strategy) {
+      String prefix = strategy + ".";
+      try {
+        return new Defaults(
+            Integer.parseInt(base.property(prefix + "epochs", Integer.toString(epochs)).strip()),
+            Integer.parseInt(base.property(prefix + "batch_size", Integer.toString(batchSize))
+                .strip()),
+            Float.parseFloat(base.property(prefix + "learning_rate", Float.toString(learningRate))),
+            Float.parseFloat(base.property(prefix + "weight_decay", Float.toString(weightDecay))),
+            Integer.parseInt(base.property(prefix + "early_stopping_patience",
+                Integer.toString(patience)).strip()),
+            warmup, schedule, clipNorm, headDropout, headScale, linearProbe);
+      } catch (NumberFormatException e) {
+        throw GraftException.failedPrecondition("BAD_MODEL_PROPERTIES", "base model "
+            + base.name() + " recommends a " + strategy + " default that is no number: "
+            + e.getMessage());
+      }
+    }
+  }
 
   /**
    * The settings a job asked for.

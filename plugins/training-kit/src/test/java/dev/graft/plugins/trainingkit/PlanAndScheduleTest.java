@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.graft.spi.BaseModel;
 import dev.graft.spi.ErrorKind;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.Hyperparameters;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -113,6 +115,32 @@ class PlanAndScheduleTest {
     assertEquals(Map.of("layer", "encoder.3", "max_tokens", "64"), o.backboneOptions());
     assertTrue(o.flag("absent", true));
     assertEquals("b", o.choice("absent", "b", Set.of("a", "b")));
+  }
+
+  @Test
+  void aBaseModelsRecommendedDefaultsApplyUnlessTheJobSaysOtherwise() {
+    BaseModel cnn = new BaseModel("cnn", Path.of("."), "torchscript", Map.of(
+        "fine-tuning.learning_rate", "1e-3", "fine-tuning.epochs", "10",
+        "fine-tuning.early_stopping_patience", "3", "knowledge-transfer.epochs", "7"));
+    TransferSettings.Defaults ft = DEFAULTS.recommendedBy(cnn, "fine-tuning");
+    TransferSettings s = TransferSettings.from(hyper(Map.of()), options(Map.of()), ft);
+    assertEquals(1e-3f, s.learningRate(), 1e-9f);
+    assertEquals(10, s.epochs());
+    assertEquals(3, s.patience());
+    assertEquals(16, s.batchSize(), "not recommended: the strategy's own default");
+    TransferSettings mine = TransferSettings.from(
+        new Hyperparameters(2, 0, 5e-5f, 0, 0, 0, Map.of()), options(Map.of()), ft);
+    assertEquals(2, mine.epochs(), "the job's own value wins");
+    assertEquals(5e-5f, mine.learningRate(), 1e-12f);
+    assertEquals(DEFAULTS, DEFAULTS.recommendedBy(new BaseModel("bert", Path.of("."), "onnx",
+        Map.of()), "fine-tuning"), "no recommendation: unchanged");
+
+    BaseModel bad = new BaseModel("bad", Path.of("."), "onnx",
+        Map.of("fine-tuning.learning_rate", "fast"));
+    GraftException e = assertThrows(GraftException.class,
+        () -> DEFAULTS.recommendedBy(bad, "fine-tuning"));
+    assertEquals(ErrorKind.FAILED_PRECONDITION, e.kind());
+    assertEquals("BAD_MODEL_PROPERTIES", e.reason());
   }
 
   static Hyperparameters hyper(Map<String, String> extra) {
