@@ -52,7 +52,9 @@ class ImportedVisionModelsTest {
     try (TestServer server = TestServer.inProcess(store)) {
       GraftClient client = server.client();
       Model base = importModel(client, "tiny-cnn", "torchscript", TINY_CNN,
-          Map.of("input_size", "32", "input_mean", "0.5,0.5,0.5", "input_std", "0.25,0.25,0.25"));
+          Map.of("input_size", "32", "input_mean", "0.5,0.5,0.5", "input_std", "0.25,0.25,0.25",
+              // training defaults the model recommends (fine-tuning jobs below leave them unset)
+              "fine-tuning.learning_rate", "0.002", "fine-tuning.epochs", "2"));
       assertEquals(16, base.getDimension());
       assertEquals("output", base.getPropertiesMap().get("layers_available"));
       ExtractResponse features = client.extract(ExtractRequest.newBuilder().setModel("tiny-cnn")
@@ -70,8 +72,11 @@ class ImportedVisionModelsTest {
       Dataset data = client.uploadExamples("colours", "vision", colours(24));
       for (String strategy : List.of("fine-tuning", "knowledge-transfer")) {
         long start = System.nanoTime();
-        VisionRuns.train(client, "tiny-cnn", strategy, "tiny-" + strategy, data,
-            Hyperparameters.newBuilder().setSeed(3).setEpochs(3).setBatchSize(8).build());
+        Hyperparameters.Builder h = Hyperparameters.newBuilder().setSeed(3).setBatchSize(8);
+        if (strategy.equals("knowledge-transfer")) {
+          h.setEpochs(3);
+        }
+        VisionRuns.train(client, "tiny-cnn", strategy, "tiny-" + strategy, data, h.build());
         System.out.printf("torchscript %s: %.1f s%n", strategy, (System.nanoTime() - start) / 1e9);
         PredictResponse p = client.predict("tiny-" + strategy,
             List.of(colour(new Random(99), true), colour(new Random(98), false)), 0);
@@ -84,6 +89,14 @@ class ImportedVisionModelsTest {
         assertEquals("4", props.get("backbone_groups"), props.toString());
         assertEquals(strategy.equals("fine-tuning") ? "features.2,head"
             : "features.0,features.1,features.2,head", props.get("trained_groups"));
+        if (strategy.equals("fine-tuning")) {
+          // the base model's recommendation, as the job set neither
+          assertTrue(props.get("settings").startsWith("lr 0.00200, batch 8, 2 epochs"),
+              props.get("settings"));
+        } else {
+          assertTrue(props.get("settings").startsWith("lr 3.00e-05, batch 8, 3 epochs"),
+              props.get("settings"));
+        }
       }
     }
   }
