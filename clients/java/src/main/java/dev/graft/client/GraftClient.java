@@ -106,8 +106,9 @@ public final class GraftClient implements AutoCloseable {
    */
   public Model importModel(ModelSpec spec, List<Part> parts) {
     CompletableFuture<Model> result = new CompletableFuture<>();
-    StreamObserver<ImportModelRequest> out = ModelServiceGrpc.newStub(channel).withDeadlineAfter(
-        deadline.toMillis(), TimeUnit.MILLISECONDS).importModel(observer(result));
+    StreamObserver<ImportModelRequest> out = withModel(ModelServiceGrpc.newStub(channel),
+        spec.getName()).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+        .importModel(observer(result));
     return stream(out, result, ImportModelRequest.newBuilder().setSpec(spec).build(),
         o -> sendParts(parts, (name, data) -> o.onNext(ImportModelRequest.newBuilder()
             .setChunk(DataChunk.newBuilder().setPart(name).setData(data)).build())));

@@ -65,11 +65,14 @@ final class StateDictNetwork implements ConvertedSource {
       new EfficientNetBlock(architecture, EfficientNetArchitecture.HEAD, false, false)
           .check(weights);
       return new StateDictNetwork(base.name(), architecture, weights, spec);
-    } catch (TorchFormatException e) {
+    } catch (TorchFormatException | java.io.EOFException | java.util.zip.ZipException e) {
       throw GraftException.failedPrecondition("UNSUPPORTED_NETWORK",
           base.name() + " is not a readable torch state dict: " + e.getMessage());
-    } catch (IOException e) {
+    } catch (java.nio.file.NoSuchFileException e) {
       throw GraftException.failedPrecondition("MODEL_FILE_MISSING",
+          "cannot find the weights of " + base.name() + ": " + e.getMessage());
+    } catch (IOException e) {
+      throw GraftException.failedPrecondition("UNREADABLE_MODEL",
           "cannot read the files of " + base.name() + ": " + e.getMessage());
     } catch (IllegalArgumentException e) {
       throw GraftException.failedPrecondition("BAD_MODEL_PROPERTIES",
@@ -106,14 +109,6 @@ final class StateDictNetwork implements ConvertedSource {
   @Override
   public String name() {
     return name;
-  }
-
-  EfficientNetArchitecture architecture() {
-    return architecture;
-  }
-
-  Map<String, TorchTensor> weights() {
-    return weights;
   }
 
   @Override

@@ -93,8 +93,8 @@ public final class VisionDomain implements DomainPlugin {
   }
 
   /**
-   * Opens a {@code tfjs-layers}, {@code torchscript} or {@code onnx} model from
-   * {@code model.directory()}.
+   * Opens a {@code tfjs-layers}, {@code torch-state-dict}, {@code torchscript} or {@code onnx}
+   * model from {@code model.directory()}.
    *
    * @throws GraftException UNIMPLEMENTED for other formats; FAILED_PRECONDITION when the files
    *     are missing, unreadable, hold a layer the converter does not support (named in the

@@ -6,13 +6,15 @@ import ai.djl.nn.Parameter;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.ProgressListener;
 import java.util.List;
-import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Decides what happens after a step whose loss or gradient is not finite. Such a step never
- * reaches the optimizer (its gradients are zeroed instead, so no weight becomes NaN and nothing
- * carries into the next step), and is reported; a run of {@code maxConsecutive} such steps means
- * the training diverged (a learning rate too high, inputs out of range) and fails the job.
+ * reaches the optimizer (its gradients are zeroed instead, so no weight becomes NaN and no
+ * gradient carries into the next step), and is reported; a run of {@code maxConsecutive} such
+ * steps means the training diverged (a learning rate too high, inputs out of range) and fails
+ * the job. (Batch-norm running statistics that a training-mode forward pass updated are not
+ * rolled back; they are only updated by backbones that train their batch norms.)
  *
  * <p>Why skip rather than fail at once: the PyTorch engine occasionally (about once in a few
  * thousand backward passes, seen on CPU) returns a non-finite gradient for a finite loss and
@@ -24,16 +26,15 @@ final class NonFiniteGuard {
 
   private final int maxConsecutive;
   private final ProgressListener progress;
-  private final Function<List<Parameter>, String> culprit;
+  private final Supplier<String> culprit;
   private int consecutive;
   private long skipped;
 
   /**
-   * @param culprit names the first non-finite weight or gradient (for the failure message), or
-   *     returns ""
+   * @param culprit names the first non-finite weight or gradient of the last bad step (for the
+   *     failure message), or returns ""
    */
-  NonFiniteGuard(int maxConsecutive, ProgressListener progress,
-      Function<List<Parameter>, String> culprit) {
+  NonFiniteGuard(int maxConsecutive, ProgressListener progress, Supplier<String> culprit) {
     this.maxConsecutive = maxConsecutive;
     this.progress = progress;
     this.culprit = culprit;
@@ -46,7 +47,7 @@ final class NonFiniteGuard {
    * @throws GraftException FAILED_PRECONDITION {@code TRAINING_DIVERGED} after
    *     {@code maxConsecutive} non-finite steps in a row
    */
-  boolean accept(float loss, long step, List<Parameter> trainable) {
+  boolean accept(float loss, long step) {
     if (Float.isFinite(loss)) {
       consecutive = 0;
       return true;
@@ -56,7 +57,7 @@ final class NonFiniteGuard {
     if (consecutive >= maxConsecutive) {
       throw GraftException.failedPrecondition("TRAINING_DIVERGED", "the training loss or"
           + " gradient was not finite for " + consecutive + " steps in a row (up to step " + step
-          + ")" + culprit.apply(trainable) + "; try a lower hyperparameters.learning_rate");
+          + ")" + culprit.get() + "; try a lower hyperparameters.learning_rate");
     }
     progress.onMessage("step " + step + " skipped: its loss or gradient was not finite ("
         + skipped + " skipped so far)");

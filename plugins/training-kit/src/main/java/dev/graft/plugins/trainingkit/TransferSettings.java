@@ -82,25 +82,39 @@ public record TransferSettings(
      * a BERT encoder's). A job's own hyperparameters still win.
      *
      * @throws GraftException FAILED_PRECONDITION {@code BAD_MODEL_PROPERTIES} for a value that is
-     *     no number
+     *     no number or out of its range (the job's own fields have the same ranges)
      */
     public Defaults recommendedBy(BaseModel base, String strategy) {
-      String prefix = strategy + ".";
-      try {
-        return new Defaults(
-            Integer.parseInt(base.property(prefix + "epochs", Integer.toString(epochs)).strip()),
-            Integer.parseInt(base.property(prefix + "batch_size", Integer.toString(batchSize))
-                .strip()),
-            Float.parseFloat(base.property(prefix + "learning_rate", Float.toString(learningRate))),
-            Float.parseFloat(base.property(prefix + "weight_decay", Float.toString(weightDecay))),
-            Integer.parseInt(base.property(prefix + "early_stopping_patience",
-                Integer.toString(patience)).strip()),
-            warmup, schedule, clipNorm, headDropout, headScale, linearProbe);
-      } catch (NumberFormatException e) {
-        throw GraftException.failedPrecondition("BAD_MODEL_PROPERTIES", "base model "
-            + base.name() + " recommends a " + strategy + " default that is no number: "
-            + e.getMessage());
+      Recommended r = new Recommended(base, strategy);
+      return new Defaults(
+          (int) r.value("epochs", epochs, 1, MAX_EPOCHS, true),
+          (int) r.value("batch_size", batchSize, 1, MAX_BATCH_SIZE, true),
+          (float) r.value("learning_rate", learningRate, 1e-12, 1, false),
+          (float) r.value("weight_decay", weightDecay, 0, 1, false),
+          (int) r.value("early_stopping_patience", patience, 0, MAX_EPOCHS, true),
+          warmup, schedule, clipNorm, headDropout, headScale, linearProbe);
+    }
+  }
+
+  /** A base model's recommended values for one strategy, each checked against its range. */
+  private record Recommended(BaseModel base, String strategy) {
+    double value(String field, double fallback, double min, double max, boolean whole) {
+      String key = strategy + "." + field;
+      String raw = base.properties().get(key);
+      if (raw == null) {
+        return fallback;
       }
+      try {
+        double v = Double.parseDouble(raw.strip());
+        if (v >= min && v <= max && (!whole || v == Math.rint(v))) {
+          return v;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw GraftException.failedPrecondition("BAD_MODEL_PROPERTIES", "base model "
+          + base.name() + " recommends " + key + "=" + raw + ", which is not a "
+          + (whole ? "whole number" : "number") + " in [" + min + ", " + max + "]");
     }
   }
 

@@ -57,6 +57,7 @@ final class TransferTrainer {
   private final List<ParameterGroup> groups;
   private final List<Parameter> headParameters;
   private final NonFiniteGuard guard;
+  private String lastNonFinite = "";
   private long stepsRun;
 
   TransferTrainer(TransferSettings settings, GroupPlan plan, TrainableBackbone backbone, Block head,
@@ -73,7 +74,8 @@ final class TransferTrainer {
     this.identity = identity;
     this.groups = backbone.groups();
     this.headParameters = List.copyOf(head.getParameters().values());
-    this.guard = new NonFiniteGuard(NonFiniteGuard.MAX_CONSECUTIVE, progress, this::nonFinite);
+    this.guard = new NonFiniteGuard(NonFiniteGuard.MAX_CONSECUTIVE, progress,
+        () -> lastNonFinite);
   }
 
   /** The best epoch (0 when no epoch ran and none was resumed) and how many epochs ran here. */
@@ -124,7 +126,7 @@ final class TransferTrainer {
           rates.step(++step);
           float value = step(engine, store, loss, train, order, from, to, trainable);
           stepsRun++;
-          if (guard.accept(value, step, trainable)) {
+          if (guard.accept(value, step)) {
             lossSum += (double) value * (to - from);
             lossCount += to - from;
           }
@@ -176,11 +178,13 @@ final class TransferTrainer {
         value = l.getFloat();
       }
       if (!Float.isFinite(value)) {
+        lastNonFinite = nonFinite(trainable);
         NonFiniteGuard.zeroGradients(trainable);
         return value;
       }
       double norm = GradientClipper.clip(trainable, settings.clipNorm(), scope);
       if (!Double.isFinite(norm)) {
+        lastNonFinite = nonFinite(trainable);
         NonFiniteGuard.zeroGradients(trainable);
         return Float.NaN;
       }
@@ -189,33 +193,39 @@ final class TransferTrainer {
     }
   }
 
-  /** "; first non-finite weight: encoder.3/…" — which parameter went bad, for the message. */
-  String nonFinite(List<Parameter> trainable) {
+  /**
+   * "; first non-finite weight: encoder.3/…" or "; first non-finite gradient: …" — which
+   * parameter went bad, for the message; read before the step's gradients are zeroed.
+   */
+  private String nonFinite(List<Parameter> trainable) {
     for (ParameterGroup g : groups) {
       for (Parameter p : g.parameters()) {
-        if (!Float.isFinite(p.getArray().abs().sum().getFloat())) {
+        if (!finite(p.getArray())) {
           return "; first non-finite weight: " + g.name() + "/" + p.getName();
         }
       }
     }
     for (Parameter p : headParameters) {
-      if (!Float.isFinite(p.getArray().abs().sum().getFloat())) {
+      if (!finite(p.getArray())) {
         return "; first non-finite weight: head/" + p.getName();
       }
     }
     for (Parameter p : trainable) {
       if (p.requiresGradient()) {
-        NDArray grad = p.getArray().getGradient();
-        try {
-          if (!Float.isFinite(grad.abs().sum().getFloat())) {
+        try (NDArray grad = p.getArray().getGradient()) {
+          if (!finite(grad)) {
             return "; first non-finite gradient: " + p.getName();
           }
-        } finally {
-          grad.close();
         }
       }
     }
     return "";
+  }
+
+  private static boolean finite(NDArray array) {
+    try (NDArray abs = array.abs(); NDArray sum = abs.sum()) {
+      return Float.isFinite(sum.getFloat());
+    }
   }
 
   private double evaluate(ParameterStore store, Loss loss, LabelledData data, float[] outputs) {

@@ -141,6 +141,11 @@ class PlanAndScheduleTest {
         () -> DEFAULTS.recommendedBy(bad, "fine-tuning"));
     assertEquals(ErrorKind.FAILED_PRECONDITION, e.kind());
     assertEquals("BAD_MODEL_PROPERTIES", e.reason());
+    GraftException range = assertThrows(GraftException.class, () -> DEFAULTS.recommendedBy(
+        new BaseModel("big", Path.of("."), "onnx", Map.of("fine-tuning.batch_size", "5000")),
+        "fine-tuning"));
+    assertEquals("BAD_MODEL_PROPERTIES", range.reason());
+    assertTrue(range.getMessage().contains("fine-tuning.batch_size=5000"), range.getMessage());
   }
 
   static Hyperparameters hyper(Map<String, String> extra) {

@@ -49,7 +49,11 @@ final class PickleMachine {
       "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_parameter");
   private static final Set<String> STORAGES = Set.of("torch.FloatStorage", "torch.LongStorage");
 
+  /** The most values one pickle may push (a state dict needs about 15 per tensor). */
+  static final long MAX_VALUES = 5_000_000;
+
   private final DataInputStream in;
+  private long pushed;
   private final List<Object> stack = new ArrayList<>();
   private final Deque<Integer> marks = new ArrayDeque<>();
   private final Map<Integer, Object> memo = new HashMap<>();
@@ -63,6 +67,7 @@ final class PickleMachine {
     stack.clear();
     marks.clear();
     memo.clear();
+    pushed = 0;
     while (true) {
       int op = in.read();
       if (op < 0) {
@@ -111,7 +116,7 @@ final class PickleMachine {
         case 's' -> { // SETITEM
           Object value = pop();
           Object key = pop();
-          dict(peek()).put(key, value);
+          dict(peek()).put(key(key), value);
         }
         case 'e' -> { // APPENDS
           List<Object> items = popMark();
@@ -193,7 +198,7 @@ final class PickleMachine {
   private static StorageRef persistent(Object pid) throws IOException {
     if (!(pid instanceof Tuple t) || t.items().size() < 5 || !"storage".equals(t.items().get(0))
         || !(t.items().get(1) instanceof Global type) || !(t.items().get(2) instanceof String key)) {
-      throw new TorchFormatException("unsupported persistent id " + pid);
+      throw new TorchFormatException("unsupported persistent id (a " + describe(pid) + ")");
     }
     if (!STORAGES.contains(type.qualified())) {
       throw new TorchFormatException("storage type " + type.qualified()
@@ -206,12 +211,12 @@ final class PickleMachine {
     if (o instanceof Long l) {
       return l;
     }
-    throw new TorchFormatException("expected an integer, found " + o);
+    throw new TorchFormatException("expected an integer, found a " + describe(o));
   }
 
   private static long[] longs(Object o) throws IOException {
     if (!(o instanceof Tuple t)) {
-      throw new TorchFormatException("expected a tuple of integers, found " + o);
+      throw new TorchFormatException("expected a tuple of integers, found a " + describe(o));
     }
     long[] r = new long[t.items().size()];
     for (int i = 0; i < r.length; i++) {
@@ -225,8 +230,33 @@ final class PickleMachine {
       throw new TorchFormatException("SETITEMS with an odd number of items");
     }
     for (int i = 0; i < items.size(); i += 2) {
-      map.put(items.get(i), items.get(i + 1));
+      map.put(key(items.get(i)), items.get(i + 1));
     }
+  }
+
+  /**
+   * A dict key: a string or an integer only — never a container, whose hash or text could
+   * recurse without end (a pickle may make a list that holds itself).
+   */
+  private static Object key(Object k) throws IOException {
+    if (k instanceof String || k instanceof Long) {
+      return k;
+    }
+    throw new TorchFormatException("a dict key is a " + describe(k)
+        + "; a state dict's keys are strings");
+  }
+
+  /** A value's kind for messages (never its text, which could be huge or recursive). */
+  static String describe(Object o) {
+    if (o == null) {
+      return "None";
+    }
+    if (o instanceof String || o instanceof Long || o instanceof Boolean || o instanceof Double) {
+      String text = String.valueOf(o);
+      return o.getClass().getSimpleName() + " " + (text.length() > 40 ? text.substring(0, 40)
+          + "…" : text);
+    }
+    return o.getClass().getSimpleName();
   }
 
   @SuppressWarnings("unchecked")
@@ -234,7 +264,7 @@ final class PickleMachine {
     if (o instanceof Map) {
       return (Map<Object, Object>) o;
     }
-    throw new TorchFormatException("expected a dict on the stack, found " + o);
+    throw new TorchFormatException("expected a dict on the stack, found a " + describe(o));
   }
 
   @SuppressWarnings("unchecked")
@@ -242,7 +272,7 @@ final class PickleMachine {
     if (o instanceof ArrayList) {
       return (List<Object>) o;
     }
-    throw new TorchFormatException("expected a list on the stack, found " + o);
+    throw new TorchFormatException("expected a list on the stack, found a " + describe(o));
   }
 
   private Object memoGet(int index) throws IOException {
@@ -252,7 +282,10 @@ final class PickleMachine {
     return memo.get(index);
   }
 
-  private void push(Object o) {
+  private void push(Object o) throws IOException {
+    if (++pushed > MAX_VALUES) {
+      throw new TorchFormatException("the pickle holds more than " + MAX_VALUES + " values");
+    }
     stack.add(o);
   }
 

@@ -89,19 +89,24 @@ public final class TorchStateDict {
       }
       Map<String, ByteBuffer> data = new HashMap<>();
       long fileSize = Files.size(file);
+      long left = fileSize;
       for (Object key : list) {
+        if (!(key instanceof String)) {
+          throw new TorchFormatException("a storage key is a " + PickleMachine.describe(key));
+        }
         long count = Long.reverseBytes(in.readLong());
-        StorageRef s = storages.get(String.valueOf(key));
+        StorageRef s = storages.get((String) key);
         int width = s == null ? 4 : elementSize(s);
-        if (count < 0 || count > fileSize / width || count * width > Integer.MAX_VALUE) {
+        if (count < 0 || count > left / width || count * width > Integer.MAX_VALUE) {
           throw new TorchFormatException("storage " + key + " claims " + count
               + " elements, more than the file holds");
         }
+        left -= count * width;
         byte[] bytes = new byte[(int) (count * width)];
         in.readFully(bytes);
         data.put(String.valueOf(key), ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN));
       }
-      return resolve(refs, data::get);
+      return resolve(refs, data::get, fileSize);
     }
   }
 
@@ -126,22 +131,28 @@ public final class TorchStateDict {
       String root = prefix;
       long zipSize = Files.size(file);
       Map<String, ByteBuffer> cache = new HashMap<>();
+      long[] left = {zipSize};
       return resolve(refs, key -> cache.computeIfAbsent(key, k -> {
         ZipEntry entry = zip.getEntry(root + "data/" + k);
         if (entry == null) {
           return null;
         }
         try (InputStream in = zip.getInputStream(entry)) {
-          // At most what the file itself holds (torch stores its entries uncompressed).
-          byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, zipSize + 1));
-          if (bytes.length > zipSize) {
-            throw new TorchFormatException("storage " + k + " unpacks to more than the file holds");
+          // torch stores its entries uncompressed: all of them together fit in the file.
+          if (entry.getMethod() != ZipEntry.STORED) {
+            throw new TorchFormatException("storage " + k + " is compressed; torch.save stores"
+                + " its data uncompressed");
           }
+          byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, left[0] + 1));
+          if (bytes.length > left[0]) {
+            throw new TorchFormatException("the storages unpack to more than the file holds");
+          }
+          left[0] -= bytes.length;
           return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         } catch (IOException ex) {
           throw new java.io.UncheckedIOException(ex);
         }
-      }));
+      }), zipSize);
     } catch (java.io.UncheckedIOException e) {
       throw e.getCause();
     }
@@ -171,9 +182,15 @@ public final class TorchStateDict {
     ByteBuffer get(String key);
   }
 
-  private static Map<String, TorchTensor> resolve(Map<String, TensorRef> refs, Storages storages)
-      throws IOException {
+  /**
+   * Copies every tensor out of its storage. Views may share a storage (tied weights), but all
+   * of them together may hold at most twice the file's bytes, so a small file cannot make the
+   * reader allocate without bound.
+   */
+  private static Map<String, TorchTensor> resolve(Map<String, TensorRef> refs, Storages storages,
+      long fileSize) throws IOException {
     Map<String, TorchTensor> out = new LinkedHashMap<>();
+    long budget = 2 * fileSize;
     for (Map.Entry<String, TensorRef> e : refs.entrySet()) {
       TensorRef t = e.getValue();
       ByteBuffer data = storages.get(t.storage().key());
@@ -183,6 +200,10 @@ public final class TorchStateDict {
       }
       int width = elementSize(t.storage());
       int[] index = gather(e.getKey(), t, data.capacity() / width);
+      budget -= (long) index.length * width;
+      if (budget < 0) {
+        throw new TorchFormatException("the tensors view more data than the file holds");
+      }
       if (width == 4) {
         FloatBuffer source = data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         float[] v = new float[index.length];

@@ -53,6 +53,15 @@ class TorchStateDictTest {
   }
 
   @Test
+  void refusesContainersAsKeysInsteadOfHashingThem() {
+    // {}; [] memoised; the list appended to itself; then dict[list] = list.
+    byte[] pickle = {(byte) 0x80, 2, '}', ']', 'q', 0, 'h', 0, 'a', 'h', 0, 's', '.'};
+    TorchFormatException e = assertThrows(TorchFormatException.class,
+        () -> new PickleMachine(new ByteArrayInputStream(pickle)).load());
+    assertTrue(e.getMessage().contains("a dict key is a ArrayList"), e.getMessage());
+  }
+
+  @Test
   void refusesUnknownOpcodes() {
     byte[] pickle = {(byte) 0x80, 2, (byte) 0x93, '.'}; // STACK_GLOBAL (protocol 4)
     TorchFormatException e = assertThrows(TorchFormatException.class,
