@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -190,6 +191,32 @@ def test_progress_fields() -> None:
 
 def test_upload_of_a_missing_file_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     code, _ = run_cli(monkeypatch, FakeClient(), "datasets", "upload", "/no/such.jsonl", "--domain", "nlp")
+    assert code == ExitCode.USAGE
+
+
+def test_models_import_sends_the_file_parts_and_properties(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
+    onnx = tmp_path / "model.onnx"
+    onnx.write_bytes(b"onnx")
+    tokenizer = tmp_path / "tokenizer.json"
+    tokenizer.write_text("{}")
+    fake = FakeClient(import_model=pb.Model(name="mine", version=1, kind=pb.MODEL_KIND_BASE, domain="nlp"))
+    code, out = run_cli(monkeypatch, fake, "models", "import", str(onnx), "--name", "mine", "--domain", "nlp",
+                        "--format", "onnx", "--part", f"tokenizer.json={tokenizer}", "--property", "max_tokens=128")
+    assert code == 0
+    assert "mine" in out
+    name, args, kwargs = fake.calls[-1]
+    assert name == "import_model"
+    assert args[0] == {"": onnx, "tokenizer.json": tokenizer}
+    assert kwargs == {"name": "mine", "domain": "nlp", "format": "onnx", "properties": {"max_tokens": "128"}}
+
+
+def test_models_import_of_a_missing_part_is_a_usage_error(monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    onnx = tmp_path / "model.onnx"
+    onnx.write_bytes(b"onnx")
+    code, _ = run_cli(monkeypatch, FakeClient(), "models", "import", str(onnx), "--name", "m", "--domain", "nlp",
+                      "--format", "onnx", "--part", "tokenizer.json=/no/such.json")
     assert code == ExitCode.USAGE
 
 

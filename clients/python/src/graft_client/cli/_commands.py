@@ -185,6 +185,20 @@ def _models_show(args: argparse.Namespace, out: Output) -> int:
     return ExitCode.OK
 
 
+def _models_import(args: argparse.Namespace, out: Output) -> int:
+    parts: dict[str, Path] = {"": Path(args.file)}
+    for name, path in args.part:
+        parts[name] = Path(path)
+    for path in parts.values():
+        if not path.is_file():
+            raise UsageError(f"no such file: {path}")
+    with make_client(args) as client:
+        model = client.import_model(parts, name=args.name, domain=args.domain, format=args.format,
+                                    properties=dict(args.property))
+    out.model(model)
+    return ExitCode.OK
+
+
 def _models_rm(args: argparse.Namespace, out: Output) -> int:
     with make_client(args) as client:
         client.delete_model(args.name)
@@ -227,6 +241,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "jobs_cancel": _jobs_cancel,
     "models_ls": _models_ls,
     "models_show": _models_show,
+    "models_import": _models_import,
     "models_rm": _models_rm,
     "predict": _predict,
     "extract": _extract,

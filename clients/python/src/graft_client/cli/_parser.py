@@ -136,8 +136,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=f"jobs_{name}")
 
     # models
-    models = add(sub, "models", "list and show models").add_subparsers(
+    models = add(sub, "models", "list, show, import and delete models").add_subparsers(
         dest="action", metavar="ACTION", required=True)
+    p = add(models, "import", "import a base model (ImportModel)")
+    p.add_argument("file", help="the model's main file (.onnx, TorchScript .pt, state-dict .pth, model.json)")
+    p.add_argument("--name", required=True, help="the base model's name")
+    p.add_argument("--domain", required=True, help="nlp, vision, timeseries, ...")
+    p.add_argument("--format", required=True, help="onnx, torchscript, torch-state-dict, tfjs-layers")
+    p.add_argument("--part", type=key_values, action="append", default=[], metavar="NAME=PATH",
+                   help="another file of the model, e.g. tokenizer.json=./tokenizer.json")
+    p.add_argument("--property", type=key_values, action="append", default=[], metavar="KEY=VALUE",
+                   help="a model property, e.g. input_size=96 or architecture=efficientnet-lite0")
+    p.set_defaults(handler="models_import")
     p = add(models, "ls", "list models")
     p.add_argument("--filter", default="", help="kind=BASE, kind=TRAINED, domain=nlp or base_model=NAME")
     p.set_defaults(handler="models_ls")
