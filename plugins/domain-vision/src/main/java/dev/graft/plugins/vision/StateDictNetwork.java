@@ -51,16 +51,15 @@ final class StateDictNetwork implements ConvertedSource {
    * @throws GraftException FAILED_PRECONDITION when the file is missing or unreadable, the
    *     architecture unknown or the state dict does not fit it
    */
+  /** EfficientNet-Lite's own preprocessing: 224×224 RGB, (x − 127) / 128. */
+  private static final InputSpec TF_LITE_INPUT = new InputSpec(224, 3, 1, 1f,
+      new float[] {127, 127, 127}, new float[] {128, 128, 128});
+
   static StateDictNetwork open(BaseModel base) {
     String arch = base.property("architecture", "");
     try {
       EfficientNetArchitecture architecture = EfficientNetArchitecture.named(arch);
-      InputSpec spec = new InputSpec(
-          Integer.parseInt(base.property("input_size", "224")), 3,
-          Double.parseDouble(base.property("input_crop", "1")),
-          Float.parseFloat(base.property("input_scale", "1")),
-          InputProperties.floats(base.property("input_mean", "127,127,127"), 3, 0f),
-          InputProperties.floats(base.property("input_std", "128,128,128"), 3, 1f));
+      InputSpec spec = InputProperties.spec(base, TF_LITE_INPUT);
       Map<String, TorchTensor> weights = TorchStateDict.read(weightsFile(base));
       new EfficientNetBlock(architecture, EfficientNetArchitecture.HEAD, false, false)
           .check(weights);

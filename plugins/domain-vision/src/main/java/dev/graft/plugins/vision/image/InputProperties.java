@@ -14,18 +14,36 @@ public final class InputProperties {
 
   /**
    * The spec of {@code base} with {@code channels} channels and {@code defaultSize} when the
-   * model does not say {@code input_size}.
+   * model does not say {@code input_size}; the other defaults are those listed above.
    *
    * @throws IllegalArgumentException for a malformed or out-of-range property
    */
   public static InputSpec spec(BaseModel base, int defaultSize, int channels) {
+    float[] zeros = new float[channels];
+    float[] ones = new float[channels];
+    Arrays.fill(ones, 1f);
+    return spec(base, new InputSpec(defaultSize, channels, 1, 1f / 255, zeros, ones));
+  }
+
+  /**
+   * The spec of {@code base}: each property it sets, else the value in {@code defaults} (for a
+   * network whose preprocessing differs from the usual, e.g. (x − 127) / 128).
+   *
+   * @throws IllegalArgumentException for a malformed or out-of-range property
+   */
+  public static InputSpec spec(BaseModel base, InputSpec defaults) {
+    int channels = defaults.channels();
     return new InputSpec(
-        Integer.parseInt(base.property("input_size", Integer.toString(defaultSize)).trim()),
+        Integer.parseInt(base.property("input_size", Integer.toString(defaults.height())).trim()),
         channels,
-        Double.parseDouble(base.property("input_crop", "1")),
-        Float.parseFloat(base.property("input_scale", Float.toString(1f / 255))),
-        floats(base.property("input_mean", ""), channels, 0f),
-        floats(base.property("input_std", ""), channels, 1f));
+        Double.parseDouble(base.property("input_crop", Double.toString(defaults.crop())).trim()),
+        Float.parseFloat(base.property("input_scale", Float.toString(defaults.scale())).trim()),
+        floats(base.property("input_mean", ""), defaults.mean()),
+        floats(base.property("input_std", ""), defaults.std()));
+  }
+
+  private static float[] floats(String csv, float[] fallback) {
+    return csv.isBlank() ? fallback : floats(csv, fallback.length, 0f);
   }
 
   /**
