@@ -22,6 +22,18 @@ public interface DomainPlugin extends Plugin {
   }
 
   /**
+   * The import formats of this domain whose files carry code that runs when the model is loaded
+   * (TorchScript is a program, not data). The server refuses to import them unless its operator
+   * set {@code allow-code-imports=true} and the caller is an admin. A format that is only data
+   * (weights read by an allow-listed reader, ONNX, TF.js layers) does not belong here.
+   *
+   * @since SPI 1.3
+   */
+  default Set<String> codeFormats() {
+    return Set.of();
+  }
+
+  /**
    * Opens a stored base model on {@code device}. The caller owns the result and closes it.
    *
    * @throws GraftException UNIMPLEMENTED for a format this domain cannot open

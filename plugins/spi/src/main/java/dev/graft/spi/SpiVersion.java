@@ -11,14 +11,15 @@ package dev.graft.spi;
  * <p>History: 1.0 the first SPI; 1.1 added trainable backbones ({@link Backbone#openTrainable},
  * {@link TrainableBackbone}, {@link ParameterGroup}) and {@link TrainContext#checkpointDirectoryOf}; 1.2 added
  * {@link TrainableBackbone#inputs(ai.djl.ndarray.NDManager, java.util.List, boolean)} (augment
- * training batches only).
+ * training batches only); 1.3 added {@link DomainPlugin#codeFormats()} (import formats that carry
+ * code, refused unless the operator allows code imports).
  */
 public record SpiVersion(int major, int minor) {
 
   /** The major version of this SPI; changes on an incompatible change. */
   public static final int MAJOR = 1;
   /** The minor version of this SPI; changes when something is added. */
-  public static final int MINOR = 2;
+  public static final int MINOR = 3;
 
   /** The version of the SPI on the class path at run time. */
   public static SpiVersion current() {

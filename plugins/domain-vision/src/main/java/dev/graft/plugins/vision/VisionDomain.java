@@ -72,6 +72,12 @@ public final class VisionDomain implements DomainPlugin {
     return Set.of(InputKind.IMAGE, InputKind.TENSOR);
   }
 
+  /** A TorchScript file is a program: importing one is allowed only where the operator says so. */
+  @Override
+  public Set<String> codeFormats() {
+    return Set.of(FORMAT_TORCHSCRIPT);
+  }
+
   /**
    * Checks the kind, and for tensors the dtype, shape and size, before the input is queued;
    * encoded images are decoded (and refused if corrupt, naming {@code field}) by the backbone.
