@@ -1,25 +1,41 @@
 #!/usr/bin/env python3
 """Structural checks of deploy/kubernetes (no cluster needed): every file parses, the ConfigMap
-carries deploy/envoy/envoy.yaml verbatim, selectors match pod labels, volumes and config maps
-exist, probes are gRPC probes as docs/deploy.md describes, the store is ReadWriteMany and the
-Graft Service is headless. Prints "ok <check>" lines; exits 1 on the first failure."""
+carries deploy/envoy/envoy-tls.yaml and its SDS files verbatim, envoy-tls.yaml is
+deploy/envoy/envoy.yaml plus TLS and nothing else, selectors match pod labels, volumes, config
+maps and Secrets exist, the replicas run with TLS and a tokens file from mounted read-only
+Secrets (placeholders only: no token, no principal), probes are TLS gRPC health probes as
+docs/deploy.md describes, Envoy terminates client TLS and verifies the replicas' certificates
+with files it mounts, the store is ReadWriteMany and the Graft Service is headless.
+Prints "ok <check>" lines; exits 1 on the first failure."""
+import base64
+import copy
 import os
+import posixpath
+import re
 import sys
 
 import yaml
 
 root = sys.argv[1] if len(sys.argv) > 1 else "."
 kdir = os.path.join(root, "deploy/kubernetes")
+HEADLESS = "graft-headless.graft.svc.cluster.local"
+TLS_SOCKET = "envoy.transport_sockets.tls"
+TLS_TYPES = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3."
 
 
 def fail(why):
     sys.exit("FAIL manifests: " + why)
 
 
-kustomization = yaml.safe_load(open(os.path.join(kdir, "kustomization.yaml")))
+def read(path):
+    with open(os.path.join(root, path)) as f:
+        return f.read()
+
+
+kustomization = yaml.safe_load(read("deploy/kubernetes/kustomization.yaml"))
 objects = {}
 for name in kustomization["resources"]:
-    for doc in yaml.safe_load_all(open(os.path.join(kdir, name))):
+    for doc in yaml.safe_load_all(read(os.path.join("deploy/kubernetes", name))):
         if doc:
             key = (doc["kind"], doc["metadata"]["name"])
             if key in objects:
@@ -27,12 +43,52 @@ for name in kustomization["resources"]:
             objects[key] = doc
 print("ok manifests parse: %d objects" % len(objects))
 
-configmap = objects.get(("ConfigMap", "graft-envoy"))
-with open(os.path.join(root, "deploy/envoy/envoy.yaml")) as f:
-    if not configmap or configmap["data"]["envoy.yaml"] != f.read():
-        fail("ConfigMap graft-envoy differs from deploy/envoy/envoy.yaml: run deploy/kubernetes/sync-envoy-config")
-print("ok configmap graft-envoy carries deploy/envoy/envoy.yaml")
 
+def secret_keys(name):
+    secret = objects.get(("Secret", name))
+    if secret is None:
+        return None
+    return set(secret.get("data", {})) | set(secret.get("stringData", {}))
+
+
+def secret_text(name, key):
+    secret = objects[("Secret", name)]
+    if key in secret.get("stringData", {}):
+        return secret["stringData"][key]
+    return base64.b64decode(secret["data"][key]).decode("utf-8")
+
+
+# --- the Envoy configuration: ConfigMap = files, envoy-tls.yaml = envoy.yaml + TLS -------------
+configmap = objects.get(("ConfigMap", "graft-envoy"))
+if not configmap:
+    fail("no ConfigMap graft-envoy")
+carried = {"envoy.yaml": "deploy/envoy/envoy-tls.yaml",
+           "sds-envoy-cert.yaml": "deploy/envoy/sds-envoy-cert.yaml",
+           "sds-upstream-ca.yaml": "deploy/envoy/sds-upstream-ca.yaml"}
+for key, path in carried.items():
+    if configmap["data"].get(key) != read(path):
+        fail("ConfigMap graft-envoy key %s differs from %s: run deploy/kubernetes/sync-envoy-config" % (key, path))
+if set(configmap["data"]) != set(carried):
+    fail("ConfigMap graft-envoy has keys %s, expected %s" % (sorted(configmap["data"]), sorted(carried)))
+print("ok configmap graft-envoy carries deploy/envoy/envoy-tls.yaml and its SDS files")
+
+plain = yaml.safe_load(read("deploy/envoy/envoy.yaml"))
+tls = yaml.safe_load(configmap["data"]["envoy.yaml"])
+stripped = copy.deepcopy(tls)
+stripped.pop("node", None)
+for listener in stripped["static_resources"]["listeners"]:
+    for chain in listener["filter_chains"]:
+        chain.pop("transport_socket", None)
+for cluster in stripped["static_resources"]["clusters"]:
+    cluster.pop("transport_socket", None)
+if stripped != plain:
+    fail("deploy/envoy/envoy-tls.yaml differs from deploy/envoy/envoy.yaml in more than TLS (transport sockets, "
+         "node): edit both alike")
+if any("transport_socket" in c for c in plain["static_resources"]["clusters"]):
+    fail("deploy/envoy/envoy.yaml must stay plaintext (deploy/test/scaleout_test.py runs it against local replicas)")
+print("ok envoy-tls.yaml is envoy.yaml plus TLS")
+
+# --- objects hang together ---------------------------------------------------------------------
 for (kind, name), doc in objects.items():
     if doc["metadata"].get("namespace", "graft") != "graft" and kind != "Namespace":
         fail("%s %s is not in namespace graft" % (kind, name))
@@ -46,23 +102,209 @@ for (kind, name), doc in objects.items():
             if "persistentVolumeClaim" in volume and (
                     "PersistentVolumeClaim", volume["persistentVolumeClaim"]["claimName"]) not in objects:
                 fail("Deployment %s: no PVC %s" % (name, volume["persistentVolumeClaim"]["claimName"]))
+            if "secret" in volume:
+                keys = secret_keys(volume["secret"]["secretName"])
+                if keys is None:
+                    fail("Deployment %s: no Secret %s" % (name, volume["secret"]["secretName"]))
+                missing = {item["key"] for item in volume["secret"].get("items", [])} - keys
+                if missing:
+                    fail("Deployment %s: Secret %s has no key %s" % (name, volume["secret"]["secretName"], missing))
     if kind == "Service":
         pods = [d["spec"]["template"]["metadata"]["labels"] for (k, _), d in objects.items() if k == "Deployment"]
         if not any(all(p.get(k) == v for k, v in doc["spec"]["selector"].items()) for p in pods):
             fail("Service %s selects no pods" % name)
 
+
+def mounted(deployment, path):
+    """(volume, key) that serves file `path` in the Deployment's first container, or a failure.
+    Secret and ConfigMap volumes must be mounted whole (no subPath) and, for Secrets, read-only."""
+    spec = objects[("Deployment", deployment)]["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    for mount in spec["containers"][0].get("volumeMounts", []):
+        prefix = mount["mountPath"].rstrip("/") + "/"
+        if path.startswith(prefix):
+            volume = volumes[mount["name"]]
+            key = path[len(prefix):]
+            if "secret" in volume or "configMap" in volume:
+                if mount.get("subPath"):
+                    fail("Deployment %s: %s is mounted with subPath: updates would never reach it" % (deployment, path))
+            if "secret" in volume:
+                if not mount.get("readOnly"):
+                    fail("Deployment %s: Secret volume %s is not mounted readOnly" % (deployment, mount["name"]))
+                items = volume["secret"].get("items")
+                if items is not None:
+                    paths = {i["path"]: i["key"] for i in items}
+                    if key not in paths:
+                        fail("Deployment %s: %s is not among the items of Secret %s" % (
+                            deployment, path, volume["secret"]["secretName"]))
+                    key = paths[key]
+                if key not in secret_keys(volume["secret"]["secretName"]):
+                    fail("Deployment %s: %s: Secret %s has no key %s" % (
+                        deployment, path, volume["secret"]["secretName"], key))
+            elif "configMap" in volume:
+                if key not in objects[("ConfigMap", volume["configMap"]["name"])]["data"]:
+                    fail("Deployment %s: %s: ConfigMap %s has no key %s" % (
+                        deployment, path, volume["configMap"]["name"], key))
+            return volume, key, mount["mountPath"]
+    fail("Deployment %s: nothing is mounted at %s" % (deployment, path))
+
+
+# --- the replicas: TLS, tokens, address ----------------------------------------------------------
 graft = objects[("Deployment", "graft")]["spec"]["template"]["spec"]["containers"][0]
-if graft["readinessProbe"].get("grpc", {}).get("service", "") != "":
-    fail("graft readiness must be the gRPC probe of the overall status")
-for probe in ("livenessProbe", "startupProbe"):
-    if graft[probe].get("grpc", {}).get("service") != "graft.v1.ServerService":
-        fail("graft %s must be the gRPC probe of graft.v1.ServerService" % probe)
+args = graft.get("args", [])
+
+
+def flag(name):
+    if "--" + name not in args:
+        fail("graft args lack --%s" % name)
+    return args[args.index("--" + name) + 1]
+
+
+if flag("address") != "0.0.0.0":
+    fail("graft must listen on --address 0.0.0.0 (Envoy connects from other pods)")
+config_volume, _, _ = mounted("graft", flag("config"))
+if "configMap" not in config_volume:
+    fail("graft --config is not from a ConfigMap")
+properties = objects[("ConfigMap", config_volume["configMap"]["name"])]["data"][posixpath.basename(flag("config"))]
+if re.search(r"^\s*insecure-no-auth\s*=\s*true", properties, re.M) or "--insecure-no-auth" in args \
+        or any(e.get("name") in ("GRAFT_INSECURE_NO_AUTH", "GRAFT_AUTH_TOKEN") for e in graft.get("env", [])):
+    fail("graft must not run with insecure-no-auth or a token in its environment")
+tokens_volume, tokens_key, _ = mounted("graft", flag("auth-tokens-file"))
+if "secret" not in tokens_volume:
+    fail("graft --auth-tokens-file is not from a Secret")
+tokens_secret = tokens_volume["secret"]["secretName"]
+tls_secrets = set()
+for name in ("tls-cert", "tls-key"):
+    volume, _, _ = mounted("graft", flag(name))
+    if "secret" not in volume:
+        fail("graft --%s is not from a Secret" % name)
+    tls_secrets.add(volume["secret"]["secretName"])
+if len(tls_secrets) != 1:
+    fail("graft --tls-cert and --tls-key come from different Secrets: %s" % tls_secrets)
+tls_secret = tls_secrets.pop()
+if objects[("Secret", tls_secret)].get("type") != "kubernetes.io/tls":
+    fail("Secret %s must be of type kubernetes.io/tls" % tls_secret)
+if not {"tls.crt", "tls.key", "ca.crt"} <= secret_keys(tls_secret):
+    fail("Secret %s needs tls.crt, tls.key and ca.crt" % tls_secret)
+print("ok graft runs on 0.0.0.0 with TLS (Secret %s) and a tokens file (Secret %s), mounted read-only"
+      % (tls_secret, tokens_secret))
+
+# Placeholders only: the shipped tokens file names nobody, and no token appears anywhere.
+for number, line in enumerate(secret_text(tokens_secret, tokens_key).splitlines(), start=1):
+    if line.split("#", 1)[0].strip():
+        fail("Secret %s: line %d of the shipped tokens file is a principal, not a comment: ship placeholders only"
+             % (tokens_secret, number))
+for name in kustomization["resources"]:
+    if re.search(r"graft_[A-Za-z0-9_-]{43}", read(os.path.join("deploy/kubernetes", name))):
+        fail("%s contains what looks like a real token (graft_...)" % name)
+print("ok Secret %s is a placeholder tokens file (comments only, no token)" % tokens_secret)
+
+# Probes: gRPC health over TLS through grpc_health_probe (the kubelet's grpc probe has no TLS).
+for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+    spec = graft[probe]
+    if "grpc" in spec:
+        fail("graft %s: the kubelet's gRPC probe cannot speak TLS" % probe)
+    command = spec.get("exec", {}).get("command", [])
+    if not command or posixpath.basename(command[0]) != "grpc_health_probe" or "-tls" not in command:
+        fail("graft %s must run grpc_health_probe -tls" % probe)
+    options = dict(a.split("=", 1) for a in command[1:] if "=" in a)
+    if options.get("-addr") != "127.0.0.1:50051":
+        fail("graft %s must probe 127.0.0.1:50051" % probe)
+    service = options.get("-service", "")
+    if probe == "readinessProbe":
+        if service != "":
+            fail("graft readiness must be the overall status (no -service)")
+        if options.get("-tls-server-name") != HEADLESS:
+            fail("graft readiness must verify the name Envoy checks: -tls-server-name=%s" % HEADLESS)
+        ca_volume, _, _ = mounted("graft", options.get("-tls-ca-cert", "(none)"))
+        if ca_volume.get("secret", {}).get("secretName") != tls_secret:
+            fail("graft readiness must verify with ca.crt of Secret %s" % tls_secret)
+    elif service != "graft.v1.ServerService":
+        fail("graft %s must probe graft.v1.ServerService" % probe)
+print("ok graft probes: grpc_health_probe over TLS (readiness verifies the certificate)")
+
 if objects[("Service", "graft-headless")]["spec"].get("clusterIP") != "None":
     fail("graft-headless must be headless")
 if "ReadWriteMany" not in objects[("PersistentVolumeClaim", "graft-store")]["spec"]["accessModes"]:
     fail("the store must be ReadWriteMany")
-envoy_cluster = yaml.safe_load(configmap["data"]["envoy.yaml"])["static_resources"]["clusters"][0]
-address = envoy_cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"]["socket_address"]
-if address["address"] != "graft-headless.graft.svc.cluster.local" or address["port_value"] != 50051:
+
+# --- Envoy: TLS both ways, with files it mounts -----------------------------------------------
+envoy = objects[("Deployment", "graft-envoy")]["spec"]["template"]["spec"]["containers"][0]
+envoy_args = envoy.get("args", [])
+config_volume, config_key, _ = mounted("graft-envoy", envoy_args[envoy_args.index("-c") + 1])
+if config_volume.get("configMap", {}).get("name") != "graft-envoy" or config_key != "envoy.yaml":
+    fail("Envoy must run envoy.yaml of ConfigMap graft-envoy")
+
+
+def sds_secret(config, expected_type):
+    """The Secret resource an SDS reference names, read from the ConfigMap's SDS file; checks that
+    the SDS file is mounted from the ConfigMap and that it watches the folder it reads."""
+    source = config["sds_config"]["path_config_source"]
+    volume, key, mount_path = mounted("graft-envoy", source["path"])
+    if volume.get("configMap", {}).get("name") != "graft-envoy":
+        fail("SDS file %s is not from ConfigMap graft-envoy" % source["path"])
+    if source.get("watched_directory", {}).get("path") != mount_path:
+        fail("SDS file %s: watched_directory must be %s" % (source["path"], mount_path))
+    resources = [r for r in yaml.safe_load(configmap["data"][key])["resources"] if r["name"] == config["name"]]
+    if len(resources) != 1 or resources[0]["@type"] != TLS_TYPES + "Secret":
+        fail("SDS file %s has no Secret %s" % (key, config["name"]))
+    secret = resources[0]
+    if expected_type not in secret:
+        fail("SDS Secret %s is not a %s" % (config["name"], expected_type))
+    body = secret[expected_type]
+    files = [v["filename"] for v in body.values() if isinstance(v, dict) and "filename" in v]
+    if not files:
+        fail("SDS Secret %s names no file" % config["name"])
+    secrets = set()
+    for path in files:
+        volume, _, mount_path = mounted("graft-envoy", path)
+        if "secret" not in volume:
+            fail("SDS Secret %s: %s is not from a Secret" % (config["name"], path))
+        if body.get("watched_directory", {}).get("path") != mount_path:
+            fail("SDS Secret %s: watched_directory must be %s (rotation)" % (config["name"], mount_path))
+        secrets.add(volume["secret"]["secretName"])
+    return body, secrets
+
+
+listener = tls["static_resources"]["listeners"][0]
+for chain in listener["filter_chains"]:
+    socket = chain.get("transport_socket", {})
+    if socket.get("name") != TLS_SOCKET or socket["typed_config"]["@type"] != TLS_TYPES + "DownstreamTlsContext":
+        fail("Envoy's listener must terminate TLS (DownstreamTlsContext)")
+    common = socket["typed_config"]["common_tls_context"]
+    if common.get("alpn_protocols") != ["h2", "http/1.1"]:
+        fail("Envoy's listener must offer ALPN h2 and http/1.1 (gRPC-Web)")
+    certs = common.get("tls_certificate_sds_secret_configs", [])
+    if len(certs) != 1:
+        fail("Envoy's listener needs one certificate")
+    _, cert_secrets = sds_secret(certs[0], "tls_certificate")
+    for name in cert_secrets:
+        if objects[("Secret", name)].get("type") != "kubernetes.io/tls":
+            fail("Secret %s (Envoy's certificate) must be of type kubernetes.io/tls" % name)
+
+cluster = tls["static_resources"]["clusters"][0]
+socket = cluster.get("transport_socket", {})
+if socket.get("name") != TLS_SOCKET or socket["typed_config"]["@type"] != TLS_TYPES + "UpstreamTlsContext":
+    fail("Envoy must talk TLS to the replicas (UpstreamTlsContext on cluster graft)")
+upstream = socket["typed_config"]
+if upstream.get("sni") != HEADLESS:
+    fail("Envoy's upstream SNI must be %s" % HEADLESS)
+combined = upstream["common_tls_context"].get("combined_validation_context")
+if not combined:
+    fail("Envoy must verify the replicas' certificates (combined_validation_context)")
+sans = combined["default_validation_context"].get("match_typed_subject_alt_names", [])
+if sans != [{"san_type": "DNS", "matcher": {"exact": HEADLESS}}]:
+    fail("Envoy must require the DNS name %s in replica certificates, not %s" % (HEADLESS, sans))
+validation, ca_secrets = sds_secret(combined["validation_context_sds_secret_config"], "validation_context")
+if "trusted_ca" not in validation or ca_secrets != {tls_secret}:
+    fail("Envoy must trust ca.crt of Secret %s for the replicas" % tls_secret)
+for volume in objects[("Deployment", "graft-envoy")]["spec"]["template"]["spec"]["volumes"]:
+    if volume.get("secret", {}).get("secretName") == tls_secret and \
+            [i["key"] for i in volume["secret"].get("items", [])] != ["ca.crt"]:
+        fail("Envoy must mount only ca.crt of Secret %s (not the replicas' key)" % tls_secret)
+address = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"]["socket_address"]
+if address["address"] != HEADLESS or address["port_value"] != 50051:
     fail("Envoy's upstream is not the headless Service: %s" % address)
+print("ok Envoy: client TLS terminated (Secret %s), TLS to the replicas verified with ca.crt of Secret %s "
+      "and name %s" % (", ".join(sorted(cert_secrets)), tls_secret, HEADLESS))
 print("ok manifests: probes, headless Service, ReadWriteMany store, Envoy upstream")
