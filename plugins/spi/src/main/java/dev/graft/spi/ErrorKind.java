@@ -4,6 +4,8 @@ package dev.graft.spi;
 public enum ErrorKind {
   /** The caller sent something malformed; retrying the same request will fail again. */
   INVALID_ARGUMENT,
+  /** The caller is known but may not do this (a role it lacks, something it does not own). */
+  PERMISSION_DENIED,
   /** A named model, dataset or job does not exist. */
   NOT_FOUND,
   /** The thing being created exists already. */

@@ -48,6 +48,10 @@ public class GraftException extends RuntimeException {
     return new GraftException(ErrorKind.NOT_FOUND, reason, message);
   }
 
+  public static GraftException permissionDenied(String reason, String message) {
+    return new GraftException(ErrorKind.PERMISSION_DENIED, reason, message);
+  }
+
   public static GraftException failedPrecondition(String reason, String message) {
     return new GraftException(ErrorKind.FAILED_PRECONDITION, reason, message);
   }

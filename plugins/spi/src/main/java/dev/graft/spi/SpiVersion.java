@@ -12,7 +12,7 @@ package dev.graft.spi;
  * {@link TrainableBackbone}, {@link ParameterGroup}) and {@link TrainContext#checkpointDirectoryOf}; 1.2 added
  * {@link TrainableBackbone#inputs(ai.djl.ndarray.NDManager, java.util.List, boolean)} (augment
  * training batches only); 1.3 added {@link DomainPlugin#codeFormats()} (import formats that carry
- * code, refused unless the operator allows code imports).
+ * code, refused unless the operator allows code imports) and {@link ErrorKind#PERMISSION_DENIED}.
  */
 public record SpiVersion(int major, int minor) {
 

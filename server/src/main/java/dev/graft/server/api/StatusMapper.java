@@ -63,6 +63,7 @@ public final class StatusMapper {
   static Status.Code code(ErrorKind kind) {
     return switch (kind) {
       case INVALID_ARGUMENT -> Status.Code.INVALID_ARGUMENT;
+      case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
       case NOT_FOUND -> Status.Code.NOT_FOUND;
       case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
       case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;

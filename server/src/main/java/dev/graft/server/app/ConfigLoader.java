@@ -13,6 +13,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Function;
+import dev.graft.server.core.Limits;
+import dev.graft.server.security.SecuritySettings;
+import dev.graft.server.security.TokensFile;
 
 /**
  * Builds a {@link ServerConfig} from four layers, later ones winning: embedded defaults, a
@@ -50,7 +53,27 @@ public final class ConfigLoader {
     d.put("plugin-dir", "");
     d.put("strict-plugins", "false");
     d.put("shutdown-grace-seconds", "30");
+    d.put("address", "");
+    d.put("insecure-no-auth", "false");
+    d.put("tls-cert", "");
+    d.put("tls-key", "");
+    d.put("tls-client-ca", "");
+    d.put("credentials-refresh-seconds", "10");
+    d.put("auth-tokens-file", "");
     d.put("auth-token", "");
+    d.put("auth-token-file", "");
+    d.put("allow-code-imports", "false");
+    d.put("rate-limit-per-second", "200");
+    d.put("rate-limit-burst", "400");
+    d.put("max-dataset-bytes", String.valueOf(1L << 30));
+    d.put("max-datasets-per-principal", "100");
+    d.put("min-free-disk-bytes", String.valueOf(1L << 30));
+    d.put("max-import-parts", "64");
+    d.put("max-import-bytes", String.valueOf(4L << 30));
+    d.put("upload-idle-timeout-seconds", "60");
+    d.put("keep-checkpoints", "best");
+    d.put("checkpoint-max-age-days", "7");
+    d.put("max-jobs-per-principal", "16");
     d.put("replica-id", "");
     d.put("access-log", "true");
     d.put("max-batch", "32");
@@ -114,7 +137,8 @@ public final class ConfigLoader {
         flags.put(body.substring(0, eq), body.substring(eq + 1));
       } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
         flags.put(body, args[++i]);
-      } else if (body.equals("strict-plugins")) {
+      } else if (body.equals("strict-plugins") || body.equals("insecure-no-auth")
+          || body.equals("allow-code-imports")) {
         flags.put(body, "true");
       } else {
         throw new ConfigException("flag --" + body + " needs a value");
@@ -169,7 +193,8 @@ public final class ConfigLoader {
         in.get("plugin-dir", s -> s.isEmpty() ? Optional.<Path>empty() : Optional.of(Path.of(s))),
         in.get("strict-plugins", ConfigLoader::parseBoolean),
         Duration.ofSeconds(in.intIn("shutdown-grace-seconds", 0, 3600)),
-        v.get("auth-token"),
+        security(in, v, src),
+        limits(in),
         replica,
         in.get("access-log", ConfigLoader::parseBoolean),
         in.intIn("max-batch", 1, 4096),
@@ -179,6 +204,104 @@ public final class ConfigLoader {
             Duration.ofSeconds(in.intIn("permit-keepalive-time-seconds", 1, 86_400)),
             Duration.ofSeconds(in.intIn("max-connection-age-seconds", 0, 31_536_000)),
             Duration.ofSeconds(in.intIn("max-connection-age-grace-seconds", 0, 31_536_000))));
+  }
+
+  private static SecuritySettings security(Value in, Map<String, String> v, Map<String, String> src) {
+    Optional<Path> cert = in.get("tls-cert", ConfigLoader::readableFile);
+    Optional<Path> key = in.get("tls-key", ConfigLoader::readableFile);
+    Optional<Path> clientCa = in.get("tls-client-ca", ConfigLoader::readableFile);
+    if (cert.isPresent() != key.isPresent()) {
+      throw new ConfigException("tls-cert and tls-key go together: set both (PEM certificate chain and PKCS#8 key)"
+          + " or neither");
+    }
+    if (clientCa.isPresent() && cert.isEmpty()) {
+      throw new ConfigException("tls-client-ca (mTLS) needs TLS: set tls-cert and tls-key too");
+    }
+    String token = v.get("auth-token");
+    Optional<Path> tokenFile = in.get("auth-token-file", ConfigLoader::readableFile);
+    if (tokenFile.isPresent()) {
+      if (!token.isEmpty()) {
+        throw new ConfigException("set auth-token or auth-token-file, not both");
+      }
+      token = in.get("auth-token-file", s -> readToken(Path.of(s)));
+    } else if (!token.isEmpty() && src.get("auth-token").startsWith("flag")) {
+      System.getLogger(ConfigLoader.class.getName()).log(System.Logger.Level.WARNING,
+          "auth-token was given on the command line, where every local user can read it (ps);"
+              + " use GRAFT_AUTH_TOKEN, auth-token-file or auth-tokens-file instead");
+    }
+    Optional<Path> tokensFile = in.get("auth-tokens-file", ConfigLoader::readableFile);
+    tokensFile.ifPresent(f -> {
+      try {
+        TokensFile.read(f);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("auth-tokens-file (from " + src.get("auth-tokens-file") + "): " + e.getMessage());
+      }
+    });
+    boolean auth = tokensFile.isPresent() || !token.isEmpty();
+    if (clientCa.isPresent() && !auth) {
+      throw new ConfigException("tls-client-ca (mTLS) needs auth-tokens-file: its 'NAME ROLE subject=DN' lines say"
+          + " which certificate subjects are which principals");
+    }
+    SecuritySettings settings = new SecuritySettings(
+        in.get("address", s -> s.isEmpty() ? (auth ? "0.0.0.0" : "127.0.0.1") : s),
+        in.get("insecure-no-auth", ConfigLoader::parseBoolean),
+        cert, key, clientCa,
+        Duration.ofSeconds(in.intIn("credentials-refresh-seconds", 1, 86_400)),
+        tokensFile,
+        token,
+        in.get("allow-code-imports", ConfigLoader::parseBoolean),
+        in.intIn("rate-limit-per-second", 0, 1_000_000),
+        in.intIn("rate-limit-burst", 1, 10_000_000));
+    if (!settings.authEnabled() && !settings.insecureNoAuth() && !isLoopback(settings.address())) {
+      throw new ConfigException("address " + settings.address() + " (from " + src.get("address") + ") is reachable"
+          + " from other machines but no authentication is configured: set auth-tokens-file (or GRAFT_AUTH_TOKEN),"
+          + " or insecure-no-auth=true to serve anyone who can reach it");
+    }
+    return settings;
+  }
+
+  private static Limits limits(Value in) {
+    return new Limits(
+        in.longIn("max-dataset-bytes", 1, Long.MAX_VALUE),
+        in.intIn("max-datasets-per-principal", 1, 1_000_000),
+        in.longIn("min-free-disk-bytes", 0, Long.MAX_VALUE),
+        in.intIn("max-import-parts", 1, 10_000),
+        in.longIn("max-import-bytes", 1, Long.MAX_VALUE),
+        Duration.ofSeconds(in.intIn("upload-idle-timeout-seconds", 1, 86_400)),
+        in.get("keep-checkpoints", Limits.KeepCheckpoints::parse),
+        Duration.ofDays(in.intIn("checkpoint-max-age-days", 0, 36_500)),
+        in.intIn("max-jobs-per-principal", 1, 100_000));
+  }
+
+  private static boolean isLoopback(String address) {
+    try {
+      return InetAddress.getByName(address).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      throw new ConfigException("address '" + address + "' is not an IP address or a known host name");
+    }
+  }
+
+  private static Optional<Path> readableFile(String s) {
+    if (s.isEmpty()) {
+      return Optional.empty();
+    }
+    Path p = Path.of(s).toAbsolutePath().normalize();
+    if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+      throw new IllegalArgumentException("not a readable file");
+    }
+    return Optional.of(p);
+  }
+
+  private static String readToken(Path file) {
+    try {
+      String token = Files.readString(file).strip();
+      if (token.isEmpty() || token.chars().anyMatch(c -> c <= ' ' || c > '~')) {
+        throw new IllegalArgumentException("the file must hold one token of printable ASCII characters");
+      }
+      return token;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read it: " + e.getMessage(), e);
+    }
   }
 
   private static Map<String, String> parsePools(String spec) {
@@ -231,6 +354,21 @@ public final class ConfigLoader {
         throw new ConfigException("invalid value '" + raw + "' for " + key + " (from " + sources.get(key)
             + "): " + e.getMessage());
       }
+    }
+
+    long longIn(String key, long min, long max) {
+      return get(key, s -> {
+        long n;
+        try {
+          n = Long.parseLong(s);
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("expected a whole number in " + min + ".." + max, e);
+        }
+        if (n < min || n > max) {
+          throw new IllegalArgumentException("expected a whole number in " + min + ".." + max);
+        }
+        return n;
+      });
     }
 
     int intIn(String key, int min, int max) {

@@ -4,7 +4,6 @@ import dagger.Module;
 import dagger.Provides;
 import dev.graft.server.inference.Inferencer;
 import java.time.Clock;
-import javax.inject.Named;
 import javax.inject.Singleton;
 
 /** Values derived from the server configuration. */
@@ -20,12 +19,6 @@ interface ConfigModule {
   @Provides
   static Clock clock() {
     return Clock.systemUTC();
-  }
-
-  @Provides
-  @Named("authToken")
-  static String authToken(ServerConfig config) {
-    return config.authToken();
   }
 
   @Provides

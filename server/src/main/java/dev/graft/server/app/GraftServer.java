@@ -2,6 +2,7 @@ package dev.graft.server.app;
 
 import dev.graft.api.v1.ServerServiceGrpc;
 import dev.graft.server.api.AccessLogInterceptor;
+import dev.graft.server.api.AuditInterceptor;
 import dev.graft.server.api.AuthInterceptor;
 import dev.graft.server.api.ExceptionGuardInterceptor;
 import dev.graft.server.api.ReplicaHeaderInterceptor;
@@ -12,6 +13,7 @@ import dev.graft.server.core.store.StoreLayout;
 import dev.graft.server.engine.BuiltinModelInstaller;
 import dev.graft.server.engine.ModelRuntime;
 import dev.graft.server.scheduler.DeviceScheduler;
+import dev.graft.server.security.ServerTls;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -20,11 +22,14 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.inject.Inject;
+import javax.inject.Named;
 import javax.inject.Singleton;
 
 /**
@@ -48,6 +53,7 @@ public final class GraftServer {
   private final HealthStatusManager health;
   private final AccessLogInterceptor accessLog;
   private final AuthInterceptor auth;
+  private final AuditInterceptor audit;
   private final ExceptionGuardInterceptor guard;
   private final ReplicaHeaderInterceptor replicaHeader;
   private final BuiltinWarmup warmup;
@@ -58,19 +64,23 @@ public final class GraftServer {
   private final ModelRuntime runtime;
   private final PluginRegistry plugins;
   private final StoreLayout layout;
+  private final ScheduledExecutorService credentialsTimer;
+  private ServerTls tls;
   private Server server;
 
   @Inject
   GraftServer(ServerConfig config, Set<BindableService> services, HealthStatusManager health,
-      AccessLogInterceptor accessLog, AuthInterceptor auth, ExceptionGuardInterceptor guard,
+      AccessLogInterceptor accessLog, AuthInterceptor auth, AuditInterceptor audit, ExceptionGuardInterceptor guard,
       ReplicaHeaderInterceptor replicaHeader, BuiltinWarmup warmup, DeviceScheduler scheduler,
       BuiltinModelInstaller builtins, JobStore jobStore, JobManager jobs, ModelRuntime runtime,
-      PluginRegistry plugins, StoreLayout layout) {
+      PluginRegistry plugins, StoreLayout layout,
+      @Named("credentials") ScheduledExecutorService credentialsTimer) {
     this.config = config;
     this.services = services;
     this.health = health;
     this.accessLog = accessLog;
     this.auth = auth;
+    this.audit = audit;
     this.guard = guard;
     this.replicaHeader = replicaHeader;
     this.warmup = warmup;
@@ -81,12 +91,36 @@ public final class GraftServer {
     this.runtime = runtime;
     this.plugins = plugins;
     this.layout = layout;
+    this.credentialsTimer = credentialsTimer;
   }
 
-  /** Starts on the configured port with Netty, with the configured keepalive and connection age. */
+  /**
+   * Starts on the configured address and port with Netty, with TLS when configured, and the
+   * configured keepalive and connection age.
+   *
+   * @throws ConfigException when a certificate file cannot be used
+   */
   public synchronized GraftServer start() throws IOException {
     ServerConfig.Connections c = config.connections();
-    NettyServerBuilder builder = NettyServerBuilder.forPort(config.port())
+    var security = config.security();
+    InetSocketAddress address = new InetSocketAddress(security.address(), config.port());
+    NettyServerBuilder builder;
+    if (security.tlsEnabled()) {
+      try {
+        tls = ServerTls.open(security, credentialsTimer);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(e.getMessage());
+      }
+      builder = NettyServerBuilder.forAddress(address, tls.credentials());
+    } else {
+      builder = NettyServerBuilder.forAddress(address);
+    }
+    if (!security.authEnabled() && !address.getAddress().isLoopbackAddress()) {
+      LOG.log(System.Logger.Level.WARNING, "INSECURE: listening on " + security.address() + " without"
+          + " authentication (insecure-no-auth=true): anyone who can reach this port can train, import and delete"
+          + " models and read every dataset");
+    }
+    builder
         .keepAliveTime(c.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
         .keepAliveTimeout(c.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .permitKeepAliveTime(c.permitKeepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
@@ -117,8 +151,8 @@ public final class GraftServer {
     services.forEach(builder::addService);
     builder.addService(health.getHealthService());
     builder.addService(ProtoReflectionServiceV1.newInstance());
-    // Interceptors added last run first: replica header, access log, auth, then the exception guard.
-    builder.intercept(guard).intercept(auth);
+    // Interceptors added last run first: replica header, access log, auth, audit, then the exception guard.
+    builder.intercept(guard).intercept(audit).intercept(auth);
     if (config.accessLog()) {
       builder.intercept(accessLog);
     }
@@ -126,7 +160,10 @@ public final class GraftServer {
     setServing(ServingStatus.NOT_SERVING);
     health.setStatus(ServerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     server = builder.build().start();
-    LOG.log(System.Logger.Level.INFO, "listening on port " + port() + "; warming up built-in models");
+    LOG.log(System.Logger.Level.INFO, "listening on " + config.security().address() + " port " + port()
+        + (config.security().tlsEnabled() ? " (TLS" + (config.security().tlsClientCa().isPresent() ? ", client"
+        + " certificates required)" : ")") : " (plaintext)") + ", auth " + (config.security().authEnabled() ? "on"
+        : "off") + "; warming up built-in models");
 
     try {
       List<String> warmed = warmup.warm();
@@ -180,6 +217,10 @@ public final class GraftServer {
     } finally {
       runtime.close();
       layout.close();
+      if (tls != null) {
+        tls.close();
+      }
+      credentialsTimer.shutdownNow();
     }
     LOG.log(System.Logger.Level.INFO, "Graft stopped");
   }

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.graft.server.core.Limits;
+import dev.graft.server.security.SecuritySettings;
 
 /**
  * The server's whole configuration, typed and immutable. Built by {@link ConfigLoader} from
@@ -22,7 +24,8 @@ import java.util.Optional;
  * @param pluginDir a folder of external plugin jars, if any
  * @param strictPlugins whether a plugin that fails to load stops start-up
  * @param shutdownGrace how long in-flight calls may take to finish at shutdown
- * @param authToken a bearer token every call must carry; empty = no auth
+ * @param security listener address, TLS, authentication and code-import settings
+ * @param limits quotas on uploads, imports, checkpoints and jobs
  * @param replicaId this replica's name in server info and logs
  * @param accessLog whether to log one line per call
  * @param maxBatch the most inputs concurrent Extract/Predict calls are merged into per engine call
@@ -41,7 +44,8 @@ public record ServerConfig(
     Optional<Path> pluginDir,
     boolean strictPlugins,
     Duration shutdownGrace,
-    String authToken,
+    SecuritySettings security,
+    Limits limits,
     String replicaId,
     boolean accessLog,
     int maxBatch,
@@ -82,6 +86,6 @@ public record ServerConfig(
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(newPort, store, pools, defaultPool, trainingSlots, inferenceSlots,
         queueCapacity, maxInboundMessageBytes, maxInputsPerRequest, pluginDir, strictPlugins,
-        shutdownGrace, authToken, replicaId, accessLog, maxBatch, connections);
+        shutdownGrace, security, limits, replicaId, accessLog, maxBatch, connections);
   }
 }

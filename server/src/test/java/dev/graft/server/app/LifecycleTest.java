@@ -58,7 +58,7 @@ class LifecycleTest {
       assertCode(Status.Code.UNAUTHENTICATED, () -> server.client().serverInfo());
       try (GraftClient wrong = GraftClient.builder("localhost:" + server.port()).bearerToken("nope").build();
           GraftClient right = GraftClient.builder("localhost:" + server.port()).bearerToken("s3cret").build()) {
-        assertCode(Status.Code.PERMISSION_DENIED, wrong::serverInfo);
+        assertCode(Status.Code.UNAUTHENTICATED, wrong::serverInfo);
         assertEquals("test", right.serverInfo().getReplica());
       }
     }

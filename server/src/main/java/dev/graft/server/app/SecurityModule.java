@@ -1,0 +1,37 @@
+package dev.graft.server.app;
+
+import dagger.Module;
+import dagger.Provides;
+import dev.graft.server.core.Limits;
+import dev.graft.server.security.SecuritySettings;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import javax.inject.Named;
+import javax.inject.Singleton;
+
+/** Security settings and quotas from the configuration, and the timer that re-reads credential files. */
+@Module
+interface SecurityModule {
+
+  @Provides
+  static SecuritySettings security(ServerConfig config) {
+    return config.security();
+  }
+
+  @Provides
+  static Limits limits(ServerConfig config) {
+    return config.limits();
+  }
+
+  /** Re-reads certificates and the tokens file; shut down with the server. */
+  @Provides
+  @Singleton
+  @Named("credentials")
+  static ScheduledExecutorService credentialsTimer() {
+    return Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "graft-credentials");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+}
