@@ -17,6 +17,7 @@ import dev.graft.server.core.store.DatasetRecord;
 import dev.graft.server.core.store.DatasetSpecRecord;
 import dev.graft.server.core.store.DatasetStore;
 import dev.graft.server.core.store.DatasetUpload;
+import dev.graft.server.security.Principal;
 import dev.graft.spi.GraftException;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
@@ -46,7 +47,7 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
         if (!request.hasSpec()) {
           return null;
         }
-        DatasetUpload upload = datasets.begin(spec(request.getSpec()));
+        DatasetUpload upload = datasets.begin(spec(request.getSpec()), CallPrincipal.current().name());
         return new SpecThenChunks.Session<>() {
           @Override
           public void write(String part, ByteString data) {
@@ -74,13 +75,15 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
 
   @Override
   public void getDataset(GetDatasetRequest request, StreamObserver<Dataset> observer) {
-    calls.unary(observer, () -> resources.dataset(datasets.get(requireId(request.getId()))));
+    calls.unary(observer, () -> resources.dataset(owned(datasets.get(requireId(request.getId())))));
   }
 
   @Override
   public void listDatasets(ListDatasetsRequest request, StreamObserver<ListDatasetsResponse> observer) {
     calls.unary(observer, () -> {
-      var all = Pages.filter(datasets.list(), request.getFilter(), Map.<String, Function<DatasetRecord, String>>of(
+      Principal caller = CallPrincipal.current();
+      var visible = datasets.list().stream().filter(d -> caller.canModify(d.createdBy())).toList();
+      var all = Pages.filter(visible, request.getFilter(), Map.<String, Function<DatasetRecord, String>>of(
           "domain", DatasetRecord::domain, "name", DatasetRecord::name));
       var page = Pages.page(all, request.getPageSize(), request.getPageToken());
       return ListDatasetsResponse.newBuilder()
@@ -93,7 +96,7 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
   @Override
   public void deleteDataset(DeleteDatasetRequest request, StreamObserver<DeleteDatasetResponse> observer) {
     calls.unary(observer, () -> DeleteDatasetResponse.newBuilder()
-        .setId(datasets.delete(requireId(request.getId())).id()).build());
+        .setId(datasets.delete(owned(datasets.get(requireId(request.getId()))).id()).id()).build());
   }
 
   private DatasetSpecRecord spec(DatasetSpec s) {
@@ -115,6 +118,16 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
     }
     return new DatasetSpecRecord(s.getName(), s.getDomain(), format, ResourceMapper.task(s.getTask(), "spec.task"),
         s.getOptionsMap());
+  }
+
+  /** Datasets are private: only the principal that uploaded one (or an admin) may see or use it. */
+  private static DatasetRecord owned(DatasetRecord dataset) {
+    Principal caller = CallPrincipal.current();
+    if (!caller.canModify(dataset.createdBy())) {
+      throw GraftException.permissionDenied("NOT_OWNER",
+          "dataset " + dataset.id() + " belongs to another principal; principal '" + caller.name() + "' may not use it");
+    }
+    return dataset;
   }
 
   private static String requireId(String id) {

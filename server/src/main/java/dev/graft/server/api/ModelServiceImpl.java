@@ -19,6 +19,8 @@ import dev.graft.server.core.store.ModelRecord;
 import dev.graft.server.core.store.ModelStore;
 import dev.graft.server.engine.ModelImporter;
 import dev.graft.server.engine.ModelRuntime;
+import dev.graft.server.security.Principal;
+import dev.graft.server.security.Role;
 import dev.graft.spi.GraftException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -77,6 +79,16 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
   public void deleteModel(DeleteModelRequest request, StreamObserver<DeleteModelResponse> observer) {
     calls.unary(observer, () -> {
       ModelRecord model = models.get(requireName(request.getName()));
+      Principal caller = CallPrincipal.current();
+      if (model.kind() == ModelKind.BASE && caller.role() != Role.ADMIN) {
+        throw GraftException.permissionDenied("ROLE_REQUIRED",
+            "deleting base model " + model.ref() + " needs the admin role; principal '" + caller.name() + "' is "
+                + caller.role().label());
+      }
+      if (!caller.canModify(model.createdBy())) {
+        throw GraftException.permissionDenied("NOT_OWNER", "model " + model.ref() + " belongs to '"
+            + model.createdBy() + "'; principal '" + caller.name() + "' may not delete it");
+      }
       if (model.kind() == ModelKind.BASE) {
         List<String> dependents = models.list().stream()
             .filter(m -> m.baseModel().equals(model.ref())).map(ModelRecord::ref).toList();
@@ -99,7 +111,7 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
         if (!request.hasSpec()) {
           return null;
         }
-        ModelImporter.Import current = importer.begin(spec(request.getSpec()));
+        ModelImporter.Import current = importer.begin(spec(request.getSpec()), CallPrincipal.current().name());
         return new SpecThenChunks.Session<>() {
           @Override
           public void write(String part, ByteString data) {

@@ -54,7 +54,8 @@ public final class ResourceMapper {
         .putAllProperties(r.properties())
         .putAllHyperparameters(r.hyperparameters())
         .setJobId(r.jobId())
-        .setDimension(r.dimension());
+        .setDimension(r.dimension())
+        .setCreatedBy(r.createdBy());
     if (r.createTime() != null) {
       m.setCreateTime(timestamp(r.createTime()));
     }
@@ -80,7 +81,8 @@ public final class ResourceMapper {
         .addAllMetrics(metrics(r.metrics()))
         .setDevice(r.device() == null ? "" : r.device())
         .setDevicePool(r.devicePool() == null ? "" : r.devicePool())
-        .putAllLabels(r.labels());
+        .putAllLabels(r.labels())
+        .setCreatedBy(r.createdBy());
     if (r.error() != null) {
       j.setError(statuses.toRpcStatus(r.error().kind(), r.error().reason(), "", r.error().message()));
     }
@@ -107,7 +109,8 @@ public final class ResourceMapper {
         .setSha256(r.sha256())
         .setSizeBytes(r.sizeBytes())
         .setFormat(DatasetFormat.valueOf("DATASET_FORMAT_" + r.format().name()))
-        .setTask(task(r.task()));
+        .setTask(task(r.task()))
+        .setCreatedBy(r.createdBy());
     if (r.createTime() != null) {
       d.setCreateTime(timestamp(r.createTime()));
     }

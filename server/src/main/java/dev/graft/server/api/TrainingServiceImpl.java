@@ -13,6 +13,7 @@ import dev.graft.api.v1.WatchJobRequest;
 import dev.graft.server.core.jobs.JobManager;
 import dev.graft.server.core.jobs.TrainCommand;
 import dev.graft.server.core.store.JobRecord;
+import dev.graft.server.security.Principal;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.Hyperparameters;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -37,7 +38,7 @@ public final class TrainingServiceImpl extends TrainingServiceGrpc.TrainingServi
 
   @Override
   public void train(TrainRequest request, StreamObserver<Job> observer) {
-    calls.unary(observer, () -> resources.job(jobs.submit(command(request))));
+    calls.unary(observer, () -> resources.job(jobs.submit(command(request, CallPrincipal.current()))));
   }
 
   @Override
@@ -63,7 +64,16 @@ public final class TrainingServiceImpl extends TrainingServiceGrpc.TrainingServi
 
   @Override
   public void cancelJob(CancelJobRequest request, StreamObserver<Job> observer) {
-    calls.unary(observer, () -> resources.job(jobs.cancel(requireId(request.getId()))));
+    calls.unary(observer, () -> {
+      String id = requireId(request.getId());
+      Principal caller = CallPrincipal.current();
+      JobRecord job = jobs.get(id);
+      if (!caller.canModify(job.createdBy())) {
+        throw GraftException.permissionDenied("NOT_OWNER",
+            "job " + id + " belongs to another principal; principal '" + caller.name() + "' may not cancel it");
+      }
+      return resources.job(jobs.cancel(id));
+    });
   }
 
   @Override
@@ -86,7 +96,7 @@ public final class TrainingServiceImpl extends TrainingServiceGrpc.TrainingServi
     return id;
   }
 
-  private static TrainCommand command(TrainRequest r) {
+  private static TrainCommand command(TrainRequest r, Principal principal) {
     if (!r.hasTrain()) {
       throw GraftException.invalidArgument("train", "MISSING_FIELD", "train is required: a dataset or examples");
     }
@@ -98,7 +108,7 @@ public final class TrainingServiceImpl extends TrainingServiceGrpc.TrainingServi
         r.getValidationSplit(),
         new Hyperparameters(h.getEpochs(), h.getBatchSize(), h.getLearningRate(), h.getWeightDecay(),
             h.getEarlyStoppingPatience(), h.getSeed(), h.getExtraMap()),
-        r.getDevicePool(), r.getPriority(), r.getLabelsMap());
+        r.getDevicePool(), r.getPriority(), r.getLabelsMap(), principal);
   }
 
   private static TrainCommand.DataRef data(DataSource source, String field) {

@@ -16,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import dev.graft.server.security.Principal;
 import javax.inject.Inject;
 
 /**
@@ -60,7 +61,7 @@ public final class BuiltinModelInstaller {
       ModelRecord draft = new ModelRecord(builtin.name(), 0, ModelKind.BASE, domain, builtin.engine(),
           builtin.format(), "", "", "", "", null, List.of(), List.of(),
           new ModelInputSpec(List.of(), builtin.maxTokens(), 0, 0, List.of(), List.of()),
-          Map.of(), builtin.properties(), 0, null, "", dimension);
+          Map.of(), builtin.properties(), 0, null, "", dimension, Principal.SYSTEM_NAME);
       ModelRecord stored = models.create(draft, staged);
       LOG.log(System.Logger.Level.INFO, "registered built-in model " + stored.ref() + " (" + domain + ")");
       return stored;

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import dev.graft.server.security.SecuritySettings;
 import javax.inject.Inject;
 
 /**
@@ -31,18 +32,27 @@ public final class ModelImporter {
 
   private final ModelStore models;
   private final PluginRegistry plugins;
+  private final SecuritySettings security;
 
   @Inject
-  public ModelImporter(ModelStore models, PluginRegistry plugins) {
+  public ModelImporter(ModelStore models, PluginRegistry plugins, SecuritySettings security) {
     this.models = models;
     this.plugins = plugins;
+    this.security = security;
   }
 
   /** What the client declared about the model. */
   public record Spec(String name, String domain, String format, ModelInputSpec input, Map<String, String> properties) {}
 
-  /** Starts an import: checks the spec and opens a staging folder. */
-  public Import begin(Spec spec) {
+  /**
+   * Starts an import: checks the spec and opens a staging folder.
+   *
+   * @param createdBy the importing principal, recorded on the model
+   * @throws GraftException PERMISSION_DENIED {@code CODE_IMPORTS_DISABLED} for a format that carries
+   *     code while {@code allow-code-imports} is off; INVALID_ARGUMENT {@code NAME_TAKEN} when a
+   *     trained model has the name
+   */
+  public Import begin(Spec spec, String createdBy) {
     ModelStore.validateName(spec.name(), "spec.name");
     if (spec.format().isBlank()) {
       throw GraftException.invalidArgument("spec.format", "MISSING_FIELD", "spec.format is required (e.g. onnx)");
@@ -55,8 +65,17 @@ public final class ModelImporter {
           "no domain '" + spec.domain() + "'; available: " + plugins.domains().keySet());
     }
     DomainPlugin domain = plugins.domain(spec.domain());
+    if (domain.codeFormats().contains(spec.format()) && !security.allowCodeImports()) {
+      throw GraftException.permissionDenied("CODE_IMPORTS_DISABLED", "format '" + spec.format() + "' carries code"
+          + " that would run inside the server, so importing it is off; an operator who trusts the file's author can"
+          + " set allow-code-imports=true (see docs/security.md)");
+    }
+    models.find(spec.name()).filter(m -> m.kind() != ModelKind.BASE).ifPresent(m -> {
+      throw GraftException.invalidArgument("spec.name", "NAME_TAKEN",
+          "'" + spec.name() + "' is a trained model; a base model needs a name of its own");
+    });
     try {
-      return new Import(spec, domain, models.newStagingDirectory());
+      return new Import(spec, domain, createdBy, models.newStagingDirectory());
     } catch (IOException e) {
       throw GraftException.internal("STORE_IO", "cannot stage the import: " + e.getMessage(), e);
     }
@@ -66,14 +85,16 @@ public final class ModelImporter {
   public final class Import implements AutoCloseable {
     private final Spec spec;
     private final DomainPlugin domain;
+    private final String createdBy;
     private final Path staged;
     private final Map<String, OutputStream> open = new HashMap<>();
     private long bytes;
     private boolean committed;
 
-    private Import(Spec spec, DomainPlugin domain, Path staged) {
+    private Import(Spec spec, DomainPlugin domain, String createdBy, Path staged) {
       this.spec = spec;
       this.domain = domain;
+      this.createdBy = createdBy;
       this.staged = staged;
     }
 
@@ -125,7 +146,7 @@ public final class ModelImporter {
       properties.putIfAbsent("layers_available", String.join(",", layers));
       ModelRecord draft = new ModelRecord(spec.name(), 0, ModelKind.BASE, domain.id(),
           spec.format().equals("onnx") ? "OnnxRuntime" : "PyTorch", spec.format(), "", "", "",
-          "", null, List.of(), List.of(), spec.input(), Map.of(), properties, 0, null, "", dimension);
+          "", null, List.of(), List.of(), spec.input(), Map.of(), properties, 0, null, "", dimension, createdBy);
       ModelRecord stored = models.create(draft, staged);
       committed = true;
       return stored;

@@ -55,7 +55,7 @@ class BuiltinWarmupTest {
   void samplesFitEachInputKind() {
     ModelRecord series = new ModelRecord("s", 1, ModelKind.BASE, "timeseries", "PyTorch", "torchscript", "", "", "",
         "", null, List.of(), List.of(), new ModelInputSpec(List.of(), 0, 96, 0, List.of(), List.of()), Map.of(),
-        Map.of(), 0, null, "", 0);
+        Map.of(), 0, null, "", 0, "graft");
     assertInstanceOf(ModelInput.Text.class, BuiltinWarmup.sample(Set.of(InputKind.TEXT), series));
     assertEquals(96, ((ModelInput.Series) BuiltinWarmup.sample(Set.of(InputKind.SERIES), series)).values().length);
     assertInstanceOf(ModelInput.Tensor.class, BuiltinWarmup.sample(Set.of(InputKind.IMAGE, InputKind.TENSOR), series));

@@ -51,7 +51,7 @@ class RestartTest {
       new JobStore(crashed, new JsonCodec()).save(new JobRecord("job-crashed", dev.graft.server.core.store.JobState.RUNNING, "minilm-l6@1",
         "feature-extraction", "crashed", "", dev.graft.spi.Task.CLASSIFICATION, dataset.getId(), "", 0.2f,
         new Hyperparameters(0, 0, 0, 0, 0, 0, Map.of()), "default", "cpu", 0, Map.of(), JobProgress.none(),
-          List.of(), null, Instant.now(), Instant.now(), null));
+          List.of(), null, Instant.now(), Instant.now(), null, "anonymous"));
     }
 
     try (TestServer second = TestServer.inProcess(store)) {

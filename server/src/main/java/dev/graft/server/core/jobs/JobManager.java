@@ -22,6 +22,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import dev.graft.server.core.Limits;
+import dev.graft.server.security.Principal;
 import javax.inject.Inject;
 import javax.inject.Singleton;
 
@@ -44,13 +46,14 @@ public final class JobManager {
   private final FeatureCache cache;
   private final StoreLayout layout;
   private final Clock clock;
+  private final Limits limits;
   private final Map<String, JobHandle> live = new ConcurrentHashMap<>();
   private final JobRelay relay;
   private volatile boolean stopping;
 
   @Inject
   public JobManager(JobPreparer preparer, JobStore store, ModelStore models, ModelRuntime runtime,
-      DeviceScheduler scheduler, FeatureCache cache, StoreLayout layout, Clock clock) {
+      DeviceScheduler scheduler, FeatureCache cache, StoreLayout layout, Clock clock, Limits limits) {
     this.preparer = preparer;
     this.store = store;
     this.models = models;
@@ -59,6 +62,7 @@ public final class JobManager {
     this.cache = cache;
     this.layout = layout;
     this.clock = clock;
+    this.limits = limits;
     this.relay = new JobRelay(store, layout, RELAY_INTERVAL);
     relay.relayCancels(live::keySet, id -> {
       JobHandle handle = live.get(id);
@@ -70,19 +74,21 @@ public final class JobManager {
 
   /**
    * Validates and queues a job; returns it as created, in state QUEUED. Throws INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION for bad requests and
-   * RESOURCE_EXHAUSTED when the pool's queue is full; no job exists then.
+   * RESOURCE_EXHAUSTED when the pool's queue is full or the principal has
+   * {@code max-jobs-per-principal} jobs queued or running on this replica; no job exists then.
    */
   public JobRecord submit(TrainCommand command) {
     if (stopping) {
       throw new GraftException(ErrorKind.UNAVAILABLE, "SHUTTING_DOWN", "the server is shutting down; try another replica");
     }
+    checkJobQuota(command.principal());
     PreparedJob job = preparer.prepare(command);
     String id = "job-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(4);
     String pool = command.devicePool().isEmpty() ? scheduler.defaultPool() : command.devicePool();
     JobRecord initial = new JobRecord(id, JobState.QUEUED, job.base().ref(), job.strategy().id(),
         job.outputModel(), "", job.task().task(), trainSource(command), validationSource(command),
         command.validationSplit(), command.hyperparameters(), pool, "", command.priority(), command.labels(),
-        JobProgress.none(), List.of(), null, clock.instant(), null, null);
+        JobProgress.none(), List.of(), null, clock.instant(), null, null, command.principal().name());
     JobHandle handle = new JobHandle(initial, store);
     live.put(id, handle);
     TrainingRun run = new TrainingRun(handle, job, models, runtime, cache, layout, clock);
@@ -197,4 +203,21 @@ public final class JobManager {
     relay.close();
     scheduler.awaitIdle(grace);
   }
+
+  /** Authenticated principals may have at most {@code max-jobs-per-principal} live jobs here. */
+  private void checkJobQuota(Principal principal) {
+    if (!principal.authenticated()) {
+      return;
+    }
+    long mine = live.values().stream()
+        .map(JobHandle::current)
+        .filter(r -> !r.state().terminal() && r.createdBy().equals(principal.name()))
+        .count();
+    if (mine >= limits.maxJobsPerPrincipal()) {
+      throw GraftException.resourceExhausted("TOO_MANY_JOBS", "principal '" + principal.name() + "' has " + mine
+          + " jobs queued or running, the most max-jobs-per-principal=" + limits.maxJobsPerPrincipal()
+          + " allows; wait for one to end or cancel one");
+    }
+  }
+
 }

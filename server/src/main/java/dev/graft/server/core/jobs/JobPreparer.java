@@ -17,6 +17,7 @@ import dev.graft.spi.TaskSpec;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
+import dev.graft.server.security.Principal;
 import javax.inject.Inject;
 
 /**
@@ -27,12 +28,14 @@ public final class JobPreparer {
   private final ModelStore models;
   private final DatasetStore datasets;
   private final PluginRegistry plugins;
+  private final JobAccess access;
 
   @Inject
-  public JobPreparer(ModelStore models, DatasetStore datasets, PluginRegistry plugins) {
+  public JobPreparer(ModelStore models, DatasetStore datasets, PluginRegistry plugins, JobAccess access) {
     this.models = models;
     this.datasets = datasets;
     this.plugins = plugins;
+    this.access = access;
   }
 
   PreparedJob prepare(TrainCommand c) {
@@ -40,8 +43,10 @@ public final class JobPreparer {
     require(c.strategy(), "strategy");
     require(c.outputModel(), "output_model");
     ModelStore.validateName(c.outputModel(), "output_model");
+    access.checkOutputModel(c.outputModel(), c.principal());
     Hyperparameters h = c.hyperparameters();
     checkHyperparameters(h);
+    access.checkResumeFrom(h.extra().get(JobAccess.RESUME_FROM), c.principal());
     if (c.validationSplit() < 0 || c.validationSplit() >= 1) {
       throw GraftException.invalidArgument("validation_split", "INVALID_VALIDATION_SPLIT",
           "validation_split must be in [0, 1), got " + c.validationSplit());
@@ -50,8 +55,8 @@ public final class JobPreparer {
     DomainPlugin domain = plugins.domain(base.domain());
     StrategyPlugin strategy = plugins.strategy(c.strategy());
 
-    Data train = load(c.train(), "train");
-    Optional<Data> validation = c.validation().map(v -> load(v, "validation"));
+    Data train = load(c.train(), "train", c.principal());
+    Optional<Data> validation = c.validation().map(v -> load(v, "validation", c.principal()));
     validateInputs(domain, train.examples(), "train");
     validation.ifPresent(v -> validateInputs(domain, v.examples(), "validation"));
 
@@ -101,10 +106,11 @@ public final class JobPreparer {
 
   private record Data(List<Example> examples, String datasetId, String sha256, Optional<String> key) {}
 
-  private Data load(TrainCommand.DataRef ref, String field) {
+  private Data load(TrainCommand.DataRef ref, String field, Principal principal) {
     if (ref instanceof TrainCommand.DataRef.Dataset d) {
       require(d.idOrName(), field + ".dataset");
       DatasetRecord record = datasets.get(d.idOrName());
+      access.checkDataset(record, field + ".dataset", principal);
       return new Data(datasets.examples(record.id()), record.id(), record.sha256(), Optional.of(record.sha256()));
     }
     List<Example> examples = ((TrainCommand.DataRef.Inline) ref).examples();

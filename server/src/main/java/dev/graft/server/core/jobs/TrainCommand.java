@@ -1,5 +1,6 @@
 package dev.graft.server.core.jobs;
 
+import dev.graft.server.security.Principal;
 import dev.graft.spi.Example;
 import dev.graft.spi.Hyperparameters;
 import dev.graft.spi.Task;
@@ -13,6 +14,7 @@ import java.util.Optional;
  * @param task the task, or null to infer it from the targets
  * @param validation a separate validation source, or empty to split one off {@code train}
  * @param validationSplit the fraction split off when there is no validation source (0 = default)
+ * @param principal who submits it: the job's and its model's {@code created_by}, and whose data it may use
  */
 public record TrainCommand(
     String baseModel,
@@ -25,7 +27,8 @@ public record TrainCommand(
     Hyperparameters hyperparameters,
     String devicePool,
     int priority,
-    Map<String, String> labels) {
+    Map<String, String> labels,
+    Principal principal) {
 
   public TrainCommand {
     labels = Map.copyOf(labels);

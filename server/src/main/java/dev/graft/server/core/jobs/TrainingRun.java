@@ -105,7 +105,7 @@ final class TrainingRun {
     return new ModelRecord(job.outputModel(), 0, ModelKind.TRAINED, base.domain(), "PyTorch",
         "graft-" + job.strategy().id(), base.ref(), job.strategy().id(), job.datasetId(), job.datasetSha256(),
         task.task(), task.labels(), metrics, base.input(), describe(job.hyperparameters()), properties,
-        0, clock.instant(), handle.current().id(), base.dimension());
+        0, clock.instant(), handle.current().id(), base.dimension(), handle.current().createdBy());
   }
 
   private static Map<String, String> describe(Hyperparameters h) {

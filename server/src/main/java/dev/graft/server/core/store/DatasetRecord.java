@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param sha256 hex SHA-256 of all uploaded bytes in arrival order
  * @param sizeBytes the number of uploaded bytes
  * @param options the format options of the upload
+ * @param createdBy the principal that uploaded it; "" for datasets stored before principals existed
  */
 public record DatasetRecord(
     String id,
@@ -31,7 +32,8 @@ public record DatasetRecord(
     String sha256,
     long sizeBytes,
     Instant createTime,
-    Map<String, String> options) {
+    Map<String, String> options,
+    String createdBy) {
 
   public DatasetRecord {
     Objects.requireNonNull(id, "id");
@@ -42,6 +44,7 @@ public record DatasetRecord(
     labelCounts = Copies.orderedMap(labelCounts);
     sha256 = Copies.text(sha256);
     options = Copies.sortedMap(options);
+    createdBy = Copies.text(createdBy);
   }
 
   /** The spec to parse the stored parts again. */

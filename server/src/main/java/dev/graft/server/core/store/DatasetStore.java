@@ -80,7 +80,7 @@ public final class DatasetStore {
    *     INVALID_MODEL_NAME) or bad options; UNIMPLEMENTED reason FORMAT_NOT_SUPPORTED for a format
    *     without a parser
    */
-  public DatasetUpload begin(DatasetSpecRecord spec) {
+  public DatasetUpload begin(DatasetSpecRecord spec, String createdBy) {
     ModelStore.validateName(spec.name(), "spec.name");
     DatasetParser parser = spec.format() == null ? null : parsers.get(spec.format());
     if (parser == null) {
@@ -96,7 +96,7 @@ public final class DatasetStore {
     } catch (IOException e) {
       throw StoreErrors.io("cannot stage dataset '" + spec.name() + "'", e);
     }
-    return new StagedDatasetUpload(this, spec, parser, dir);
+    return new StagedDatasetUpload(this, spec, createdBy, parser, dir);
   }
 
   /** The dataset with this id, or the newest with this name. */
@@ -202,13 +202,13 @@ public final class DatasetStore {
 
   /** Writes the manifest into the staged folder and publishes it under a fresh id. */
   DatasetRecord publish(
-      Path staged, DatasetSpecRecord spec, DatasetStats stats, List<Example> examples, String sha256, long bytes)
-      throws IOException {
+      Path staged, DatasetSpecRecord spec, String createdBy, DatasetStats stats, List<Example> examples,
+      String sha256, long bytes) throws IOException {
     Instant now = Instant.now();
     for (int attempt = 0; attempt < MAX_PUBLISH_ATTEMPTS; attempt++) {
       String id = newId();
       DatasetRecord record = new DatasetRecord(id, spec.name(), spec.domain(), spec.format(), stats.task(),
-          examples.size(), stats.labels(), stats.labelCounts(), sha256, bytes, now, spec.options());
+          examples.size(), stats.labels(), stats.labelCounts(), sha256, bytes, now, spec.options(), createdBy);
       AtomicFiles.write(staged.resolve(ModelStore.MANIFEST), json.toJson(record).getBytes(StandardCharsets.UTF_8));
       try {
         AtomicFiles.publishDirectory(staged, directory(record));

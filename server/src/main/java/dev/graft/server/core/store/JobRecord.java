@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param error why it failed or was cancelled; null otherwise
  * @param startTime null until RUNNING
  * @param endTime null until terminal
+ * @param createdBy the principal that submitted it; "" for jobs stored before principals existed
  */
 public record JobRecord(
     String id,
@@ -43,7 +44,8 @@ public record JobRecord(
     JobError error,
     Instant createTime,
     Instant startTime,
-    Instant endTime) {
+    Instant endTime,
+    String createdBy) {
 
   public JobRecord {
     Objects.requireNonNull(id, "id");
@@ -60,53 +62,54 @@ public record JobRecord(
     labels = Copies.sortedMap(labels);
     progress = progress == null ? JobProgress.none() : progress;
     metrics = Copies.list(metrics);
+    createdBy = Copies.text(createdBy);
   }
 
   public JobRecord withState(JobState newState) {
     return new JobRecord(id, newState, baseModel, strategy, outputModel, resultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics,
-        error, createTime, startTime, endTime);
+        error, createTime, startTime, endTime, createdBy);
   }
 
   public JobRecord withDevice(String newDevice) {
     return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, newDevice, priority, labels, progress, metrics,
-        error, createTime, startTime, endTime);
+        error, createTime, startTime, endTime, createdBy);
   }
 
   public JobRecord withProgress(JobProgress newProgress) {
     return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, newProgress, metrics,
-        error, createTime, startTime, endTime);
+        error, createTime, startTime, endTime, createdBy);
   }
 
   public JobRecord withMetrics(List<MetricValue> newMetrics) {
     return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, newMetrics,
-        error, createTime, startTime, endTime);
+        error, createTime, startTime, endTime, createdBy);
   }
 
   public JobRecord withError(JobError newError) {
     return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics,
-        newError, createTime, startTime, endTime);
+        newError, createTime, startTime, endTime, createdBy);
   }
 
   public JobRecord withResultModel(String newResultModel) {
     return new JobRecord(id, state, baseModel, strategy, outputModel, newResultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics,
-        error, createTime, startTime, endTime);
+        error, createTime, startTime, endTime, createdBy);
   }
 
   public JobRecord withStartTime(Instant newStartTime) {
     return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics,
-        error, createTime, newStartTime, endTime);
+        error, createTime, newStartTime, endTime, createdBy);
   }
 
   public JobRecord withEndTime(Instant newEndTime) {
     return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics,
-        error, createTime, startTime, newEndTime);
+        error, createTime, startTime, newEndTime, createdBy);
   }
 }

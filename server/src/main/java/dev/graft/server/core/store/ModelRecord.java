@@ -31,6 +31,8 @@ import java.util.Objects;
  * @param createTime when the version was stored; null only in drafts
  * @param jobId the job that trained it; "" for BASE
  * @param dimension the feature vector length for {@code Extract}; 0 when unknown
+ * @param createdBy the principal that imported or trained it ("graft" for built-ins); "" for
+ *     versions stored before principals existed
  */
 public record ModelRecord(
     String name,
@@ -52,7 +54,8 @@ public record ModelRecord(
     long sizeBytes,
     Instant createTime,
     String jobId,
-    int dimension) {
+    int dimension,
+    String createdBy) {
 
   public ModelRecord {
     Objects.requireNonNull(name, "name");
@@ -70,6 +73,7 @@ public record ModelRecord(
     hyperparameters = Copies.sortedMap(hyperparameters);
     properties = Copies.sortedMap(properties);
     jobId = Copies.text(jobId);
+    createdBy = Copies.text(createdBy);
   }
 
   /** {@code name@version}. */
@@ -85,30 +89,30 @@ public record ModelRecord(
   public ModelRecord withVersion(int newVersion) {
     return new ModelRecord(name, newVersion, kind, domain, engine, format, baseModel, strategy, datasetId,
         datasetSha256, task, labels, metrics, input, hyperparameters, properties, sizeBytes, createTime, jobId,
-        dimension);
+        dimension, createdBy);
   }
 
   public ModelRecord withSizeBytes(long newSizeBytes) {
     return new ModelRecord(name, version, kind, domain, engine, format, baseModel, strategy, datasetId,
         datasetSha256, task, labels, metrics, input, hyperparameters, properties, newSizeBytes, createTime, jobId,
-        dimension);
+        dimension, createdBy);
   }
 
   public ModelRecord withCreateTime(Instant newCreateTime) {
     return new ModelRecord(name, version, kind, domain, engine, format, baseModel, strategy, datasetId,
         datasetSha256, task, labels, metrics, input, hyperparameters, properties, sizeBytes, newCreateTime, jobId,
-        dimension);
+        dimension, createdBy);
   }
 
   public ModelRecord withProperties(Map<String, String> newProperties) {
     return new ModelRecord(name, version, kind, domain, engine, format, baseModel, strategy, datasetId,
         datasetSha256, task, labels, metrics, input, hyperparameters, newProperties, sizeBytes, createTime, jobId,
-        dimension);
+        dimension, createdBy);
   }
 
   public ModelRecord withDimension(int newDimension) {
     return new ModelRecord(name, version, kind, domain, engine, format, baseModel, strategy, datasetId,
         datasetSha256, task, labels, metrics, input, hyperparameters, properties, sizeBytes, createTime, jobId,
-        newDimension);
+        newDimension, createdBy);
   }
 }

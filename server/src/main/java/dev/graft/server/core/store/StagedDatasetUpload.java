@@ -28,6 +28,7 @@ final class StagedDatasetUpload implements DatasetUpload {
 
   private final DatasetStore store;
   private final DatasetSpecRecord spec;
+  private final String createdBy;
   private final DatasetParser parser;
   private final Path dir;
   private final MessageDigest sha256;
@@ -35,9 +36,10 @@ final class StagedDatasetUpload implements DatasetUpload {
   private long bytes;
   private boolean finished;
 
-  StagedDatasetUpload(DatasetStore store, DatasetSpecRecord spec, DatasetParser parser, Path dir) {
+  StagedDatasetUpload(DatasetStore store, DatasetSpecRecord spec, String createdBy, DatasetParser parser, Path dir) {
     this.store = store;
     this.spec = spec;
+    this.createdBy = createdBy;
     this.parser = parser;
     this.dir = dir;
     try {
@@ -93,7 +95,7 @@ final class StagedDatasetUpload implements DatasetUpload {
       }
       DatasetStats stats = DatasetStats.of(examples, spec.task());
       String hash = HexFormat.of().formatHex(sha256.digest());
-      DatasetRecord record = store.publish(dir, spec, stats, examples, hash, bytes);
+      DatasetRecord record = store.publish(dir, spec, createdBy, stats, examples, hash, bytes);
       finished = true;
       return record;
     } catch (IOException e) {

@@ -34,7 +34,7 @@ class JobRelayTest {
     Instant t = Instant.parse("2025-01-01T00:00:00Z");
     return new JobRecord(id, state, "minilm-l6@1", "feature-extraction", "sentiment", "", Task.CLASSIFICATION,
         "inline", "", 0.25f, new Hyperparameters(3, 0, 0, 0, 0, 7, Map.of()), "default", "cpu", 0, Map.of(),
-        JobProgress.none(), List.of(), null, t, null, null);
+        JobProgress.none(), List.of(), null, t, null, null, "alice");
   }
 
   @Test

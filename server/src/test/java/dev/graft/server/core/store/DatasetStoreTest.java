@@ -56,7 +56,7 @@ class DatasetStoreTest {
   /** Uploads {@code text} in chunks of 7 bytes. */
   private DatasetRecord upload(DatasetSpecRecord spec, String text) {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    try (DatasetUpload up = store.begin(spec)) {
+    try (DatasetUpload up = store.begin(spec, "alice")) {
       for (int off = 0; off < bytes.length; off += 7) {
         up.write("", bytes, off, Math.min(7, bytes.length - off));
       }
@@ -151,7 +151,7 @@ class DatasetStoreTest {
 
   @Test
   void closeWithoutCommitDeletesStagedFiles() throws IOException {
-    DatasetUpload up = store.begin(spec("d", DatasetFormat.JSONL, null));
+    DatasetUpload up = store.begin(spec("d", DatasetFormat.JSONL, null), "alice");
     up.write("", new byte[] {'{'}, 0, 1);
     assertEquals(1, staged().size());
     up.close();
@@ -162,14 +162,14 @@ class DatasetStoreTest {
 
   @Test
   void beginRefusesBadNamesFormatsAndParts() {
-    GraftException name = assertThrows(GraftException.class, () -> store.begin(spec("Bad Name", DatasetFormat.CSV, null)));
+    GraftException name = assertThrows(GraftException.class, () -> store.begin(spec("Bad Name", DatasetFormat.CSV, null), "alice"));
     assertEquals("spec.name", name.field());
     assertEquals("INVALID_MODEL_NAME", name.reason());
-    GraftException format = assertThrows(GraftException.class, () -> store.begin(spec("d", DatasetFormat.ZIP, null)));
+    GraftException format = assertThrows(GraftException.class, () -> store.begin(spec("d", DatasetFormat.ZIP, null), "alice"));
     assertEquals(ErrorKind.UNIMPLEMENTED, format.kind());
     assertEquals("FORMAT_NOT_SUPPORTED", format.reason());
     assertTrue(format.getMessage().contains("JSONL") && format.getMessage().contains("CSV"), format.getMessage());
-    try (DatasetUpload up = store.begin(spec("d", DatasetFormat.CSV, null))) {
+    try (DatasetUpload up = store.begin(spec("d", DatasetFormat.CSV, null), "alice")) {
       GraftException part = assertThrows(GraftException.class, () -> up.write("../x", new byte[1], 0, 1));
       assertEquals("chunk.part", part.field());
     }
@@ -193,7 +193,7 @@ class DatasetStoreTest {
     lb.write(new byte[] {7, 1, 7});
 
     DatasetRecord r;
-    try (DatasetUpload up = store.begin(spec("digits", DatasetFormat.IDX, null))) {
+    try (DatasetUpload up = store.begin(spec("digits", DatasetFormat.IDX, null), "alice")) {
       up.write("images", images.toByteArray(), 0, images.size());
       up.write("labels", labels.toByteArray(), 0, labels.size());
       r = up.commit();
@@ -206,7 +206,7 @@ class DatasetStoreTest {
     assertArrayEquals(new byte[] {(byte) 160, (byte) 180, (byte) 200, (byte) 220}, t.data());
     assertEquals(new Target.Label("7"), ex.get(2).target());
 
-    try (DatasetUpload up = store.begin(spec("digits", DatasetFormat.IDX, null))) {
+    try (DatasetUpload up = store.begin(spec("digits", DatasetFormat.IDX, null), "alice")) {
       up.write("images", images.toByteArray(), 0, images.size());
       GraftException missing = assertThrows(GraftException.class, up::commit);
       assertEquals("MISSING_PART", missing.reason());

@@ -26,7 +26,7 @@ class JobStoreTest {
         "ds-0123456789ab", "", 0.1f, new Hyperparameters(3, 32, 1e-4f, 0, 2, 42, Map.of("unfreeze", "2")),
         "default", "cpu", 5, Map.of("team", "nlp"), new JobProgress(1, 3, 10, 30, 0.33, 5000),
         List.of(new MetricValue("loss", 0.7, "train", 1)), null, created,
-        state == JobState.QUEUED ? null : created.plusSeconds(1), null);
+        state == JobState.QUEUED ? null : created.plusSeconds(1), null, "alice");
   }
 
   @Test

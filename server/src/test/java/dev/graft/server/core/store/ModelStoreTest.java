@@ -51,7 +51,7 @@ class ModelStoreTest {
         "ds-0123456789ab", "abc", Task.CLASSIFICATION, List.of("neg", "pos"),
         List.of(new MetricValue("accuracy", 0.9, "validation", 0), new MetricValue("loss", Double.NaN, "train", 1)),
         new ModelInputSpec(List.of(1L, 128L), 128, 0, 0, List.of(0.5f), List.of(0.25f)),
-        Map.of("epochs", "3"), Map.of("pooling", "mean"), 0, null, "job-1", 384);
+        Map.of("epochs", "3"), Map.of("pooling", "mean"), 0, null, "job-1", 384, "alice");
   }
 
   private ModelRecord create(String name, String content) throws IOException {
