@@ -2,6 +2,7 @@ package dev.graft.server.api;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import com.google.rpc.ErrorInfo;
 import dev.graft.server.security.MethodPolicy;
 import dev.graft.server.security.Principal;
 import io.grpc.ForwardingServerCall;
@@ -12,7 +13,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
-import com.google.rpc.ErrorInfo;
 import java.util.List;
 import javax.inject.Inject;
 

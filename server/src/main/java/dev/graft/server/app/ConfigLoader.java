@@ -1,5 +1,8 @@
 package dev.graft.server.app;
 
+import dev.graft.server.core.Limits;
+import dev.graft.server.security.SecuritySettings;
+import dev.graft.server.security.TokensFile;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetAddress;
@@ -13,9 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Function;
-import dev.graft.server.core.Limits;
-import dev.graft.server.security.SecuritySettings;
-import dev.graft.server.security.TokensFile;
 
 /**
  * Builds a {@link ServerConfig} from four layers, later ones winning: embedded defaults, a

@@ -1,12 +1,12 @@
 package dev.graft.server.app;
 
+import dev.graft.server.core.Limits;
+import dev.graft.server.security.SecuritySettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import dev.graft.server.core.Limits;
-import dev.graft.server.security.SecuritySettings;
 
 /**
  * The server's whole configuration, typed and immutable. Built by {@link ConfigLoader} from

@@ -5,6 +5,7 @@ import dev.graft.server.core.store.ModelInputSpec;
 import dev.graft.server.core.store.ModelKind;
 import dev.graft.server.core.store.ModelRecord;
 import dev.graft.server.core.store.ModelStore;
+import dev.graft.server.security.Principal;
 import dev.graft.spi.BuiltinModel;
 import dev.graft.spi.DomainPlugin;
 import dev.graft.spi.GraftException;
@@ -16,7 +17,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import dev.graft.server.security.Principal;
 import javax.inject.Inject;
 
 /**

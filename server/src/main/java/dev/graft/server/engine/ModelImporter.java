@@ -5,6 +5,7 @@ import dev.graft.server.core.store.ModelInputSpec;
 import dev.graft.server.core.store.ModelKind;
 import dev.graft.server.core.store.ModelRecord;
 import dev.graft.server.core.store.ModelStore;
+import dev.graft.server.security.SecuritySettings;
 import dev.graft.spi.Backbone;
 import dev.graft.spi.BaseModel;
 import dev.graft.spi.DomainPlugin;
@@ -19,7 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import dev.graft.server.security.SecuritySettings;
 import javax.inject.Inject;
 
 /**

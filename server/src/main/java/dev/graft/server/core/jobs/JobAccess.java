@@ -35,8 +35,12 @@ public final class JobAccess {
     this.layout = layout;
   }
 
-  /** The output model may not shadow a base model or take over someone else's model. */
-  void checkOutputModel(String name, Principal principal) {
+  /**
+   * The output model may not shadow a base model or take over someone else's model. Checked when
+   * the job is submitted and again just before its model is published (another principal may have
+   * published that name meanwhile).
+   */
+  static void checkOutputModel(ModelStore models, String name, Principal principal) {
     models.find(name).ifPresent(latest -> {
       if (latest.kind() == ModelKind.BASE) {
         throw GraftException.invalidArgument("output_model", "NAME_TAKEN_BY_BASE",

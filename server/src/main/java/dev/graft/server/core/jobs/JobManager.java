@@ -1,5 +1,6 @@
 package dev.graft.server.core.jobs;
 
+import dev.graft.server.core.Limits;
 import dev.graft.server.core.store.JobError;
 import dev.graft.server.core.store.JobProgress;
 import dev.graft.server.core.store.JobRecord;
@@ -11,6 +12,7 @@ import dev.graft.server.engine.ModelRuntime;
 import dev.graft.server.scheduler.DeviceScheduler;
 import dev.graft.server.scheduler.ScheduledWork;
 import dev.graft.server.scheduler.WorkRequest;
+import dev.graft.server.security.Principal;
 import dev.graft.spi.ErrorKind;
 import dev.graft.spi.GraftException;
 import java.time.Clock;
@@ -22,8 +24,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
-import dev.graft.server.core.Limits;
-import dev.graft.server.security.Principal;
 import javax.inject.Inject;
 import javax.inject.Singleton;
 
@@ -81,8 +81,8 @@ public final class JobManager {
     if (stopping) {
       throw new GraftException(ErrorKind.UNAVAILABLE, "SHUTTING_DOWN", "the server is shutting down; try another replica");
     }
-    checkJobQuota(command.principal());
     PreparedJob job = preparer.prepare(command);
+    checkJobQuota(command.principal());
     String id = "job-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(4);
     String pool = command.devicePool().isEmpty() ? scheduler.defaultPool() : command.devicePool();
     JobRecord initial = new JobRecord(id, JobState.QUEUED, job.base().ref(), job.strategy().id(),

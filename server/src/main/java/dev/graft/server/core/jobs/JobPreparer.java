@@ -6,6 +6,7 @@ import dev.graft.server.core.store.DatasetStore;
 import dev.graft.server.core.store.ModelKind;
 import dev.graft.server.core.store.ModelRecord;
 import dev.graft.server.core.store.ModelStore;
+import dev.graft.server.security.Principal;
 import dev.graft.spi.DomainPlugin;
 import dev.graft.spi.Example;
 import dev.graft.spi.GraftException;
@@ -17,7 +18,6 @@ import dev.graft.spi.TaskSpec;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
-import dev.graft.server.security.Principal;
 import javax.inject.Inject;
 
 /**
@@ -43,7 +43,7 @@ public final class JobPreparer {
     require(c.strategy(), "strategy");
     require(c.outputModel(), "output_model");
     ModelStore.validateName(c.outputModel(), "output_model");
-    access.checkOutputModel(c.outputModel(), c.principal());
+    JobAccess.checkOutputModel(models, c.outputModel(), c.principal());
     Hyperparameters h = c.hyperparameters();
     checkHyperparameters(h);
     access.checkResumeFrom(h.extra().get(JobAccess.RESUME_FROM), c.principal());
@@ -91,7 +91,7 @@ public final class JobPreparer {
         ? Optional.of(train.key().get() + "|" + splitKey)
         : Optional.empty();
     return new PreparedJob(base, strategy, c.outputModel(), task, trainSet, validationSet, h,
-        train.datasetId(), train.sha256(), dataKey);
+        train.datasetId(), train.sha256(), dataKey, c.principal());
   }
 
   private ModelRecord baseModel(String ref) {

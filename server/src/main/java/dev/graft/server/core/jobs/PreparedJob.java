@@ -1,6 +1,7 @@
 package dev.graft.server.core.jobs;
 
 import dev.graft.server.core.store.ModelRecord;
+import dev.graft.server.security.Principal;
 import dev.graft.spi.Example;
 import dev.graft.spi.Hyperparameters;
 import dev.graft.spi.StrategyPlugin;
@@ -24,7 +25,8 @@ record PreparedJob(
     Hyperparameters hyperparameters,
     String datasetId,
     String datasetSha256,
-    Optional<String> dataKey) {
+    Optional<String> dataKey,
+    Principal principal) {
 
   static final long DEFAULT_SEED = 42;
   static final float DEFAULT_VALIDATION_SPLIT = 0.2f;

@@ -69,6 +69,7 @@ final class TrainingRun {
           new JobProgressReporter(handle), handle, staged, checkpoints, cache, job.dataKey());
       var outcome = job.strategy().train(context);
       handle.throwIfCancelled();
+      JobAccess.checkOutputModel(models, job.outputModel(), job.principal());
       ModelRecord stored = models.create(trainedRecord(outcome.metrics(), outcome.properties()), staged);
       staged = null;
       List<MetricValue> finalMetrics = outcome.metrics();
