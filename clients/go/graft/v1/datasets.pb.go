@@ -244,18 +244,20 @@ func (*UploadDatasetRequest_Spec) isUploadDatasetRequest_Value() {}
 func (*UploadDatasetRequest_Chunk) isUploadDatasetRequest_Value() {}
 
 type Dataset struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Domain        string                 `protobuf:"bytes,3,opt,name=domain,proto3" json:"domain,omitempty"`
-	Examples      int64                  `protobuf:"varint,4,opt,name=examples,proto3" json:"examples,omitempty"`
-	Labels        []string               `protobuf:"bytes,5,rep,name=labels,proto3" json:"labels,omitempty"`
-	LabelCounts   map[string]int64       `protobuf:"bytes,6,rep,name=label_counts,json=labelCounts,proto3" json:"label_counts,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
-	Sha256        string                 `protobuf:"bytes,7,opt,name=sha256,proto3" json:"sha256,omitempty"`
-	SizeBytes     int64                  `protobuf:"varint,8,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
-	Format        DatasetFormat          `protobuf:"varint,9,opt,name=format,proto3,enum=graft.v1.DatasetFormat" json:"format,omitempty"`
-	Task          Task                   `protobuf:"varint,10,opt,name=task,proto3,enum=graft.v1.Task" json:"task,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Id          string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name        string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Domain      string                 `protobuf:"bytes,3,opt,name=domain,proto3" json:"domain,omitempty"`
+	Examples    int64                  `protobuf:"varint,4,opt,name=examples,proto3" json:"examples,omitempty"`
+	Labels      []string               `protobuf:"bytes,5,rep,name=labels,proto3" json:"labels,omitempty"`
+	LabelCounts map[string]int64       `protobuf:"bytes,6,rep,name=label_counts,json=labelCounts,proto3" json:"label_counts,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	Sha256      string                 `protobuf:"bytes,7,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	SizeBytes   int64                  `protobuf:"varint,8,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
+	Format      DatasetFormat          `protobuf:"varint,9,opt,name=format,proto3,enum=graft.v1.DatasetFormat" json:"format,omitempty"`
+	Task        Task                   `protobuf:"varint,10,opt,name=task,proto3,enum=graft.v1.Task" json:"task,omitempty"`
+	CreateTime  *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The principal that uploaded it (lineage; who may delete it).
+	CreatedBy     string `protobuf:"bytes,12,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -365,6 +367,13 @@ func (x *Dataset) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *Dataset) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
 }
 
 type GetDatasetRequest struct {
@@ -629,7 +638,7 @@ const file_graft_v1_datasets_proto_rawDesc = "" +
 	"\x14UploadDatasetRequest\x12+\n" +
 	"\x04spec\x18\x01 \x01(\v2\x15.graft.v1.DatasetSpecH\x00R\x04spec\x12+\n" +
 	"\x05chunk\x18\x02 \x01(\v2\x13.graft.v1.DataChunkH\x00R\x05chunkB\a\n" +
-	"\x05value\"\xc9\x03\n" +
+	"\x05value\"\xe8\x03\n" +
 	"\aDataset\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -644,7 +653,9 @@ const file_graft_v1_datasets_proto_rawDesc = "" +
 	"\x04task\x18\n" +
 	" \x01(\x0e2\x0e.graft.v1.TaskR\x04task\x12;\n" +
 	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x1a>\n" +
+	"createTime\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\f \x01(\tR\tcreatedBy\x1a>\n" +
 	"\x10LabelCountsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"#\n" +

@@ -94,8 +94,10 @@ type Model struct {
 	Hyperparameters map[string]string      `protobuf:"bytes,18,rep,name=hyperparameters,proto3" json:"hyperparameters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	JobId           string                 `protobuf:"bytes,19,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
 	Dimension       int32                  `protobuf:"varint,20,opt,name=dimension,proto3" json:"dimension,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The principal that imported or trained it ("graft" for built-in models).
+	CreatedBy     string `protobuf:"bytes,21,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Model) Reset() {
@@ -266,6 +268,13 @@ func (x *Model) GetDimension() int32 {
 		return x.Dimension
 	}
 	return 0
+}
+
+func (x *Model) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
 }
 
 type ModelSpec struct {
@@ -801,7 +810,7 @@ var File_graft_v1_models_proto protoreflect.FileDescriptor
 
 const file_graft_v1_models_proto_rawDesc = "" +
 	"\n" +
-	"\x15graft/v1/models.proto\x12\bgraft.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15graft/v1/common.proto\"\xda\x06\n" +
+	"\x15graft/v1/models.proto\x12\bgraft.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15graft/v1/common.proto\"\xf9\x06\n" +
 	"\x05Model\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\x05R\aversion\x12'\n" +
@@ -828,7 +837,9 @@ const file_graft_v1_models_proto_rawDesc = "" +
 	"\x0edataset_sha256\x18\x11 \x01(\tR\rdatasetSha256\x12N\n" +
 	"\x0fhyperparameters\x18\x12 \x03(\v2$.graft.v1.Model.HyperparametersEntryR\x0fhyperparameters\x12\x15\n" +
 	"\x06job_id\x18\x13 \x01(\tR\x05jobId\x12\x1c\n" +
-	"\tdimension\x18\x14 \x01(\x05R\tdimension\x1a=\n" +
+	"\tdimension\x18\x14 \x01(\x05R\tdimension\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\x15 \x01(\tR\tcreatedBy\x1a=\n" +
 	"\x0fPropertiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aB\n" +

@@ -313,9 +313,11 @@ type Job struct {
 	StartTime   *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
 	EndTime     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
 	// The model the job produced (name@version), once it has succeeded.
-	ResultModel   string            `protobuf:"bytes,13,opt,name=result_model,json=resultModel,proto3" json:"result_model,omitempty"`
-	DevicePool    string            `protobuf:"bytes,14,opt,name=device_pool,json=devicePool,proto3" json:"device_pool,omitempty"`
-	Labels        map[string]string `protobuf:"bytes,15,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	ResultModel string            `protobuf:"bytes,13,opt,name=result_model,json=resultModel,proto3" json:"result_model,omitempty"`
+	DevicePool  string            `protobuf:"bytes,14,opt,name=device_pool,json=devicePool,proto3" json:"device_pool,omitempty"`
+	Labels      map[string]string `protobuf:"bytes,15,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The principal that submitted it.
+	CreatedBy     string `protobuf:"bytes,16,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -453,6 +455,13 @@ func (x *Job) GetLabels() map[string]string {
 		return x.Labels
 	}
 	return nil
+}
+
+func (x *Job) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
 }
 
 // The job as it is now, and a human-readable line about what changed.
@@ -790,7 +799,7 @@ const file_graft_v1_training_proto_rawDesc = "" +
 	"\x06labels\x18\v \x03(\v2\".graft.v1.TrainRequest.LabelsEntryR\x06labels\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9c\x05\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xbb\x05\n" +
 	"\x03Job\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12(\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x12.graft.v1.JobStateR\x05state\x12\x1d\n" +
@@ -811,7 +820,9 @@ const file_graft_v1_training_proto_rawDesc = "" +
 	"\fresult_model\x18\r \x01(\tR\vresultModel\x12\x1f\n" +
 	"\vdevice_pool\x18\x0e \x01(\tR\n" +
 	"devicePool\x121\n" +
-	"\x06labels\x18\x0f \x03(\v2\x19.graft.v1.Job.LabelsEntryR\x06labels\x1a9\n" +
+	"\x06labels\x18\x0f \x03(\v2\x19.graft.v1.Job.LabelsEntryR\x06labels\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\x10 \x01(\tR\tcreatedBy\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"E\n" +
