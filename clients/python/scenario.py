@@ -1,12 +1,14 @@
 """The client conformance scenario (clients/conformance/SCENARIO.md) with graft_client.Client.
 
-Run by ./conformance against the server at $GRAFT_TARGET. Prints ``ok <step>`` or
+Run by ./conformance against the server at $GRAFT_TARGET (TLS, client certificate and bearer token
+from GRAFT_TLS_CA, GRAFT_TLS_CERT, GRAFT_TLS_KEY, GRAFT_TOKEN when set). Prints ``ok <step>`` or
 ``FAIL <step>: why`` per step, then ``N passed, M failed``; exits 1 when a step failed.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
 import sys
 import time
@@ -171,7 +173,12 @@ class Scenario:
 
 
 def main() -> int:
-    with Client(timeout=60.0) as client:  # target: $GRAFT_TARGET
+    # Target: $GRAFT_TARGET. Over TLS when GRAFT_TLS_CA names a CA file (mutual TLS with
+    # GRAFT_TLS_CERT + GRAFT_TLS_KEY); GRAFT_TOKEN is sent as the bearer token.
+    env = os.environ
+    with Client(timeout=60.0, root_certificates=env.get("GRAFT_TLS_CA") or None,
+                certificate_chain=env.get("GRAFT_TLS_CERT") or None, private_key=env.get("GRAFT_TLS_KEY") or None,
+                token=env.get("GRAFT_TOKEN") or None) as client:
         return Scenario(client).run()
 
 

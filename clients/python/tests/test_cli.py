@@ -226,3 +226,45 @@ def test_lists_render_as_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     assert code == 0
     assert "NAME" in out and "minilm-l6" in out and "BASE" in out
     assert np.isfinite(0)  # numpy importable alongside the CLI
+
+
+def test_tls_options_and_their_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("GRAFT_TLS_CA", "GRAFT_CA_CERT", "GRAFT_TLS_CERT", "GRAFT_TLS_KEY", "GRAFT_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    args = build_parser().parse_args(["models", "ls"])
+    assert (args.tls_ca, args.tls_cert, args.tls_key, args.token) == (None, None, None, None)
+    monkeypatch.setenv("GRAFT_TLS_CA", "ca.pem")
+    monkeypatch.setenv("GRAFT_TLS_CERT", "c.pem")
+    monkeypatch.setenv("GRAFT_TLS_KEY", "k.pem")
+    monkeypatch.setenv("GRAFT_TOKEN", "tok")
+    args = build_parser().parse_args(["models", "ls"])
+    assert (args.tls_ca, args.tls_cert, args.tls_key, args.token) == ("ca.pem", "c.pem", "k.pem", "tok")
+    args = build_parser().parse_args(["--tls-ca", "a.pem", "models", "ls", "--tls-cert", "b.pem", "--tls-key", "d.pem"])
+    assert (args.tls_ca, args.tls_cert, args.tls_key) == ("a.pem", "b.pem", "d.pem")
+    assert build_parser().parse_args(["models", "ls", "--ca-cert", "old.pem"]).tls_ca == "old.pem"
+
+
+def test_make_client_passes_the_tls_files_and_token(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for var in ("GRAFT_TLS_CA", "GRAFT_CA_CERT", "GRAFT_TLS_CERT", "GRAFT_TLS_KEY", "GRAFT_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    made: list[dict[str, Any]] = []
+    monkeypatch.setattr(_commands, "Client", lambda target, **kw: made.append({"target": target, **kw}))
+    ca, cert, key = (tmp_path / n for n in ("ca.pem", "c.pem", "k.pem"))
+    for f in (ca, cert, key):
+        f.write_text("-----BEGIN X-----\n")
+    _commands.make_client(parse("--target", "h:1", "--tls-ca", str(ca), "--tls-cert", str(cert),
+                                "--tls-key", str(key), "--token", "tok", "info"))
+    assert made[-1] == {"target": "h:1", "timeout": 30.0, "tls": True, "root_certificates": str(ca),
+                        "certificate_chain": str(cert), "private_key": str(key), "token": "tok"}
+    _commands.make_client(parse("info"))
+    assert made[-1]["tls"] is False and made[-1]["certificate_chain"] is None and made[-1]["token"] is None
+    with pytest.raises(_commands.UsageError, match="both --tls-cert and --tls-key"):
+        _commands.make_client(parse("--tls-cert", str(cert), "info"))
+    with pytest.raises(_commands.UsageError, match="--tls-key: no such file"):
+        _commands.make_client(parse("--tls-cert", str(cert), "--tls-key", str(tmp_path / "nope"), "info"))
+
+
+def test_a_half_client_certificate_exits_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("GRAFT_TLS_KEY", raising=False)
+    assert main(["info", "--tls-cert", "c.pem"]) == ExitCode.USAGE
+    assert "--tls-key" in capsys.readouterr().err

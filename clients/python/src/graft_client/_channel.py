@@ -18,6 +18,7 @@ __all__ = [
     "HeaderInterceptor",
     "service_config",
     "make_channel",
+    "channel_credentials",
 ]
 
 MODEL_HEADER = "x-graft-model"
@@ -117,27 +118,56 @@ class HeaderInterceptor(
         return continuation(self._details(details), requests)
 
 
-def _read_certs(value: bytes | str | os.PathLike[str] | None) -> bytes | None:
-    if value is None or isinstance(value, bytes):
-        return value
-    text = os.fspath(value)
-    if "-----BEGIN" in text:
-        return text.encode()
-    return Path(text).read_bytes()
+PemSource = bytes | str | os.PathLike[str]
+
+
+def _read_pem(value: PemSource | None, what: str) -> bytes | None:
+    """PEM bytes from bytes, PEM text or a file path; ``ValueError`` when it holds no PEM block."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        data, source = value, "the bytes given"
+    else:
+        text = os.fspath(value)
+        if "-----BEGIN" in text:
+            data, source = text.encode(), "the text given"
+        else:
+            data, source = Path(text).read_bytes(), text
+    if b"-----BEGIN" not in data:
+        raise ValueError(f"{what}: no PEM block (-----BEGIN ...) in {source}")
+    return data
+
+
+def channel_credentials(
+    root_certificates: PemSource | None = None,
+    certificate_chain: PemSource | None = None,
+    private_key: PemSource | None = None,
+) -> grpc.ChannelCredentials:
+    """TLS credentials: trusted roots (system roots when ``None``) and, for mutual TLS, the client's
+    certificate chain and private key, each PEM bytes, PEM text or a file path."""
+    if (certificate_chain is None) != (private_key is None):
+        raise ValueError("a client certificate needs both certificate_chain and private_key")
+    return grpc.ssl_channel_credentials(
+        root_certificates=_read_pem(root_certificates, "root_certificates"),
+        private_key=_read_pem(private_key, "private_key"),
+        certificate_chain=_read_pem(certificate_chain, "certificate_chain"))
 
 
 def make_channel(
     target: str,
     *,
     tls: bool,
-    root_certificates: bytes | str | os.PathLike[str] | None,
+    root_certificates: PemSource | None,
     tls_server_name: str | None,
     token: str | None,
     retry: RetryPolicy | None,
     options: Sequence[tuple[str, Any]],
     user_agent: str,
+    certificate_chain: PemSource | None = None,
+    private_key: PemSource | None = None,
 ) -> grpc.Channel:
-    """A channel with the retry service config, TLS when asked, and the bearer token header."""
+    """A channel with the retry service config, TLS when asked (mutual TLS with a client
+    certificate), and the bearer token header."""
     opts: list[tuple[str, Any]] = [
         ("grpc.service_config", service_config(retry)),
         ("grpc.enable_retries", 1 if retry else 0),
@@ -148,8 +178,8 @@ def make_channel(
     if tls_server_name:
         opts.append(("grpc.ssl_target_name_override", tls_server_name))
     opts.extend(options)
-    if tls or root_certificates is not None:
-        credentials = grpc.ssl_channel_credentials(root_certificates=_read_certs(root_certificates))
+    if tls or root_certificates is not None or certificate_chain is not None or private_key is not None:
+        credentials = channel_credentials(root_certificates, certificate_chain, private_key)
         channel = grpc.secure_channel(target, credentials, options=opts)
     else:
         channel = grpc.insecure_channel(target, options=opts)

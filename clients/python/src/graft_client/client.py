@@ -113,7 +113,10 @@ class Client:
         timeout: default deadline in seconds for unary calls (``None`` = none).
         upload_timeout: default deadline for dataset uploads.
         tls: use TLS (system roots unless ``root_certificates``).
-        root_certificates: PEM bytes, PEM text or a file path; implies ``tls``.
+        root_certificates: trusted CA certificates: PEM bytes, PEM text or a file path; implies ``tls``.
+        certificate_chain: the client certificate chain for mutual TLS (PEM bytes, text or path;
+            with ``private_key``); implies ``tls``.
+        private_key: the client certificate's private key (PEM bytes, text or path).
         tls_server_name: override the name checked in the server certificate.
         token: bearer token sent as ``authorization: Bearer <token>``.
         retry: the retry policy for idempotent calls (``None`` disables retries).
@@ -130,6 +133,8 @@ class Client:
         tls: bool = False,
         root_certificates: bytes | str | os.PathLike[str] | None = None,
         tls_server_name: str | None = None,
+        certificate_chain: bytes | str | os.PathLike[str] | None = None,
+        private_key: bytes | str | os.PathLike[str] | None = None,
         token: str | None = None,
         retry: RetryPolicy | None = RetryPolicy(),
         options: Sequence[tuple[str, Any]] = (),
@@ -144,7 +149,8 @@ class Client:
         if channel is None:
             self._owned: grpc.Channel | None = make_channel(
                 self.target, tls=tls, root_certificates=root_certificates, tls_server_name=tls_server_name,
-                token=token, retry=retry, options=options, user_agent=f"graft-client-python/{__version__}")
+                token=token, retry=retry, options=options, user_agent=f"graft-client-python/{__version__}",
+                certificate_chain=certificate_chain, private_key=private_key)
             self.channel = self._owned
         else:
             self._owned = None

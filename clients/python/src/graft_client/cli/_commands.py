@@ -16,6 +16,7 @@ from graft_client import pb
 from graft_client.cli._exit import ExitCode
 from graft_client.cli._output import Output, _all_metrics
 from graft_client.cli._progress import follow
+from graft_client.cli._tokens import TokenFileError, add_token
 from graft_client.client import Client, state_name
 
 __all__ = ["COMMANDS", "serve_command", "make_client"]
@@ -26,8 +27,14 @@ class UsageError(Exception):
 
 
 def make_client(args: argparse.Namespace) -> Client:
-    return Client(args.target, timeout=args.timeout, tls=args.tls or bool(args.ca_cert),
-                  root_certificates=args.ca_cert, token=args.token)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise UsageError("a client certificate needs both --tls-cert and --tls-key (env GRAFT_TLS_CERT, GRAFT_TLS_KEY)")
+    for option, path in (("--tls-ca", args.tls_ca), ("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
+        if path and not Path(path).is_file():
+            raise UsageError(f"{option}: no such file: {path}")
+    return Client(args.target, timeout=args.timeout, tls=args.tls or bool(args.tls_ca or args.tls_cert),
+                  root_certificates=args.tls_ca or None, certificate_chain=args.tls_cert or None,
+                  private_key=args.tls_key or None, token=args.token or None)
 
 
 def serve_command(args: argparse.Namespace, environ: dict[str, str] | None = None) -> list[str]:
@@ -223,6 +230,18 @@ def _extract(args: argparse.Namespace, out: Output) -> int:
     return ExitCode.OK
 
 
+def _tokens_create(args: argparse.Namespace, out: Output) -> int:
+    try:
+        token = add_token(args.file, args.name, args.role)
+    except TokenFileError as e:
+        raise UsageError(str(e)) from None
+    sys.stdout.write(token + "\n")  # the only thing on stdout, so that scripts can capture it
+    sys.stdout.flush()
+    _err().print(f"added {args.name} ({args.role}) to {args.file}; the token above is shown only now: "
+                 f"store it (the file keeps its SHA-256 only)")
+    return ExitCode.OK
+
+
 def _err() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -245,4 +264,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "models_rm": _models_rm,
     "predict": _predict,
     "extract": _extract,
+    "tokens_create": _tokens_create,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from graft_client.cli._tokens import DEFAULT_TOKENS_FILE, ROLES
 from graft_client.client import DEFAULT_TARGET
 
 __all__ = ["build_parser", "key_values"]
@@ -38,9 +39,16 @@ def _globals(parser: argparse.ArgumentParser, top: bool) -> None:
                    help="server host:port (env GRAFT_TARGET; default %s)" % DEFAULT_TARGET)
     g.add_argument("--token", default=default(os.environ.get("GRAFT_TOKEN")),
                    help="bearer token (env GRAFT_TOKEN)")
-    g.add_argument("--tls", action="store_true", default=default(False), help="use TLS (system roots)")
-    g.add_argument("--ca-cert", metavar="PEM", default=default(os.environ.get("GRAFT_CA_CERT")),
-                   help="root certificates for TLS (implies --tls; env GRAFT_CA_CERT)")
+    g.add_argument("--tls", action="store_true", default=default(False),
+                   help="use TLS (system roots unless --tls-ca)")
+    g.add_argument("--tls-ca", "--ca-cert", dest="tls_ca", metavar="PEM",
+                   default=default(os.environ.get("GRAFT_TLS_CA") or os.environ.get("GRAFT_CA_CERT")),
+                   help="trusted CA certificates, a PEM file (implies --tls; env GRAFT_TLS_CA)")
+    g.add_argument("--tls-cert", metavar="PEM", default=default(os.environ.get("GRAFT_TLS_CERT")),
+                   help="client certificate chain for mutual TLS, a PEM file (implies --tls; needs "
+                        "--tls-key; env GRAFT_TLS_CERT)")
+    g.add_argument("--tls-key", metavar="PEM", default=default(os.environ.get("GRAFT_TLS_KEY")),
+                   help="private key of --tls-cert, a PEM file (env GRAFT_TLS_KEY)")
     g.add_argument("--timeout", type=_positive_float, metavar="SECONDS", default=default(30.0),
                    help="deadline for each call (default 30)")
     g.add_argument("-o", "--output-format", choices=("table", "json"), default=default("table"),
@@ -157,6 +165,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(models, "rm", "delete a model")
     p.add_argument("name", help="NAME or NAME@VERSION")
     p.set_defaults(handler="models_rm")
+
+    # tokens
+    tokens = add(sub, "tokens", "manage the server's tokens file (no server needed)").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    p = add(tokens, "create", "create a token: append its line (NAME ROLE SHA256) to the tokens file and "
+                              "print the token, once, on stdout")
+    p.add_argument("name", help="the principal's name: letters, digits, then up to 63 of . _ @ - too")
+    p.add_argument("--role", required=True, choices=ROLES, help="what the token may do")
+    p.add_argument("--file", default=os.environ.get("GRAFT_AUTH_TOKENS_FILE") or DEFAULT_TOKENS_FILE,
+                   help="the tokens file, created (mode 0600) if missing (env GRAFT_AUTH_TOKENS_FILE; "
+                        "default ./%s)" % DEFAULT_TOKENS_FILE)
+    p.set_defaults(handler="tokens_create")
 
     # inference
     p = add(sub, "predict", "predict with a trained model")
