@@ -43,9 +43,13 @@ func Dial(ctx context.Context, target string, opts ...Option) (*Client, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	tlsConfig, err := o.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
 	creds := insecure.NewCredentials()
-	if o.tls != nil {
-		creds = credentials.NewTLS(o.tls)
+	if tlsConfig != nil {
+		creds = credentials.NewTLS(tlsConfig)
 	}
 	dopts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),

@@ -2,7 +2,9 @@ package graft
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"fmt"
 	"time"
 
 	"google.golang.org/grpc"
@@ -15,7 +17,10 @@ const DefaultTimeout = 60 * time.Second
 type Option func(*options)
 
 type options struct {
-	tls           *tls.Config // nil = plaintext
+	tls           *tls.Config // nil = plaintext (unless rootCAs or a client certificate is set)
+	rootCAs       []byte      // PEM; replaces the roots of tls
+	clientCert    []byte      // PEM certificate chain, with clientKey
+	clientKey     []byte      // PEM private key
 	token         string
 	tokenInsecure bool // send the token over plaintext too
 	timeout       time.Duration
@@ -39,7 +44,24 @@ func WithTLS(config *tls.Config) Option {
 	}
 }
 
-// WithBearerToken sends "authorization: Bearer <token>" on every call. It needs WithTLS, so
+// WithRootCAs connects over TLS trusting only the CA certificates in pemCerts (one or more PEM
+// blocks) to sign the server's certificate, instead of the system's roots. It may be combined
+// with WithTLS (whose config it copies, replacing RootCAs) and WithClientCertificate. Dial fails
+// when pemCerts holds no certificate.
+func WithRootCAs(pemCerts []byte) Option {
+	return func(o *options) { o.rootCAs = pemCerts }
+}
+
+// WithClientCertificate presents a client certificate for mutual TLS: certPEM is the
+// certificate chain (leaf first), keyPEM its private key (PKCS#8, PKCS#1 or SEC 1 PEM). It turns
+// TLS on (system roots unless WithRootCAs or WithTLS say otherwise). Dial fails when the two do
+// not parse or do not match.
+func WithClientCertificate(certPEM, keyPEM []byte) Option {
+	return func(o *options) { o.clientCert, o.clientKey = certPEM, keyPEM }
+}
+
+// WithBearerToken sends "authorization: Bearer <token>" on every call. It needs TLS (WithTLS,
+// WithRootCAs or WithClientCertificate), so
 // that the token never travels in clear; see WithInsecureBearerToken for a plaintext hop to a
 // local TLS-terminating proxy.
 func WithBearerToken(token string) Option {
@@ -76,9 +98,46 @@ func WithDialOptions(opts ...grpc.DialOption) Option {
 	return func(o *options) { o.dialOptions = append(o.dialOptions, opts...) }
 }
 
+func (o *options) usesTLS() bool {
+	return o.tls != nil || o.rootCAs != nil || o.clientCert != nil || o.clientKey != nil
+}
+
+// tlsConfig is the TLS configuration Dial uses: nil for plaintext; else a copy of WithTLS's
+// config (or a TLS 1.2+ default) with the roots of WithRootCAs and the certificate of
+// WithClientCertificate.
+func (o *options) tlsConfig() (*tls.Config, error) {
+	if !o.usesTLS() {
+		return nil, nil
+	}
+	var cfg *tls.Config
+	if o.tls != nil {
+		cfg = o.tls.Clone()
+	} else {
+		cfg = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if o.rootCAs != nil {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(o.rootCAs) {
+			return nil, errors.New("graft: WithRootCAs: no PEM certificate in the bytes given")
+		}
+		cfg.RootCAs = pool
+	}
+	if o.clientCert != nil || o.clientKey != nil {
+		if len(o.clientCert) == 0 || len(o.clientKey) == 0 {
+			return nil, errors.New("graft: WithClientCertificate needs both the certificate chain and the private key")
+		}
+		pair, err := tls.X509KeyPair(o.clientCert, o.clientKey)
+		if err != nil {
+			return nil, fmt.Errorf("graft: WithClientCertificate: %w", err)
+		}
+		cfg.Certificates = append(cfg.Certificates[:len(cfg.Certificates):len(cfg.Certificates)], pair)
+	}
+	return cfg, nil
+}
+
 func (o *options) validate() error {
-	if o.token != "" && o.tls == nil && !o.tokenInsecure {
-		return errors.New("graft: WithBearerToken needs WithTLS (or WithInsecureBearerToken for a private plaintext hop)")
+	if o.token != "" && !o.usesTLS() && !o.tokenInsecure {
+		return errors.New("graft: WithBearerToken needs TLS: WithTLS, WithRootCAs or WithClientCertificate (or WithInsecureBearerToken for a private plaintext hop)")
 	}
 	if o.timeout < 0 {
 		return errors.New("graft: WithDefaultTimeout must not be negative")

@@ -1,5 +1,7 @@
 // Command conformance runs the client conformance scenario (clients/conformance/SCENARIO.md)
-// against the server at $GRAFT_TARGET with the Go client, printing "ok <step>" or
+// against the server at $GRAFT_TARGET with the Go client (over TLS with the CA file
+// $GRAFT_TLS_CA, the client certificate $GRAFT_TLS_CERT/$GRAFT_TLS_KEY and the bearer token
+// $GRAFT_TOKEN when they are set), printing "ok <step>" or
 // "FAIL <step>: why" per step and "N passed, M failed" at the end; it exits 1 if a step failed.
 package main
 
@@ -34,7 +36,12 @@ func main() {
 	flag.Parse()
 
 	ctx := context.Background()
-	c, err := graft.Dial(ctx, *target)
+	opts, err := securityOptions()
+	if err != nil {
+		fmt.Printf("FAIL setup: %v\n0 passed, 1 failed\n", err)
+		os.Exit(1)
+	}
+	c, err := graft.Dial(ctx, *target, opts...)
 	if err != nil {
 		fmt.Printf("FAIL dial: %v\n0 passed, 1 failed\n", err)
 		os.Exit(1)
@@ -301,6 +308,46 @@ func (s *scenario) cancel(ctx context.Context) error {
 		return fmt.Errorf("took %v to end after the cancel", d)
 	}
 	return nil
+}
+
+// securityOptions: TLS trusting the CA file $GRAFT_TLS_CA, the client certificate
+// $GRAFT_TLS_CERT with its key $GRAFT_TLS_KEY (mutual TLS), the bearer token $GRAFT_TOKEN; each
+// only when set.
+func securityOptions() ([]graft.Option, error) {
+	var opts []graft.Option
+	read := func(key string) ([]byte, error) {
+		b, err := os.ReadFile(os.Getenv(key))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", key, err)
+		}
+		return b, nil
+	}
+	if os.Getenv("GRAFT_TLS_CA") != "" {
+		ca, err := read("GRAFT_TLS_CA")
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, graft.WithRootCAs(ca))
+	}
+	if os.Getenv("GRAFT_TLS_CERT") != "" || os.Getenv("GRAFT_TLS_KEY") != "" {
+		cert, err := read("GRAFT_TLS_CERT")
+		if err != nil {
+			return nil, err
+		}
+		key, err := read("GRAFT_TLS_KEY")
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, graft.WithClientCertificate(cert, key))
+	}
+	if token := os.Getenv("GRAFT_TOKEN"); token != "" {
+		if len(opts) > 0 {
+			opts = append(opts, graft.WithBearerToken(token))
+		} else { // a plaintext test server (the scenario never runs against a remote one)
+			opts = append(opts, graft.WithInsecureBearerToken(token))
+		}
+	}
+	return opts, nil
 }
 
 func envOr(key, def string) string {
