@@ -1,6 +1,8 @@
 // The client conformance scenario (clients/conformance/SCENARIO.md) through GraftClient.
-// Run by ../conformance with GRAFT_TARGET=host:port; prints `ok <step>` / `FAIL <step>: why`
+// Run by ../conformance with GRAFT_TARGET=host:port (and GRAFT_TLS_CA, GRAFT_TLS_CERT,
+// GRAFT_TLS_KEY, GRAFT_TOKEN for TLS, a client certificate and a bearer token); prints `ok <step>` / `FAIL <step>: why`
 // and `N passed, M failed`; exits 1 when a step failed.
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { GraftClient, GraftError, JobState, StatusCode, statusCodeName, type Dataset, type Job, type JobEvent } from "../src/index.js";
 
@@ -33,7 +35,19 @@ if (!target) {
   console.error("GRAFT_TARGET (host:port) is not set");
   process.exit(2);
 }
-const graft = new GraftClient({ target, timeoutMs: 120_000 });
+// Over TLS when GRAFT_TLS_CA names a CA file (mutual TLS with GRAFT_TLS_CERT + GRAFT_TLS_KEY);
+// GRAFT_TOKEN is sent as the bearer token.
+const pem = (variable: string): Buffer | undefined => {
+  const file = process.env[variable];
+  return file ? readFileSync(file) : undefined;
+};
+const [ca, cert, key] = [pem("GRAFT_TLS_CA"), pem("GRAFT_TLS_CERT"), pem("GRAFT_TLS_KEY")];
+const graft = new GraftClient({
+  target,
+  timeoutMs: 120_000,
+  ...(ca || cert || key ? { tls: { ca, cert, key } } : {}),
+  ...(process.env.GRAFT_TOKEN ? { token: process.env.GRAFT_TOKEN } : {}),
+});
 let passed = 0;
 let failed = 0;
 

@@ -20,22 +20,15 @@ import { GraftError, StatusCode } from "./errors.js";
 import { toDataSource, toExample, toInput, type DataSourceLike, type ExampleLike, type InputLike } from "./inputs.js";
 import { baseUrl, callHeaders, type HeadersLike } from "./metadata.js";
 import { backoffMs, retryPolicy, shouldRetry, sleep, type RetryPolicy } from "./retry.js";
-
-/** TLS settings: `true` for the system's trusted roots, or PEM material of your own. */
-export interface TlsOptions {
-  /** Trusted CA certificate(s), PEM. */
-  ca?: string | Buffer | Array<string | Buffer>;
-  /** Client certificate and key for mutual TLS, PEM. */
-  cert?: string | Buffer;
-  key?: string | Buffer;
-  /** The name the server's certificate must carry, when it differs from the target host. */
-  servername?: string;
-}
+import { sessionOptions, type TlsOptions } from "./tls.js";
 
 export interface GraftClientOptions {
   /** `host:port` (plaintext unless `tls`), or an `http://` / `https://` URL. */
   target: string;
-  /** Use TLS (HTTP/2 over TLS). An `https://` target implies it. */
+  /**
+   * Use TLS (HTTP/2 over TLS): `true` trusts the system's roots; `{ ca, cert, key, servername }`
+   * trusts your CA and/or presents a client certificate (mutual TLS). An `https://` target implies it.
+   */
   tls?: boolean | TlsOptions;
   /** Sent as `authorization: Bearer <token>` on every call. */
   token?: string;
@@ -213,8 +206,7 @@ export class GraftClient {
     let transport = options.transport;
     if (transport === undefined) {
       const url = baseUrl(options.target, options.tls !== undefined && options.tls !== false);
-      const tls = typeof options.tls === "object" ? options.tls : {};
-      this.sessions = new Http2SessionManager(url, {}, url.startsWith("https:") ? { ...tls } : {});
+      this.sessions = new Http2SessionManager(url, {}, sessionOptions(url, options.tls));
       transport = createGrpcTransport({
         baseUrl: url,
         sessionManager: this.sessions,

@@ -1,7 +1,7 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { base64Decode } from "@bufbuild/protobuf/wire";
-import { ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema } from "./gen/google/rpc/error_details_pb.js";
 import { StatusSchema, type Status } from "./gen/google/rpc/status_pb.js";
 
@@ -178,6 +178,14 @@ export class GraftError extends Error {
     if (details === undefined) {
       details = detailsOfConnectError(ce);
     }
+    const tls = ce.code === Code.Internal || ce.code === Code.Unknown ? tlsFailure(err) : undefined;
+    if (tls !== undefined) {
+      // The connection could not be secured: UNAVAILABLE, as gRPC reports a failed transport.
+      return new GraftError(StatusCode.UNAVAILABLE, `TLS handshake failed (${tls.code}): ${tls.message}`, {
+        metadata: ce.metadata,
+        cause: err,
+      });
+    }
     return new GraftError(ce.code as number, ce.rawMessage, {
       reason: details.reason,
       domain: details.domain,
@@ -187,6 +195,35 @@ export class GraftError extends Error {
       cause: err,
     });
   }
+}
+
+/** OpenSSL's certificate verification codes as Node reports them (see Node's tls docs). */
+const X509_VERIFY_CODES = new Set([
+  "UNABLE_TO_GET_ISSUER_CERT", "UNABLE_TO_GET_CRL", "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
+  "UNABLE_TO_DECRYPT_CRL_SIGNATURE", "UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY", "CERT_SIGNATURE_FAILURE",
+  "CRL_SIGNATURE_FAILURE", "CERT_NOT_YET_VALID", "CERT_HAS_EXPIRED", "CRL_NOT_YET_VALID", "CRL_HAS_EXPIRED",
+  "ERROR_IN_CERT_NOT_BEFORE_FIELD", "ERROR_IN_CERT_NOT_AFTER_FIELD", "ERROR_IN_CRL_LAST_UPDATE_FIELD",
+  "ERROR_IN_CRL_NEXT_UPDATE_FIELD", "DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "CERT_CHAIN_TOO_LONG", "CERT_REVOKED",
+  "INVALID_CA", "PATH_LENGTH_EXCEEDED", "INVALID_PURPOSE", "CERT_UNTRUSTED", "CERT_REJECTED", "HOSTNAME_MISMATCH",
+]);
+
+/**
+ * The TLS error in an error's cause chain, if any: a failed handshake (`ERR_SSL_*`, e.g. the
+ * server's alert that a client certificate is required), a host name mismatch (`ERR_TLS_*`) or
+ * a certificate that did not verify.
+ */
+function tlsFailure(err: unknown): { code: string; message: string } | undefined {
+  const seen = new Set<unknown>();
+  for (let e = err; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && (/^ERR_(SSL|TLS)_/.test(code) || X509_VERIFY_CODES.has(code))) {
+      const reason = (e as { reason?: unknown }).reason; // OpenSSL's short reason, without its error stack
+      return { code, message: typeof reason === "string" && reason !== "" ? reason : e.message };
+    }
+  }
+  return undefined;
 }
 
 function detailsOfConnectError(ce: ConnectError): StatusDetails {

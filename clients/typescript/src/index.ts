@@ -24,7 +24,6 @@ export {
   type ModelSpecInit,
   type PredictOptions,
   type TaskName,
-  type TlsOptions,
   type TrainOptions,
   type WaitOptions,
 } from "./client.js";
@@ -50,6 +49,7 @@ export {
   type TensorLike,
 } from "./inputs.js";
 export { MODEL_HEADER, baseUrl, callHeaders, type HeadersLike } from "./metadata.js";
+export { sessionOptions, type TlsOptions } from "./tls.js";
 export { DEFAULT_RETRY_POLICY, backoffMs, retryPolicy, shouldRetry, type RetryPolicy } from "./retry.js";
 // The generated messages, enums and service descriptors (graft.v1 and google.rpc).
 export * from "./gen/graft/v1/common_pb.js";

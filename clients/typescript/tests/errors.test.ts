@@ -114,3 +114,20 @@ test("statusCodeName names every canonical code", () => {
   assert.equal(Code.Unavailable as number, StatusCode.UNAVAILABLE);
   assert.equal(Code.Unauthenticated as number, StatusCode.UNAUTHENTICATED);
 });
+
+test("a TLS failure under INTERNAL becomes UNAVAILABLE with OpenSSL's reason; other INTERNAL errors stay", () => {
+  const alert = Object.assign(new Error("80CC:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required"), {
+    code: "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED",
+    reason: "tlsv13 alert certificate required",
+  });
+  const e = GraftError.from(new ConnectError(alert.message, Code.Internal, undefined, undefined, alert));
+  assert.equal(e.code, StatusCode.UNAVAILABLE);
+  assert.equal(e.rawMessage, "TLS handshake failed (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED): tlsv13 alert certificate required");
+  const untrusted = Object.assign(new Error("self-signed certificate in certificate chain"), { code: "SELF_SIGNED_CERT_IN_CHAIN" });
+  assert.equal(GraftError.from(new ConnectError("x", Code.Internal, undefined, undefined, untrusted)).codeName, "UNAVAILABLE");
+  const other = Object.assign(new Error("boom"), { code: "ERR_SOMETHING" });
+  assert.equal(GraftError.from(new ConnectError("boom", Code.Internal, undefined, undefined, other)).code, StatusCode.INTERNAL);
+  // A status the server sent is never reinterpreted, whatever its cause chain.
+  assert.equal(GraftError.from(new ConnectError("denied", Code.PermissionDenied, undefined, undefined, alert)).code,
+    StatusCode.PERMISSION_DENIED);
+});
