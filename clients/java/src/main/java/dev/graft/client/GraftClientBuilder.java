@@ -9,16 +9,22 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.MetadataUtils;
+import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Builds a {@link GraftClient}: target ("localhost:50051", "dns:///graft:50051"), plaintext or TLS,
- * an optional bearer token, a default deadline, and retries of UNAVAILABLE on idempotent calls.
+ * Builds a {@link GraftClient}: target ("localhost:50051", "dns:///graft:50051"), plaintext or TLS
+ * (system roots or a CA of your own, and a client certificate for mutual TLS), an optional
+ * bearer token, a default deadline, and retries of UNAVAILABLE on idempotent calls.
  */
 public final class GraftClientBuilder {
   private static final Metadata.Key<String> AUTHORIZATION =
@@ -26,7 +32,10 @@ public final class GraftClientBuilder {
 
   private final String target;
   private ManagedChannel channel;
-  private ChannelCredentials credentials = InsecureChannelCredentials.create();
+  private boolean tls;
+  private byte[] trustedPem; // null: the system's roots
+  private byte[] certificatePem; // with keyPem: mutual TLS
+  private byte[] keyPem;
   private String token = "";
   private Duration deadline = Duration.ofSeconds(60);
   private int maxAttempts = 4;
@@ -35,15 +44,61 @@ public final class GraftClientBuilder {
     this.target = target;
   }
 
-  /** Uses TLS, trusting the system's roots. */
+  /** Uses TLS, trusting the system's roots (unless {@link #tls(byte[])} names a CA). */
   public GraftClientBuilder tls() {
-    this.credentials = TlsChannelCredentials.create();
+    this.tls = true;
     return this;
   }
 
-  /** Uses TLS, trusting the CA certificates in a PEM file. */
+  /** Uses TLS, trusting only the CA certificates in a PEM file (instead of the system's roots). */
   public GraftClientBuilder tls(File trustedCertificates) throws IOException {
-    this.credentials = TlsChannelCredentials.newBuilder().trustManager(trustedCertificates).build();
+    return tls(trustedCertificates.toPath());
+  }
+
+  /** Uses TLS, trusting only the CA certificates in a PEM file (instead of the system's roots). */
+  public GraftClientBuilder tls(Path trustedCertificates) throws IOException {
+    return tls(read(trustedCertificates, "the trusted certificates"));
+  }
+
+  /**
+   * Uses TLS, trusting only these CA certificates (PEM bytes, one or more) instead of the
+   * system's roots.
+   *
+   * @throws IllegalArgumentException when they hold no PEM certificate
+   */
+  public GraftClientBuilder tls(byte[] trustedCertificatesPem) {
+    Pem.certificates(trustedCertificatesPem, "the trusted certificates");
+    this.tls = true;
+    this.trustedPem = trustedCertificatesPem.clone();
+    return this;
+  }
+
+  /**
+   * Presents a client certificate (mutual TLS): the certificate chain (leaf first) and its
+   * private key, PEM files; the key must be PKCS#8 ({@code -----BEGIN PRIVATE KEY-----}). Turns
+   * TLS on (system roots unless {@link #tls(Path)} names a CA).
+   */
+  public GraftClientBuilder clientCertificate(Path certificateChainPem, Path privateKeyPem) throws IOException {
+    return clientCertificate(read(certificateChainPem, "the client certificate"), read(privateKeyPem, "the private key"));
+  }
+
+  /** {@link #clientCertificate(Path, Path)} with {@link File}s. */
+  public GraftClientBuilder clientCertificate(File certificateChainPem, File privateKeyPem) throws IOException {
+    return clientCertificate(certificateChainPem.toPath(), privateKeyPem.toPath());
+  }
+
+  /**
+   * Presents a client certificate (mutual TLS) given as PEM bytes: the chain (leaf first) and its
+   * PKCS#8 private key. Turns TLS on.
+   *
+   * @throws IllegalArgumentException when the chain holds no certificate, the key is not an
+   *     unencrypted PKCS#8 PEM key, or the key does not belong to the first certificate
+   */
+  public GraftClientBuilder clientCertificate(byte[] certificateChainPem, byte[] privateKeyPem) {
+    Pem.checkKeyPair(certificateChainPem, privateKeyPem);
+    this.tls = true;
+    this.certificatePem = certificateChainPem.clone();
+    this.keyPem = privateKeyPem.clone();
     return this;
   }
 
@@ -75,7 +130,7 @@ public final class GraftClientBuilder {
     ManagedChannel owned = null;
     ManagedChannel base = channel;
     if (base == null) {
-      ManagedChannelBuilder<?> b = Grpc.newChannelBuilder(target, credentials);
+      ManagedChannelBuilder<?> b = Grpc.newChannelBuilder(target, credentials());
       if (maxAttempts > 1) {
         b.defaultServiceConfig(retryConfig()).enableRetry();
       }
@@ -89,6 +144,33 @@ public final class GraftClientBuilder {
       interceptors.add(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
     return new GraftClient(owned, GraftClient.intercepted(base, interceptors), deadline);
+  }
+
+  /** Plaintext, or TLS with the trusted CA and the client certificate given. */
+  ChannelCredentials credentials() {
+    if (!tls) {
+      return InsecureChannelCredentials.create();
+    }
+    TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
+    try {
+      if (trustedPem != null) {
+        b.trustManager(new ByteArrayInputStream(trustedPem));
+      }
+      if (certificatePem != null) {
+        b.keyManager(new ByteArrayInputStream(certificatePem), new ByteArrayInputStream(keyPem));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // reading a byte array does not fail
+    }
+    return b.build();
+  }
+
+  private static byte[] read(Path file, String what) throws IOException {
+    try {
+      return Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new NoSuchFileException(file.toString(), null, what + ": no such file");
+    }
   }
 
   /** Retries UNAVAILABLE on the calls that are safe to repeat. */

@@ -12,9 +12,11 @@ import dev.graft.api.v1.JobState;
 import dev.graft.api.v1.Prediction;
 import dev.graft.api.v1.TrainRequest;
 import dev.graft.client.GraftClient;
+import dev.graft.client.GraftClientBuilder;
 import dev.graft.client.GraftException;
 import dev.graft.client.Inputs;
 import io.grpc.Status;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +26,8 @@ import java.util.Map;
 
 /**
  * The client conformance scenario (clients/conformance/SCENARIO.md) in Java, through
- * {@link GraftClient}. Prints one line per step and "N passed, M failed"; exits 1 on a failure.
+ * {@link GraftClient}, against $GRAFT_TARGET (over TLS with $GRAFT_TLS_CA, $GRAFT_TLS_CERT,
+ * $GRAFT_TLS_KEY and the bearer token $GRAFT_TOKEN when they are set). Prints one line per step and "N passed, M failed"; exits 1 on a failure.
  */
 public final class Conformance {
   private static final String SUFFIX = "java";
@@ -45,7 +48,7 @@ public final class Conformance {
   public static void main(String[] args) {
     String target = System.getenv().getOrDefault("GRAFT_TARGET", "localhost:50051");
     Path data = Path.of(args.length > 0 ? args[0] : "clients/conformance/dataset.jsonl");
-    try (GraftClient client = GraftClient.builder(target).deadline(Duration.ofMinutes(2)).build()) {
+    try (GraftClient client = secured(GraftClient.builder(target)).deadline(Duration.ofMinutes(2)).build()) {
       Conformance c = new Conformance(client, data);
       c.runAll();
       System.out.println(c.passed + " passed, " + c.failed + " failed");
@@ -53,6 +56,31 @@ public final class Conformance {
         System.exit(1);
       }
     }
+  }
+
+  /**
+   * TLS trusting the CA file $GRAFT_TLS_CA, the client certificate $GRAFT_TLS_CERT with its key
+   * $GRAFT_TLS_KEY, the bearer token $GRAFT_TOKEN: each only when set.
+   */
+  private static GraftClientBuilder secured(GraftClientBuilder builder) {
+    Map<String, String> env = System.getenv();
+    try {
+      if (!env.getOrDefault("GRAFT_TLS_CA", "").isEmpty()) {
+        builder.tls(Path.of(env.get("GRAFT_TLS_CA")));
+      }
+      if (!env.getOrDefault("GRAFT_TLS_CERT", "").isEmpty() || !env.getOrDefault("GRAFT_TLS_KEY", "").isEmpty()) {
+        builder.clientCertificate(Path.of(env.getOrDefault("GRAFT_TLS_CERT", "")),
+            Path.of(env.getOrDefault("GRAFT_TLS_KEY", "")));
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      System.out.println("FAIL setup: " + e);
+      System.out.println("0 passed, 1 failed");
+      System.exit(1);
+    }
+    if (!env.getOrDefault("GRAFT_TOKEN", "").isEmpty()) {
+      builder.bearerToken(env.get("GRAFT_TOKEN"));
+    }
+    return builder;
   }
 
   private interface Step {
