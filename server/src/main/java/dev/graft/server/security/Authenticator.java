@@ -1,17 +1,12 @@
 package dev.graft.server.security;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Objects;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import javax.inject.Inject;
 import javax.inject.Named;
 import javax.inject.Singleton;
@@ -20,30 +15,25 @@ import javax.security.auth.x500.X500Principal;
 /**
  * Turns a bearer token or a verified client certificate into a {@link Principal}. Tokens are
  * compared by their SHA-256, so the server never holds them. The tokens file is read at start
- * (a bad file stops start-up) and again whenever it changes; a change that does not parse is
- * logged and the previous principals stay in force. Thread-safe.
+ * (a bad file stops start-up) and again whenever it changes ({@link FileWatch}); a change that
+ * does not parse is logged and the previous principals stay in force. Thread-safe.
  */
 @Singleton
 public final class Authenticator {
-  private static final System.Logger LOG = System.getLogger(Authenticator.class.getName());
   /** Legacy single admin token ({@code auth-token}): its principal's name. */
   static final String ADMIN_TOKEN_NAME = "admin";
 
   private final SecuritySettings settings;
   private final String adminTokenHash;
   private volatile TokensFile tokens;
-  private volatile Object fileVersion;
 
   @Inject
   public Authenticator(SecuritySettings settings, @Named("credentials") ScheduledExecutorService timer) {
     this.settings = settings;
     this.adminTokenHash = settings.adminToken().isEmpty() ? "" : sha256(settings.adminToken());
     this.tokens = settings.tokensFile().map(TokensFile::read).orElse(TokensFile.empty());
-    this.fileVersion = settings.tokensFile().map(Authenticator::version).orElse(null);
-    settings.tokensFile().ifPresent(file -> {
-      long period = settings.credentialsRefresh().toMillis();
-      timer.scheduleWithFixedDelay(() -> reloadIfChanged(file), period, period, TimeUnit.MILLISECONDS);
-    });
+    settings.tokensFile().ifPresent(file -> FileWatch.start(List.of(file), "auth-tokens-file " + file,
+        () -> tokens = TokensFile.read(file), settings.credentialsRefresh(), timer));
   }
 
   /** Whether callers must authenticate at all. */
@@ -64,32 +54,6 @@ public final class Authenticator {
   /** The principal a verified client certificate's subject is mapped to, if any. */
   public Optional<Principal> bySubject(X500Principal subject) {
     return tokens.bySubject(subject);
-  }
-
-  /** Re-reads the tokens file if its size or modification time changed. */
-  void reloadIfChanged(Path file) {
-    Object now = version(file);
-    if (Objects.equals(now, fileVersion)) {
-      return;
-    }
-    try {
-      TokensFile read = TokensFile.read(file);
-      tokens = read;
-      LOG.log(System.Logger.Level.INFO, "tokens file " + file + " re-read: " + read.size() + " principal(s)");
-    } catch (IllegalArgumentException e) {
-      LOG.log(System.Logger.Level.ERROR, "tokens file changed but is not valid; the previous principals stay in"
-          + " force: " + e.getMessage());
-    }
-    fileVersion = now;
-  }
-
-  private static Object version(Path file) {
-    try {
-      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-      return a.lastModifiedTime().toMillis() + ":" + a.size() + ":" + a.fileKey();
-    } catch (IOException e) {
-      return "missing";
-    }
   }
 
   static String sha256(String token) {

@@ -4,26 +4,29 @@ import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager;
-import java.io.Closeable;
+import io.grpc.util.CertificateUtils;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The listener's TLS: the server's certificate and key, and for mTLS the CA that client
- * certificates must chain to. The files are read now (a bad one stops start-up) and again every
- * {@code credentials-refresh-seconds} when they change, so certificates rotate without a restart:
- * new connections get the new ones. Close to stop watching.
+ * certificates must chain to. The files are read now (a bad one stops start-up) and again whenever
+ * they change (checked every {@code credentials-refresh-seconds}), so certificates rotate without a
+ * restart: new connections get the new ones. Close to stop watching.
  */
 public final class ServerTls implements AutoCloseable {
   private final ServerCredentials credentials;
-  private final List<Closeable> watches;
+  private final List<FileWatch> watches;
 
-  private ServerTls(ServerCredentials credentials, List<Closeable> watches) {
+  private ServerTls(ServerCredentials credentials, List<FileWatch> watches) {
     this.credentials = credentials;
     this.watches = watches;
   }
@@ -34,31 +37,35 @@ public final class ServerTls implements AutoCloseable {
    * @throws IllegalArgumentException naming the file that cannot be used and why
    */
   public static ServerTls open(SecuritySettings settings, ScheduledExecutorService timer) {
-    Path cert = settings.tlsCert().orElseThrow(() -> new IllegalStateException("TLS is not configured"));
+    Path cert = settings.tlsCert().orElseThrow(() -> new IllegalStateException("tls-cert is not configured"));
     Path key = settings.tlsKey().orElseThrow(() -> new IllegalStateException("tls-key is not configured"));
-    long period = settings.credentialsRefresh().toMillis();
-    List<Closeable> watches = new ArrayList<>();
+    List<FileWatch> watches = new ArrayList<>();
     AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
-    try {
-      watches.add(keys.updateIdentityCredentials(cert.toFile(), key.toFile(), period, TimeUnit.MILLISECONDS, timer));
-    } catch (IOException | GeneralSecurityException | RuntimeException e) {
-      throw new IllegalArgumentException("tls-cert " + cert + " / tls-key " + key + ": not a usable PEM certificate"
-          + " chain and PKCS#8 private key: " + e.getMessage(), e);
-    }
+    FileWatch.Reload identity = () -> keys.updateIdentityCredentials(certificates(cert, "tls-cert"), privateKey(key));
+    identity.run();
+    watches.add(FileWatch.start(List.of(cert, key), "tls-cert/tls-key", identity, settings.credentialsRefresh(),
+        timer));
     TlsServerCredentials.Builder builder = TlsServerCredentials.newBuilder().keyManager(keys);
     if (settings.tlsClientCa().isPresent()) {
       Path ca = settings.tlsClientCa().get();
+      AdvancedTlsX509TrustManager trust;
       try {
-        AdvancedTlsX509TrustManager trust = AdvancedTlsX509TrustManager.newBuilder()
+        trust = AdvancedTlsX509TrustManager.newBuilder()
             .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_ONLY_VERIFICATION)
             .build();
-        watches.add(trust.updateTrustCredentials(ca.toFile(), period, TimeUnit.MILLISECONDS, timer));
-        builder.trustManager(trust).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
-      } catch (IOException | GeneralSecurityException | RuntimeException e) {
-        watches.forEach(ServerTls::closeQuietly);
-        throw new IllegalArgumentException("tls-client-ca " + ca + ": not a usable PEM CA bundle: " + e.getMessage(),
-            e);
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("the JDK has no X.509 trust manager", e);
       }
+      FileWatch.Reload authorities = () -> {
+        try {
+          trust.updateTrustCredentials(certificates(ca, "tls-client-ca"));
+        } catch (IOException | GeneralSecurityException e) {
+          throw new IllegalArgumentException("tls-client-ca " + ca + ": " + e.getMessage(), e);
+        }
+      };
+      authorities.run();
+      watches.add(FileWatch.start(List.of(ca), "tls-client-ca", authorities, settings.credentialsRefresh(), timer));
+      builder.trustManager(trust).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
     }
     return new ServerTls(builder.build(), watches);
   }
@@ -70,14 +77,27 @@ public final class ServerTls implements AutoCloseable {
 
   @Override
   public void close() {
-    watches.forEach(ServerTls::closeQuietly);
+    watches.forEach(FileWatch::close);
   }
 
-  private static void closeQuietly(Closeable c) {
-    try {
-      c.close();
-    } catch (IOException e) {
-      // stopping a file watch cannot fail in a way worth reporting
+  private static X509Certificate[] certificates(Path file, String key) {
+    try (InputStream in = Files.newInputStream(file)) {
+      X509Certificate[] certs = CertificateUtils.getX509Certificates(in);
+      if (certs.length == 0) {
+        throw new IllegalArgumentException(key + " " + file + ": no PEM certificate in it");
+      }
+      return certs;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalArgumentException(key + " " + file + ": not a PEM certificate file: " + e.getMessage(), e);
+    }
+  }
+
+  private static PrivateKey privateKey(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      return CertificateUtils.getPrivateKey(in);
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      throw new IllegalArgumentException("tls-key " + file + ": not a PEM PKCS#8 private key (BEGIN PRIVATE KEY): "
+          + e.getMessage(), e);
     }
   }
 }

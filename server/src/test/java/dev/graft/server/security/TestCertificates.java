@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -67,7 +68,7 @@ public final class TestCertificates {
     return issue(name, "CN=" + name, sans);
   }
 
-  /** A client certificate with subject {@code subject} (e.g. "CN=alice,O=Graft"). */
+  /** A client certificate with subject {@code subject}, an RFC 2253 name (e.g. "CN=alice,O=Graft"). */
   public Issued client(String fileName, String subject) throws Exception {
     return issue(fileName, subject, null);
   }
@@ -75,8 +76,8 @@ public final class TestCertificates {
   private Issued issue(String fileName, String subject, GeneralNames sans) throws Exception {
     KeyPair keys = keyPair();
     X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
-        new X500Name(ca.certificate().getSubjectX500Principal().getName()), serial(), notBefore(), notAfter(),
-        new X500Name(subject), keys.getPublic())
+        X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()), serial(), notBefore(),
+        notAfter(), X500Name.getInstance(new X500Principal(subject).getEncoded()), keys.getPublic())
         .addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
     if (sans != null) {
       builder.addExtension(Extension.subjectAlternativeName, false, sans);
