@@ -117,6 +117,16 @@ class SecurityApiTest {
   }
 
   @Test
+  void codeBearingFormatsAreRefusedEvenToAnAdminUnlessTheOperatorAllowsThem() {
+    Path module = Path.of("../plugins/domain-vision/src/test/resources/torchscript/tiny_cnn.pt");
+    GraftException e = assertGraftError(Status.Code.PERMISSION_DENIED, "CODE_IMPORTS_DISABLED",
+        () -> admin.importModel(ModelSpec.newBuilder().setName("scripted").setDomain("vision")
+            .setFormat("torchscript").build(), List.of(new GraftClient.Part("", module))));
+    assertTrue(e.getMessage().contains("allow-code-imports"), e.getMessage());
+    assertGraftError(Status.Code.NOT_FOUND, "MODEL_NOT_FOUND", () -> admin.getModel("scripted"));
+  }
+
+  @Test
   void datasetsArePrivateToTheirUploaderAndRecordIt() {
     Dataset mine = alice.uploadExamples("alice-data", "nlp", TestData.tinySentiment());
     assertEquals("alice", mine.getCreatedBy());

@@ -68,4 +68,49 @@ class ConfigLoaderTest {
     var e = assertThrows(ConfigException.class, () -> ServerComponent.create(c).server());
     assertTrue(e.getMessage().contains("tpu:0"), e.getMessage());
   }
+
+  @Test
+  void withoutAuthTheServerListensOnLoopbackOnlyUnlessToldItIsInsecure() throws Exception {
+    assertEquals("127.0.0.1", new ConfigLoader(Map.of()).load().security().address());
+    var open = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of()).load("--address", "0.0.0.0"));
+    assertTrue(open.getMessage().contains("insecure-no-auth"), open.getMessage());
+    assertEquals("0.0.0.0", new ConfigLoader(Map.of()).load("--address", "0.0.0.0", "--insecure-no-auth", "true")
+        .security().address());
+    Path tokens = Files.writeString(dir.resolve("tokens"), "ci trainer " + "a".repeat(64) + "\n");
+    ServerConfig withAuth = new ConfigLoader(Map.of()).load("--auth-tokens-file", tokens.toString());
+    assertEquals("0.0.0.0", withAuth.security().address());
+    assertTrue(withAuth.security().authEnabled());
+  }
+
+  @Test
+  void aBadTokensFileStopsStartUpNamingTheLine() throws Exception {
+    Path tokens = Files.writeString(dir.resolve("tokens"), "# team\nci trainer " + "a".repeat(64)
+        + "\nops superuser " + "b".repeat(64) + "\n");
+    var role = assertThrows(ConfigException.class,
+        () -> new ConfigLoader(Map.of()).load("--auth-tokens-file", tokens.toString()));
+    assertTrue(role.getMessage().contains(tokens + ":3: unknown role 'superuser'"), role.getMessage());
+    Files.writeString(tokens, "ci trainer graft_the-token-itself\n");
+    var plain = assertThrows(ConfigException.class,
+        () -> new ConfigLoader(Map.of()).load("--auth-tokens-file", tokens.toString()));
+    assertTrue(plain.getMessage().contains(":1: the third field must be the token's SHA-256"), plain.getMessage());
+  }
+
+  @Test
+  void theAdminTokenComesFromTheEnvironmentOrAFileAndTlsSettingsGoTogether() throws Exception {
+    assertEquals("s3cret", new ConfigLoader(Map.of("GRAFT_AUTH_TOKEN", "s3cret")).load().security().adminToken());
+    Path file = Files.writeString(dir.resolve("admin-token"), "from-a-file\n");
+    assertEquals("from-a-file", new ConfigLoader(Map.of()).load("--auth-token-file", file.toString()).security()
+        .adminToken());
+    assertTrue(!new ConfigLoader(Map.of("GRAFT_AUTH_TOKEN", "s3cret")).load().security().toString().contains("s3cret"));
+    Path pem = Files.writeString(dir.resolve("cert.pem"), "x");
+    var half = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of()).load("--tls-cert", pem.toString()));
+    assertTrue(half.getMessage().contains("tls-cert and tls-key go together"), half.getMessage());
+    var mtls = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of()).load("--tls-cert", pem.toString(),
+        "--tls-key", pem.toString(), "--tls-client-ca", pem.toString()));
+    assertTrue(mtls.getMessage().contains("needs auth-tokens-file"), mtls.getMessage());
+    var missing = assertThrows(ConfigException.class,
+        () -> new ConfigLoader(Map.of()).load("--tls-cert", dir.resolve("nope.pem").toString()));
+    assertTrue(missing.getMessage().contains("not a readable file"), missing.getMessage());
+  }
+
 }

@@ -49,7 +49,8 @@ class ImportedVisionModelsTest {
   @Test
   void torchScriptModuleIsServedAndTrained() throws Exception {
     assertTrue(Files.isRegularFile(TINY_CNN), TINY_CNN.toAbsolutePath().toString());
-    try (TestServer server = TestServer.inProcess(store)) {
+    // TorchScript is code: only an operator who trusts the file's author turns this on.
+    try (TestServer server = TestServer.inProcess(store, "allow-code-imports", "true")) {
       GraftClient client = server.client();
       Model base = importModel(client, "tiny-cnn", "torchscript", TINY_CNN,
           Map.of("input_size", "32", "input_mean", "0.5,0.5,0.5", "input_std", "0.25,0.25,0.25",
