@@ -13,7 +13,6 @@ import dev.graft.server.core.store.StoreLayout;
 import dev.graft.server.engine.BuiltinModelInstaller;
 import dev.graft.server.engine.ModelRuntime;
 import dev.graft.server.scheduler.DeviceScheduler;
-import dev.graft.server.security.ServerTls;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;

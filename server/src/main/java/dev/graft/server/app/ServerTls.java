@@ -1,5 +1,7 @@
-package dev.graft.server.security;
+package dev.graft.server.app;
 
+import dev.graft.server.security.FileWatch;
+import dev.graft.server.security.SecuritySettings;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
 import io.grpc.util.AdvancedTlsX509KeyManager;
@@ -22,7 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * they change (checked every {@code credentials-refresh-seconds}), so certificates rotate without a
  * restart: new connections get the new ones. Close to stop watching.
  */
-public final class ServerTls implements AutoCloseable {
+final class ServerTls implements AutoCloseable {
   private final ServerCredentials credentials;
   private final List<FileWatch> watches;
 
@@ -36,7 +38,7 @@ public final class ServerTls implements AutoCloseable {
    *
    * @throws IllegalArgumentException naming the file that cannot be used and why
    */
-  public static ServerTls open(SecuritySettings settings, ScheduledExecutorService timer) {
+  static ServerTls open(SecuritySettings settings, ScheduledExecutorService timer) {
     Path cert = settings.tlsCert().orElseThrow(() -> new IllegalStateException("tls-cert is not configured"));
     Path key = settings.tlsKey().orElseThrow(() -> new IllegalStateException("tls-key is not configured"));
     List<FileWatch> watches = new ArrayList<>();

@@ -17,11 +17,11 @@ import java.util.concurrent.TimeUnit;
  * period on a shared timer. The action throws to say the new contents are unusable: that is logged
  * and the previous contents stay in force until the files change again. Close to stop watching.
  */
-final class FileWatch implements AutoCloseable {
+public final class FileWatch implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(FileWatch.class.getName());
 
   /** Loads the files' new contents; throws {@link IllegalArgumentException} when they are unusable. */
-  interface Reload {
+  public interface Reload {
     void run();
   }
 
@@ -46,7 +46,7 @@ final class FileWatch implements AutoCloseable {
    *
    * @param what how log lines name the files ("tls-cert/tls-key")
    */
-  static FileWatch start(List<Path> files, String what, Reload reload, java.time.Duration period,
+  public static FileWatch start(List<Path> files, String what, Reload reload, java.time.Duration period,
       ScheduledExecutorService timer) {
     return new FileWatch(files, what, reload, period, timer);
   }
