@@ -3,6 +3,7 @@ package dev.graft.server.api;
 import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
+import dev.graft.server.core.store.StoreLayout;
 import dev.graft.spi.ErrorKind;
 import dev.graft.spi.GraftException;
 import io.grpc.Status;
@@ -16,14 +17,25 @@ import javax.inject.Singleton;
  * {@code google.rpc.ErrorInfo} (reason in UPPER_SNAKE, domain {@value #DOMAIN}); bad input also
  * carries a {@code google.rpc.BadRequest} naming the field. Anything that is not a
  * {@link GraftException} is an INTERNAL error, logged with its stack, never UNKNOWN.
+ *
+ * <p>Messages go to clients as they are with two exceptions: the store's absolute path is written
+ * {@code <store>} (a client has no business knowing the server's file layout), and a message
+ * longer than {@value #MAX_MESSAGE} characters is cut, so that echoed input cannot blow up the
+ * trailers.
  */
 @Singleton
 public final class StatusMapper {
   public static final String DOMAIN = "graft.dev";
+  /** The longest message sent to a client. */
+  static final int MAX_MESSAGE = 1024;
   private static final System.Logger LOG = System.getLogger(StatusMapper.class.getName());
 
+  private final String storeRoot;
+
   @Inject
-  public StatusMapper() {}
+  public StatusMapper(StoreLayout layout) {
+    this.storeRoot = layout.root().toAbsolutePath().toString();
+  }
 
   /** The status exception to send for {@code failure}. */
   public StatusRuntimeException toStatusException(Throwable failure) {
@@ -47,7 +59,7 @@ public final class StatusMapper {
 
   /** A {@code google.rpc.Status} for a code that has no {@link ErrorKind} (e.g. UNAUTHENTICATED). */
   public com.google.rpc.Status toRpcStatus(Status.Code code, String reason, String field, String message) {
-    String text = message == null ? reason : message;
+    String text = clean(message == null ? reason : message);
     com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
         .setCode(code.value())
         .setMessage(text)
@@ -58,6 +70,12 @@ public final class StatusMapper {
           .build()));
     }
     return status.build();
+  }
+
+  private String clean(String message) {
+    String text = message.replace(storeRoot, "<store>");
+    return text.length() <= MAX_MESSAGE ? text : text.substring(0, MAX_MESSAGE) + "… (" + text.length()
+        + " characters)";
   }
 
   static Status.Code code(ErrorKind kind) {

@@ -6,6 +6,7 @@ import dev.graft.server.api.AuditInterceptor;
 import dev.graft.server.api.AuthInterceptor;
 import dev.graft.server.api.ExceptionGuardInterceptor;
 import dev.graft.server.api.ReplicaHeaderInterceptor;
+import dev.graft.server.api.RequestParsing;
 import dev.graft.server.core.jobs.JobManager;
 import dev.graft.server.core.plugins.PluginRegistry;
 import dev.graft.server.core.store.JobStore;
@@ -16,6 +17,9 @@ import dev.graft.server.scheduler.DeviceScheduler;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -23,6 +27,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
@@ -55,6 +60,7 @@ public final class GraftServer {
   private final AuditInterceptor audit;
   private final ExceptionGuardInterceptor guard;
   private final ReplicaHeaderInterceptor replicaHeader;
+  private final RequestParsing parsing;
   private final BuiltinWarmup warmup;
   private final DeviceScheduler scheduler;
   private final BuiltinModelInstaller builtins;
@@ -70,7 +76,7 @@ public final class GraftServer {
   @Inject
   GraftServer(ServerConfig config, Set<BindableService> services, HealthStatusManager health,
       AccessLogInterceptor accessLog, AuthInterceptor auth, AuditInterceptor audit, ExceptionGuardInterceptor guard,
-      ReplicaHeaderInterceptor replicaHeader, BuiltinWarmup warmup, DeviceScheduler scheduler,
+      ReplicaHeaderInterceptor replicaHeader, RequestParsing parsing, BuiltinWarmup warmup, DeviceScheduler scheduler,
       BuiltinModelInstaller builtins, JobStore jobStore, JobManager jobs, ModelRuntime runtime,
       PluginRegistry plugins, StoreLayout layout,
       @Named("credentials") ScheduledExecutorService credentialsTimer) {
@@ -82,6 +88,7 @@ public final class GraftServer {
     this.audit = audit;
     this.guard = guard;
     this.replicaHeader = replicaHeader;
+    this.parsing = parsing;
     this.warmup = warmup;
     this.scheduler = scheduler;
     this.builtins = builtins;
@@ -147,15 +154,11 @@ public final class GraftServer {
         "plugin " + p.id() + " (" + p.source() + ") FAILED: " + p.error()));
 
     builder.maxInboundMessageSize(config.maxInboundMessageBytes());
-    services.forEach(builder::addService);
-    builder.addService(health.getHealthService());
-    builder.addService(ProtoReflectionServiceV1.newInstance());
-    // Interceptors added last run first: replica header, access log, auth, audit, then the exception guard.
-    builder.intercept(guard).intercept(audit).intercept(auth);
-    if (config.accessLog()) {
-      builder.intercept(accessLog);
-    }
-    builder.intercept(replicaHeader);
+    List<ServerServiceDefinition> definitions = new ArrayList<>();
+    services.forEach(s -> definitions.add(s.bindService()));
+    definitions.add(health.getHealthService().bindService());
+    definitions.add(ProtoReflectionServiceV1.newInstance().bindService());
+    definitions.forEach(d -> builder.addService(intercepted(d)));
     setServing(ServingStatus.NOT_SERVING);
     health.setStatus(ServerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     server = builder.build().start();
@@ -179,6 +182,21 @@ public final class GraftServer {
     LOG.log(System.Logger.Level.INFO, "Graft " + ServerIdentity.versionFromManifest() + " replica "
         + config.replicaId() + " serving on port " + port() + ", store " + config.store());
     return this;
+  }
+
+  /**
+   * A service behind Graft's interceptors. The last one listed runs first: replica header, access
+   * log, auth; then requests are parsed ({@link RequestParsing}: malformed bytes are
+   * INVALID_ARGUMENT, not UNKNOWN); then audit and the exception guard, which see typed messages.
+   */
+  private ServerServiceDefinition intercepted(ServerServiceDefinition service) {
+    ServerServiceDefinition inner = parsing.wrap(ServerInterceptors.intercept(service, guard, audit));
+    List<ServerInterceptor> outer = new ArrayList<>(List.of(auth));
+    if (config.accessLog()) {
+      outer.add(accessLog);
+    }
+    outer.add(replicaHeader);
+    return ServerInterceptors.intercept(inner, outer);
   }
 
   private void setServing(ServingStatus status) {
