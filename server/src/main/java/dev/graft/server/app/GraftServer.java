@@ -65,6 +65,7 @@ public final class GraftServer {
   private final PluginRegistry plugins;
   private final StoreLayout layout;
   private final ScheduledExecutorService credentialsTimer;
+  private final ScheduledExecutorService housekeeping;
   private ServerTls tls;
   private Server server;
 
@@ -74,7 +75,8 @@ public final class GraftServer {
       ReplicaHeaderInterceptor replicaHeader, BuiltinWarmup warmup, DeviceScheduler scheduler,
       BuiltinModelInstaller builtins, JobStore jobStore, JobManager jobs, ModelRuntime runtime,
       PluginRegistry plugins, StoreLayout layout,
-      @Named("credentials") ScheduledExecutorService credentialsTimer) {
+      @Named("credentials") ScheduledExecutorService credentialsTimer,
+      @Named("housekeeping") ScheduledExecutorService housekeeping) {
     this.config = config;
     this.services = services;
     this.health = health;
@@ -92,6 +94,7 @@ public final class GraftServer {
     this.plugins = plugins;
     this.layout = layout;
     this.credentialsTimer = credentialsTimer;
+    this.housekeeping = housekeeping;
   }
 
   /**
@@ -215,6 +218,7 @@ public final class GraftServer {
       scheduler.close();
       server.shutdownNow();
     } finally {
+      housekeeping.shutdownNow(); // before the store closes: a sweep moves folders into staging
       runtime.close();
       layout.close();
       if (tls != null) {
