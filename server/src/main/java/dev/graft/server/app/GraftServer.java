@@ -6,6 +6,7 @@ import dev.graft.server.api.AuditInterceptor;
 import dev.graft.server.api.AuthInterceptor;
 import dev.graft.server.api.ExceptionGuardInterceptor;
 import dev.graft.server.api.ReplicaHeaderInterceptor;
+import dev.graft.server.core.jobs.CheckpointRetention;
 import dev.graft.server.core.jobs.JobManager;
 import dev.graft.server.core.plugins.PluginRegistry;
 import dev.graft.server.core.store.JobStore;
@@ -38,7 +39,8 @@ import javax.inject.Singleton;
  * reflection v1 while health still says NOT_SERVING, loads and warms the built-in models, and
  * only then reports SERVING. {@code graft.v1.ServerService} is SERVING from the start: it is the
  * liveness signal, the overall status ("") the readiness signal. Every response names the
- * replica in {@code x-graft-replica}.
+ * replica in {@code x-graft-replica}. The checkpoint sweep ({@code checkpoint-max-age-days})
+ * starts with the server and runs hourly.
  *
  * <p>{@link #shutdown} drains: health goes NOT_SERVING and new calls are refused at once, live
  * jobs end FAILED (SERVER_SHUTDOWN) so their watchers finish, in-flight calls get the grace period
@@ -66,6 +68,7 @@ public final class GraftServer {
   private final StoreLayout layout;
   private final ScheduledExecutorService credentialsTimer;
   private final ScheduledExecutorService housekeeping;
+  private final CheckpointRetention retention;
   private ServerTls tls;
   private Server server;
 
@@ -76,7 +79,7 @@ public final class GraftServer {
       BuiltinModelInstaller builtins, JobStore jobStore, JobManager jobs, ModelRuntime runtime,
       PluginRegistry plugins, StoreLayout layout,
       @Named("credentials") ScheduledExecutorService credentialsTimer,
-      @Named("housekeeping") ScheduledExecutorService housekeeping) {
+      @Named("housekeeping") ScheduledExecutorService housekeeping, CheckpointRetention retention) {
     this.config = config;
     this.services = services;
     this.health = health;
@@ -95,6 +98,7 @@ public final class GraftServer {
     this.layout = layout;
     this.credentialsTimer = credentialsTimer;
     this.housekeeping = housekeeping;
+    this.retention = retention;
   }
 
   /**
@@ -147,6 +151,7 @@ public final class GraftServer {
       LOG.log(System.Logger.Level.WARNING, recovered + " job(s) were running when the server stopped; marked FAILED");
     }
     builtins.installMissing();
+    retention.start();
     plugins.failed().forEach(p -> LOG.log(System.Logger.Level.WARNING,
         "plugin " + p.id() + " (" + p.source() + ") FAILED: " + p.error()));
 
