@@ -172,9 +172,9 @@ class SpecThenChunksTest {
   void messagesKeepTheStreamAliveLongerThanTheTimeout() throws Exception {
     FakeSession session = new FakeSession();
     Response out = new Response();
-    SpecThenChunks<String, String> s = stream(session, out, Duration.ofMillis(400));
+    SpecThenChunks<String, String> s = stream(session, out, Duration.ofMillis(1000));
     s.onNext("spec");
-    for (int i = 0; i < 8; i++) { // 1.6 s in all, never 400 ms quiet
+    for (int i = 0; i < 8; i++) { // 1.6 s in all, never a second quiet
       Thread.sleep(200);
       s.onNext("p" + i);
     }
@@ -188,12 +188,12 @@ class SpecThenChunksTest {
   void timerFiringWhileAChunkIsBeingWrittenLeavesTheSessionAlone() throws Exception {
     FakeSession session = new FakeSession();
     Response out = new Response();
-    SpecThenChunks<String, String> s = stream(session, out, Duration.ofMillis(200));
+    SpecThenChunks<String, String> s = stream(session, out, Duration.ofMillis(300));
     s.onNext("spec");
     Thread writer = new Thread(() -> s.onNext("slow"));
     writer.start();
     assertTrue(session.slowStarted.await(5, TimeUnit.SECONDS));
-    Thread.sleep(700); // the timer fires (more than once) while the write holds the stream
+    Thread.sleep(1000); // the timer fires (more than once) while the write holds the stream
     assertFalse(out.result.isDone(), "a stream busy writing is not idle");
     assertEquals(0, session.closes.get());
     session.release.countDown();
