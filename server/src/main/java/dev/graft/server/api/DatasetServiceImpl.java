@@ -30,18 +30,21 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
   private final PluginRegistry plugins;
   private final ResourceMapper resources;
   private final Calls calls;
+  private final SpecThenChunks.Factory uploads;
 
   @Inject
-  public DatasetServiceImpl(DatasetStore datasets, PluginRegistry plugins, ResourceMapper resources, Calls calls) {
+  public DatasetServiceImpl(DatasetStore datasets, PluginRegistry plugins, ResourceMapper resources, Calls calls,
+      SpecThenChunks.Factory uploads) {
     this.datasets = datasets;
     this.plugins = plugins;
     this.resources = resources;
     this.calls = calls;
+    this.uploads = uploads;
   }
 
   @Override
   public StreamObserver<UploadDatasetRequest> uploadDataset(StreamObserver<Dataset> observer) {
-    return new SpecThenChunks<>("UploadDataset", new SpecThenChunks.Reader<UploadDatasetRequest, Dataset>() {
+    return uploads.open("UploadDataset", new SpecThenChunks.Reader<UploadDatasetRequest, Dataset>() {
       @Override
       public SpecThenChunks.Session<Dataset> beginIfSpec(UploadDatasetRequest request) {
         if (!request.hasSpec()) {
@@ -70,7 +73,7 @@ public final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceI
       public DataChunk chunk(UploadDatasetRequest request) {
         return request.hasChunk() ? request.getChunk() : null;
       }
-    }, observer, calls.statuses());
+    }, observer);
   }
 
   @Override

@@ -42,15 +42,17 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
   private final ModelRuntime runtime;
   private final ResourceMapper resources;
   private final Calls calls;
+  private final SpecThenChunks.Factory uploads;
 
   @Inject
   public ModelServiceImpl(ModelStore models, ModelImporter importer, ModelRuntime runtime,
-      ResourceMapper resources, Calls calls) {
+      ResourceMapper resources, Calls calls, SpecThenChunks.Factory uploads) {
     this.models = models;
     this.importer = importer;
     this.runtime = runtime;
     this.resources = resources;
     this.calls = calls;
+    this.uploads = uploads;
   }
 
   @Override
@@ -105,7 +107,7 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
 
   @Override
   public StreamObserver<ImportModelRequest> importModel(StreamObserver<Model> observer) {
-    return new SpecThenChunks<>("ImportModel", new SpecThenChunks.Reader<ImportModelRequest, Model>() {
+    return uploads.open("ImportModel", new SpecThenChunks.Reader<ImportModelRequest, Model>() {
       @Override
       public SpecThenChunks.Session<Model> beginIfSpec(ImportModelRequest request) {
         if (!request.hasSpec()) {
@@ -134,7 +136,7 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
       public DataChunk chunk(ImportModelRequest request) {
         return request.hasChunk() ? request.getChunk() : null;
       }
-    }, observer, calls.statuses());
+    }, observer);
   }
 
   @Override

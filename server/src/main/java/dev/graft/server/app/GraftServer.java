@@ -7,6 +7,7 @@ import dev.graft.server.api.AuthInterceptor;
 import dev.graft.server.api.ExceptionGuardInterceptor;
 import dev.graft.server.api.ReplicaHeaderInterceptor;
 import dev.graft.server.api.RequestParsing;
+import dev.graft.server.core.jobs.CheckpointRetention;
 import dev.graft.server.core.jobs.JobManager;
 import dev.graft.server.core.plugins.PluginRegistry;
 import dev.graft.server.core.store.JobStore;
@@ -42,7 +43,8 @@ import javax.inject.Singleton;
  * reflection v1 while health still says NOT_SERVING, loads and warms the built-in models, and
  * only then reports SERVING. {@code graft.v1.ServerService} is SERVING from the start: it is the
  * liveness signal, the overall status ("") the readiness signal. Every response names the
- * replica in {@code x-graft-replica}.
+ * replica in {@code x-graft-replica}. The checkpoint sweep ({@code checkpoint-max-age-days})
+ * starts with the server and runs hourly.
  *
  * <p>{@link #shutdown} drains: health goes NOT_SERVING and new calls are refused at once, live
  * jobs end FAILED (SERVER_SHUTDOWN) so their watchers finish, in-flight calls get the grace period
@@ -70,6 +72,8 @@ public final class GraftServer {
   private final PluginRegistry plugins;
   private final StoreLayout layout;
   private final ScheduledExecutorService credentialsTimer;
+  private final ScheduledExecutorService housekeeping;
+  private final CheckpointRetention retention;
   private ServerTls tls;
   private Server server;
 
@@ -79,7 +83,8 @@ public final class GraftServer {
       ReplicaHeaderInterceptor replicaHeader, RequestParsing parsing, BuiltinWarmup warmup, DeviceScheduler scheduler,
       BuiltinModelInstaller builtins, JobStore jobStore, JobManager jobs, ModelRuntime runtime,
       PluginRegistry plugins, StoreLayout layout,
-      @Named("credentials") ScheduledExecutorService credentialsTimer) {
+      @Named("credentials") ScheduledExecutorService credentialsTimer,
+      @Named("housekeeping") ScheduledExecutorService housekeeping, CheckpointRetention retention) {
     this.config = config;
     this.services = services;
     this.health = health;
@@ -98,6 +103,8 @@ public final class GraftServer {
     this.plugins = plugins;
     this.layout = layout;
     this.credentialsTimer = credentialsTimer;
+    this.housekeeping = housekeeping;
+    this.retention = retention;
   }
 
   /**
@@ -150,6 +157,7 @@ public final class GraftServer {
       LOG.log(System.Logger.Level.WARNING, recovered + " job(s) were running when the server stopped; marked FAILED");
     }
     builtins.installMissing();
+    retention.start();
     plugins.failed().forEach(p -> LOG.log(System.Logger.Level.WARNING,
         "plugin " + p.id() + " (" + p.source() + ") FAILED: " + p.error()));
 
@@ -232,6 +240,7 @@ public final class GraftServer {
       scheduler.close();
       server.shutdownNow();
     } finally {
+      housekeeping.shutdownNow(); // before the store closes: a sweep moves folders into staging
       runtime.close();
       layout.close();
       if (tls != null) {

@@ -3,6 +3,7 @@ package dev.graft.server.app;
 import dagger.Module;
 import dagger.Provides;
 import dev.graft.server.api.ExamplesDatasetParser;
+import dev.graft.server.core.Limits;
 import dev.graft.server.core.store.CsvDatasetParser;
 import dev.graft.server.core.store.DatasetFormat;
 import dev.graft.server.core.store.DatasetStore;
@@ -40,13 +41,13 @@ interface StoreModule {
 
   @Provides
   @Singleton
-  static DatasetStore datasets(StoreLayout layout, JsonCodec json) {
+  static DatasetStore datasets(StoreLayout layout, JsonCodec json, Limits limits) {
     return new DatasetStore(layout, json, Map.of(
         DatasetFormat.JSONL, new JsonlDatasetParser(),
         DatasetFormat.CSV, new CsvDatasetParser(),
         DatasetFormat.IDX, new IdxDatasetParser(),
         DatasetFormat.EXAMPLES, new ExamplesDatasetParser(),
-        DatasetFormat.ZIP, new ZipDatasetParser()));
+        DatasetFormat.ZIP, new ZipDatasetParser()), limits);
   }
 
   @Provides

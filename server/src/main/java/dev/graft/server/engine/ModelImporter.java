@@ -1,10 +1,13 @@
 package dev.graft.server.engine;
 
+import dev.graft.server.core.Limits;
 import dev.graft.server.core.plugins.PluginRegistry;
+import dev.graft.server.core.store.DiskSpace;
 import dev.graft.server.core.store.ModelInputSpec;
 import dev.graft.server.core.store.ModelKind;
 import dev.graft.server.core.store.ModelRecord;
 import dev.graft.server.core.store.ModelStore;
+import dev.graft.server.core.store.StoreLayout;
 import dev.graft.server.security.SecuritySettings;
 import dev.graft.spi.Backbone;
 import dev.graft.spi.BaseModel;
@@ -17,8 +20,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import javax.inject.Inject;
 
@@ -26,19 +31,26 @@ import javax.inject.Inject;
  * Imports a base model sent as files: stages them, proves the model opens with its domain (so a
  * broken upload never becomes a model), then publishes it as the next version. One import per
  * instance of {@link Import}; the importer itself is thread-safe.
+ *
+ * <p>An import is bounded by {@code max-import-parts} (distinct files), {@code max-import-bytes}
+ * (all parts together) and {@code min-free-disk-bytes}; a refusal discards everything staged. Only
+ * the part being written holds an open file, however many parts an import has.
  */
 public final class ModelImporter {
-  private static final long MAX_BYTES = 4L << 30;
-
   private final ModelStore models;
   private final PluginRegistry plugins;
   private final SecuritySettings security;
+  private final Limits limits;
+  private final DiskSpace disk;
 
   @Inject
-  public ModelImporter(ModelStore models, PluginRegistry plugins, SecuritySettings security) {
+  public ModelImporter(ModelStore models, PluginRegistry plugins, SecuritySettings security, Limits limits,
+      StoreLayout layout) {
     this.models = models;
     this.plugins = plugins;
     this.security = security;
+    this.limits = limits;
+    this.disk = DiskSpace.of(layout.root(), limits.minFreeDiskBytes());
   }
 
   /** What the client declared about the model. */
@@ -50,7 +62,8 @@ public final class ModelImporter {
    * @param createdBy the importing principal, recorded on the model
    * @throws GraftException PERMISSION_DENIED {@code CODE_IMPORTS_DISABLED} for a format that carries
    *     code while {@code allow-code-imports} is off; INVALID_ARGUMENT {@code NAME_TAKEN} when a
-   *     trained model has the name
+   *     trained model has the name; RESOURCE_EXHAUSTED {@code DISK_FULL} when the store has less
+   *     than {@code min-free-disk-bytes} free
    */
   public Import begin(Spec spec, String createdBy) {
     ModelStore.validateName(spec.name(), "spec.name");
@@ -74,54 +87,96 @@ public final class ModelImporter {
       throw GraftException.invalidArgument("spec.name", "NAME_TAKEN",
           "'" + spec.name() + "' is a trained model; a base model needs a name of its own");
     });
+    String what = "the import of model '" + spec.name() + "'";
+    disk.require(0, what);
     try {
-      return new Import(spec, domain, createdBy, models.newStagingDirectory());
+      return new Import(spec, domain, createdBy, models.newStagingDirectory(), disk.meter(what));
     } catch (IOException e) {
       throw GraftException.internal("STORE_IO", "cannot stage the import: " + e.getMessage(), e);
     }
   }
 
-  /** One import in progress: files arrive as parts; {@link #commit()} publishes; {@link #close()} discards. */
+  /**
+   * One import in progress: files arrive as parts; {@link #commit()} publishes; {@link #close()}
+   * discards. Not thread-safe (one stream feeds it).
+   */
   public final class Import implements AutoCloseable {
     private final Spec spec;
     private final DomainPlugin domain;
     private final String createdBy;
     private final Path staged;
-    private final Map<String, OutputStream> open = new HashMap<>();
+    private final DiskSpace.Meter meter;
+    /** The file of every part received so far. */
+    private final Set<String> parts = new HashSet<>();
+    /** The part being written and its stream; parts sent again later are appended to. */
+    private String currentFile;
+    private OutputStream current;
     private long bytes;
     private boolean committed;
+    private boolean discarded;
 
-    private Import(Spec spec, DomainPlugin domain, String createdBy, Path staged) {
+    private Import(Spec spec, DomainPlugin domain, String createdBy, Path staged, DiskSpace.Meter meter) {
       this.spec = spec;
       this.domain = domain;
       this.createdBy = createdBy;
       this.staged = staged;
+      this.meter = meter;
     }
 
+    /**
+     * Appends a chunk to a part.
+     *
+     * @throws GraftException INVALID_ARGUMENT {@code INVALID_PART}; RESOURCE_EXHAUSTED
+     *     {@code TOO_MANY_IMPORT_PARTS}, {@code IMPORT_TOO_LARGE} or {@code DISK_FULL}, after which
+     *     the import is discarded
+     */
     public void write(String part, byte[] data) {
+      if (committed || discarded) {
+        throw GraftException.failedPrecondition("IMPORT_FINISHED", "the import of '" + spec.name() + "' is finished");
+      }
       String file = part.isEmpty() ? "model." + spec.format() : part;
       if (!file.matches("[A-Za-z0-9][A-Za-z0-9._-]*") || file.equals("manifest.json")) {
         throw GraftException.invalidArgument("chunk.part", "INVALID_PART",
             "part '" + part + "' must be a plain file name (e.g. tokenizer.json)");
       }
-      bytes += data.length;
-      if (bytes > MAX_BYTES) {
-        throw GraftException.resourceExhausted("MODEL_TOO_LARGE", "the model exceeds " + (MAX_BYTES >> 30) + " GiB");
+      if (!parts.contains(file) && parts.size() >= limits.maxImportParts()) {
+        close();
+        throw GraftException.resourceExhausted("TOO_MANY_IMPORT_PARTS", "the import of '" + spec.name()
+            + "' sent more than max-import-parts=" + limits.maxImportParts() + " distinct parts and was discarded");
+      }
+      if (bytes + data.length > limits.maxImportBytes()) {
+        close();
+        throw GraftException.resourceExhausted("IMPORT_TOO_LARGE", "the import of '" + spec.name()
+            + "' passed max-import-bytes=" + limits.maxImportBytes() + " and was discarded");
       }
       try {
-        OutputStream out = open.get(file);
-        if (out == null) {
-          out = Files.newOutputStream(staged.resolve(file), StandardOpenOption.CREATE_NEW);
-          open.put(file, out);
+        meter.beforeWrite(data.length);
+      } catch (GraftException e) {
+        close();
+        throw e;
+      }
+      try {
+        if (!file.equals(currentFile)) {
+          closeCurrent();
+          current = parts.add(file)
+              ? Files.newOutputStream(staged.resolve(file), StandardOpenOption.CREATE_NEW)
+              : Files.newOutputStream(staged.resolve(file), StandardOpenOption.APPEND);
+          currentFile = file;
         }
-        out.write(data);
+        current.write(data);
       } catch (IOException e) {
+        close();
         throw GraftException.internal("STORE_IO", "cannot write " + file + ": " + e.getMessage(), e);
       }
+      bytes += data.length;
     }
 
     public ModelRecord commit() {
-      closeStreams();
+      try {
+        closeCurrent();
+      } catch (IOException e) {
+        throw GraftException.internal("STORE_IO", "cannot finish " + currentFile + ": " + e.getMessage(), e);
+      }
       if (!Files.exists(staged.resolve("model." + spec.format()))) {
         throw GraftException.invalidArgument("chunk", "MISSING_MODEL_FILE",
             "no model file was sent (chunks with part \"\")");
@@ -152,29 +207,27 @@ public final class ModelImporter {
       return stored;
     }
 
-    private void closeStreams() {
-      for (OutputStream out : open.values()) {
-        try {
-          out.close();
-        } catch (IOException e) {
-          throw GraftException.internal("STORE_IO", "cannot finish a file: " + e.getMessage(), e);
-        }
+    private void closeCurrent() throws IOException {
+      OutputStream out = current;
+      current = null;
+      currentFile = null;
+      if (out != null) {
+        out.close();
       }
-      open.clear();
     }
 
+    /** Discards the import unless committed: closes its file and deletes the staged parts. Idempotent. */
     @Override
     public void close() {
-      if (committed) {
+      if (committed || discarded) {
         return;
       }
-      open.values().forEach(o -> {
-        try {
-          o.close();
-        } catch (IOException ignored) {
-          // discarded anyway
-        }
-      });
+      discarded = true;
+      try {
+        closeCurrent();
+      } catch (IOException ignored) {
+        // discarded anyway
+      }
       try (Stream<Path> files = Files.walk(staged)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       } catch (IOException ignored) {

@@ -47,13 +47,15 @@ public final class JobManager {
   private final StoreLayout layout;
   private final Clock clock;
   private final Limits limits;
+  private final CheckpointRetention retention;
   private final Map<String, JobHandle> live = new ConcurrentHashMap<>();
   private final JobRelay relay;
   private volatile boolean stopping;
 
   @Inject
   public JobManager(JobPreparer preparer, JobStore store, ModelStore models, ModelRuntime runtime,
-      DeviceScheduler scheduler, FeatureCache cache, StoreLayout layout, Clock clock, Limits limits) {
+      DeviceScheduler scheduler, FeatureCache cache, StoreLayout layout, Clock clock, Limits limits,
+      CheckpointRetention retention) {
     this.preparer = preparer;
     this.store = store;
     this.models = models;
@@ -63,6 +65,7 @@ public final class JobManager {
     this.layout = layout;
     this.clock = clock;
     this.limits = limits;
+    this.retention = retention;
     this.relay = new JobRelay(store, layout, RELAY_INTERVAL);
     relay.relayCancels(live::keySet, id -> {
       JobHandle handle = live.get(id);
@@ -91,7 +94,7 @@ public final class JobManager {
         JobProgress.none(), List.of(), null, clock.instant(), null, null, command.principal().name());
     JobHandle handle = new JobHandle(initial, store);
     live.put(id, handle);
-    TrainingRun run = new TrainingRun(handle, job, models, runtime, cache, layout, clock);
+    TrainingRun run = new TrainingRun(handle, job, models, runtime, cache, layout, retention, clock);
     ScheduledWork<JobRecord> work;
     try {
       work = scheduler.submit(new WorkRequest(id, command.devicePool(), command.priority(), 0), run::run);

@@ -27,8 +27,8 @@ import java.util.stream.Stream;
 
 /**
  * Runs one admitted job on the device the scheduler chose: marks it RUNNING, trains with its
- * strategy, publishes the model atomically and ends the job SUCCEEDED, FAILED (with the reason)
- * or CANCELLED. Never throws: every outcome is written to the job.
+ * strategy, publishes the model atomically, trims its checkpoints ({@code keep-checkpoints}) and
+ * ends the job SUCCEEDED, FAILED (with the reason) or CANCELLED. Never throws: every outcome is written to the job.
  */
 final class TrainingRun {
   private static final System.Logger LOG = System.getLogger(TrainingRun.class.getName());
@@ -39,16 +39,18 @@ final class TrainingRun {
   private final ModelRuntime runtime;
   private final FeatureCache cache;
   private final StoreLayout layout;
+  private final CheckpointRetention retention;
   private final Clock clock;
 
   TrainingRun(JobHandle handle, PreparedJob job, ModelStore models, ModelRuntime runtime,
-      FeatureCache cache, StoreLayout layout, Clock clock) {
+      FeatureCache cache, StoreLayout layout, CheckpointRetention retention, Clock clock) {
     this.handle = handle;
     this.job = job;
     this.models = models;
     this.runtime = runtime;
     this.cache = cache;
     this.layout = layout;
+    this.retention = retention;
     this.clock = clock;
   }
 
@@ -73,6 +75,7 @@ final class TrainingRun {
       ModelRecord stored = models.create(trainedRecord(outcome.metrics(), outcome.properties()), staged);
       staged = null;
       List<MetricValue> finalMetrics = outcome.metrics();
+      retention.succeeded(handle.current().id()); // keep-checkpoints, before anyone sees SUCCEEDED
       handle.update(r -> r.withState(JobState.SUCCEEDED).withResultModel(stored.ref())
               .withEndTime(clock.instant()).withMetrics(merge(r.metrics(), finalMetrics)),
           "succeeded: model " + stored.ref(), true);

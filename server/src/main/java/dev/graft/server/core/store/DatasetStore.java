@@ -1,6 +1,7 @@
 package dev.graft.server.core.store;
 
 import com.google.gson.JsonParseException;
+import dev.graft.server.core.Limits;
 import dev.graft.spi.Example;
 import dev.graft.spi.GraftException;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -39,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * <p>Parsed examples are kept in memory for recently used datasets, bounded by their stored size.
  * Lookups re-check the disk, so datasets of another process sharing the store are seen.
  *
+ * <p>Uploads are bounded by {@link Limits}: {@code max-dataset-bytes} (checked as bytes arrive),
+ * {@code max-datasets-per-principal} (checked when an upload begins) and
+ * {@code min-free-disk-bytes} (checked when it begins and each 8 MiB after).
+ *
  * <p>Thread-safe. Uploads from {@link #begin} are owned and closed by the caller.
  */
 public final class DatasetStore {
@@ -48,37 +54,59 @@ public final class DatasetStore {
   private static final Pattern ID = Pattern.compile("ds-[0-9a-f]{12}");
   private static final long DEFAULT_CACHE_BYTES = 512L << 20;
   private static final int MAX_PUBLISH_ATTEMPTS = 100;
+  /** No quotas: for stores opened outside the server (tools, tests). */
+  private static final Limits UNLIMITED = new Limits(Long.MAX_VALUE, Integer.MAX_VALUE, 0, Integer.MAX_VALUE,
+      Long.MAX_VALUE, Duration.ofDays(1), Limits.KeepCheckpoints.ALL, Duration.ZERO, Integer.MAX_VALUE);
 
   private final StoreLayout layout;
   private final JsonCodec json;
   private final Map<DatasetFormat, DatasetParser> parsers;
   private final ExamplesCache cache;
+  private final Limits limits;
+  private final DiskSpace disk;
   private final SecureRandom random = new SecureRandom();
   /** id → record; guarded by {@code this}. */
   private final Map<String, DatasetRecord> index = new HashMap<>();
   private final Set<Path> reported = ConcurrentHashMap.newKeySet();
 
-  /** A store caching parsed examples up to 512 MiB of stored data (or a quarter of the heap, if less). */
+  /** A store without quotas caching parsed examples up to 512 MiB of stored data (or a quarter of the heap, if less). */
   public DatasetStore(StoreLayout layout, JsonCodec json, Map<DatasetFormat, DatasetParser> parsers) {
-    this(layout, json, parsers, Math.min(DEFAULT_CACHE_BYTES, Runtime.getRuntime().maxMemory() / 4));
+    this(layout, json, parsers, UNLIMITED);
   }
 
-  /** Reloads every {@code datasets/<id>/manifest.json}. */
+  /** A store whose uploads obey {@code limits}, caching as much as {@link #DatasetStore(StoreLayout, JsonCodec, Map)}. */
+  public DatasetStore(StoreLayout layout, JsonCodec json, Map<DatasetFormat, DatasetParser> parsers, Limits limits) {
+    this(layout, json, parsers, Math.min(DEFAULT_CACHE_BYTES, Runtime.getRuntime().maxMemory() / 4), limits,
+        DiskSpace.of(layout.root(), limits.minFreeDiskBytes()));
+  }
+
+  /** A store without quotas; reloads every {@code datasets/<id>/manifest.json}. */
   public DatasetStore(
       StoreLayout layout, JsonCodec json, Map<DatasetFormat, DatasetParser> parsers, long cacheBytes) {
+    this(layout, json, parsers, cacheBytes, UNLIMITED, new DiskSpace(0, () -> Long.MAX_VALUE));
+  }
+
+  /** Reloads every {@code datasets/<id>/manifest.json}; {@code disk} guards the free space. */
+  DatasetStore(StoreLayout layout, JsonCodec json, Map<DatasetFormat, DatasetParser> parsers, long cacheBytes,
+      Limits limits, DiskSpace disk) {
     this.layout = Objects.requireNonNull(layout, "layout");
     this.json = Objects.requireNonNull(json, "json");
     this.parsers = parsers.isEmpty() ? Map.of() : new EnumMap<>(parsers);
     this.cache = new ExamplesCache(cacheBytes);
+    this.limits = Objects.requireNonNull(limits, "limits");
+    this.disk = Objects.requireNonNull(disk, "disk");
     rescan(true);
   }
 
   /**
    * Starts an upload.
    *
+   * @param createdBy the uploading principal; it may hold at most {@code max-datasets-per-principal}
+   *     datasets (the anonymous principal of a server without auth counts as one principal)
    * @throws GraftException INVALID_ARGUMENT for a bad name (field "spec.name", reason
    *     INVALID_MODEL_NAME) or bad options; UNIMPLEMENTED reason FORMAT_NOT_SUPPORTED for a format
-   *     without a parser
+   *     without a parser; RESOURCE_EXHAUSTED reason TOO_MANY_DATASETS or DISK_FULL. The upload
+   *     itself refuses RESOURCE_EXHAUSTED DATASET_TOO_LARGE and DISK_FULL as bytes arrive.
    */
   public DatasetUpload begin(DatasetSpecRecord spec, String createdBy) {
     ModelStore.validateName(spec.name(), "spec.name");
@@ -90,13 +118,21 @@ public final class DatasetStore {
           "dataset format " + spec.format() + " is not supported; supported formats: " + supported);
     }
     parser.validate(spec);
+    long held = list().stream().filter(d -> Objects.equals(d.createdBy(), createdBy)).count();
+    if (held >= limits.maxDatasetsPerPrincipal()) {
+      throw GraftException.resourceExhausted("TOO_MANY_DATASETS", "principal '" + createdBy + "' holds " + held
+          + " datasets, the most max-datasets-per-principal=" + limits.maxDatasetsPerPrincipal()
+          + " allows; delete one first");
+    }
+    String what = "the upload of dataset '" + spec.name() + "'";
+    disk.require(0, what);
     Path dir = layout.staging().resolve("dataset-" + UUID.randomUUID());
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
       throw StoreErrors.io("cannot stage dataset '" + spec.name() + "'", e);
     }
-    return new StagedDatasetUpload(this, spec, createdBy, parser, dir);
+    return new StagedDatasetUpload(this, spec, createdBy, parser, dir, limits.maxDatasetBytes(), disk.meter(what));
   }
 
   /** The dataset with this id, or the newest with this name. */

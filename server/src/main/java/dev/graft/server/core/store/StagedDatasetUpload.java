@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
 
 /**
  * A {@link DatasetUpload} streaming each part to a file in a staging folder while hashing all
- * bytes. Thread-safe (synchronized); owns the staging folder until commit publishes it.
+ * bytes. A write that would pass {@code max-dataset-bytes}, or leave less than
+ * {@code min-free-disk-bytes} free, discards the upload and is refused. Thread-safe (synchronized); owns the staging folder until commit publishes it.
  */
 final class StagedDatasetUpload implements DatasetUpload {
   static final int MAX_PARTS = 16;
@@ -32,12 +33,17 @@ final class StagedDatasetUpload implements DatasetUpload {
   private final DatasetParser parser;
   private final Path dir;
   private final MessageDigest sha256;
+  private final long maxBytes;
+  private final DiskSpace.Meter disk;
   private final Map<String, OutputStream> streams = new LinkedHashMap<>();
   private long bytes;
   private boolean finished;
 
-  StagedDatasetUpload(DatasetStore store, DatasetSpecRecord spec, String createdBy, DatasetParser parser, Path dir) {
+  StagedDatasetUpload(DatasetStore store, DatasetSpecRecord spec, String createdBy, DatasetParser parser, Path dir,
+      long maxBytes, DiskSpace.Meter disk) {
     this.store = store;
+    this.maxBytes = maxBytes;
+    this.disk = disk;
     this.spec = spec;
     this.createdBy = createdBy;
     this.parser = parser;
@@ -59,6 +65,17 @@ final class StagedDatasetUpload implements DatasetUpload {
     requireOpen();
     Objects.checkFromIndexSize(offset, length, data.length);
     String p = part == null ? "" : part;
+    if (bytes + length > maxBytes) {
+      discard();
+      throw GraftException.resourceExhausted("DATASET_TOO_LARGE", "dataset '" + spec.name()
+          + "': the upload passed max-dataset-bytes=" + maxBytes + " and was discarded");
+    }
+    try {
+      disk.beforeWrite(length);
+    } catch (GraftException e) {
+      discard();
+      throw e;
+    }
     try {
       OutputStream out = streams.get(p);
       if (out == null) {
