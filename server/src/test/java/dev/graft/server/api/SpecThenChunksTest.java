@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import com.google.rpc.ErrorInfo;
 import dev.graft.api.v1.DataChunk;
+import dev.graft.server.core.store.StoreLayout;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -22,16 +24,28 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The idle timeout of {@link SpecThenChunks} and its races with messages, on a real timer thread. */
 class SpecThenChunksTest {
   private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
-  private final StatusMapper statuses = new StatusMapper();
+  @TempDir
+  Path store;
+  private StoreLayout layout;
+  private StatusMapper statuses;
+
+  @BeforeEach
+  void start() {
+    layout = new StoreLayout(store);
+    statuses = new StatusMapper(layout);
+  }
 
   @AfterEach
   void stop() {
     timer.shutdownNow();
+    layout.close();
   }
 
   /** A session recording what happened to it; writes of "slow" wait for {@link #release}. */

@@ -23,6 +23,8 @@ import javax.inject.Inject;
 public final class JobAccess {
   /** The {@code hyperparameters.extra} key of the backbone-training strategies. */
   static final String RESUME_FROM = "resume_from";
+  /** The checkpoint a resumed job continues from. */
+  static final String LAST_CHECKPOINT = "last";
 
   private final ModelStore models;
   private final JobStore jobs;
@@ -75,9 +77,11 @@ public final class JobAccess {
     if (!principal.canModify(job.createdBy())) {
       throw GraftException.permissionDenied("NOT_OWNER", field + ": job " + jobId + " belongs to another principal");
     }
-    if (!hasFiles(layout.checkpoints().resolve(jobId))) {
+    // The training kit resumes from the job's last epoch (checkpoints/<job>/last/).
+    if (!hasFiles(layout.checkpoints().resolve(jobId).resolve(LAST_CHECKPOINT))) {
       throw GraftException.failedPrecondition("NO_CHECKPOINT", field + ": job " + jobId
-          + " has no checkpoints to resume from (feature extraction keeps none; retention may have removed them)");
+          + " has no last checkpoint to resume from (feature extraction keeps none; after success only"
+          + " keep-checkpoints=all keeps it; checkpoint-max-age-days removes old ones)");
     }
   }
 
