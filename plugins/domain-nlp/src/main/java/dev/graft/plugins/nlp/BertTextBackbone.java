@@ -103,7 +103,7 @@ final class BertTextBackbone implements TrainableBackbone {
       texts.add(text);
     }
     int limit = options.truncation() == Truncation.NONE ? options.maxTokens() : 0;
-    return BertRebuild.inputs(scope, TokenBatch.encode(tokenizer, texts, limit, 0));
+    return BertRebuild.inputs(scope, TokenBatch.encode(tokenizer, texts, options.maxTokens(), limit, 0));
   }
 
   @Override

@@ -180,7 +180,8 @@ public final class OnnxTextEncoder implements Backbone {
       float[][] features = new float[texts.size()][];
       for (int start = 0; start < texts.size(); start += CHUNK) {
         int end = Math.min(texts.size(), start + CHUNK);
-        TokenBatch batch = TokenBatch.encode(tokenizer, texts.subList(start, end), limit, start);
+        TokenBatch batch =
+            TokenBatch.encode(tokenizer, texts.subList(start, end), settings.maxTokens(), limit, start);
         float[] hidden = layer == EncoderLayers.LAST
             ? lastHiddenState(batch)
             : rebuild.hiddenStates(batch, layer + 1, device, this::lastHiddenState);

@@ -13,6 +13,13 @@ import java.util.List;
  * id 0, type 0 and mask 0. Immutable once built; arrays are not copied.
  */
 final class TokenBatch {
+  /**
+   * The most characters of one text (or pair segment) that can matter for {@code max_tokens}
+   * tokens: a WordPiece token covers at most one word of 100 characters (longer words become one
+   * {@code [UNK]}) plus a separator. Texts are cut to {@code maxTokens} times this before they are
+   * tokenized, so a 10 MB text costs what its first few pages cost.
+   */
+  static final int CHARS_PER_TOKEN = 128;
 
   private final int size;
   private final int length;
@@ -28,31 +35,40 @@ final class TokenBatch {
     this.mask = mask;
   }
 
-  /** Tokenizes {@code texts} with a tokenizer set up to truncate and not to pad. */
+  /** Tokenizes short, trusted {@code texts} (probes) with a tokenizer set up to truncate and not to pad. */
   static TokenBatch encode(HuggingFaceTokenizer tokenizer, List<ModelInput.Text> texts) {
-    return encode(tokenizer, texts, 0, 0);
+    return encode(tokenizer, texts, Integer.MAX_VALUE / CHARS_PER_TOKEN, 0, 0);
   }
 
   /**
    * Tokenizes {@code texts}, which are {@code inputs[offset…]} of a request.
    *
+   * @param maxTokens the model's (or request's) token limit; each text is first cut to
+   *     {@code maxTokens * }{@value #CHARS_PER_TOKEN} characters
    * @param limit the most tokens an input may have (for a tokenizer that does not truncate), or
-   *     0 for no check
+   *     0 for no check; such an input longer than the character cut is refused at once
    * @throws GraftException INVALID_ARGUMENT naming {@code inputs[i]}: INPUT_TOO_LONG over the
    *     limit, TOKENIZATION_FAILED when the tokenizer refuses the text (e.g. a truncation that
    *     cannot apply)
    */
   static TokenBatch encode(
-      HuggingFaceTokenizer tokenizer, List<ModelInput.Text> texts, int limit, int offset) {
+      HuggingFaceTokenizer tokenizer, List<ModelInput.Text> texts, int maxTokens, int limit, int offset) {
+    int maxChars = (int) Math.min(Integer.MAX_VALUE, (long) maxTokens * CHARS_PER_TOKEN);
     Encoding[] encodings = new Encoding[texts.size()];
     int length = 1;
     for (int i = 0; i < encodings.length; i++) {
       ModelInput.Text text = texts.get(i);
       String field = "inputs[" + (offset + i) + "]";
+      if (limit > 0 && Math.max(text.text().length(), text.pair().length()) > maxChars) {
+        throw GraftException.invalidArgument(field, "INPUT_TOO_LONG", field + " has more than " + maxChars
+            + " characters, so more than " + limit + " tokens (truncation is off)");
+      }
+      String first = cut(text.text(), maxChars);
+      String second = cut(text.pair(), maxChars);
       try {
-        encodings[i] = text.pair().isEmpty()
-            ? tokenizer.encode(text.text())
-            : tokenizer.encode(text.text(), text.pair());
+        encodings[i] = second.isEmpty()
+            ? tokenizer.encode(first)
+            : tokenizer.encode(first, second);
       } catch (RuntimeException e) {
         throw GraftException.invalidArgument(
             field, "TOKENIZATION_FAILED", field + " cannot be tokenized: " + e.getMessage());
@@ -76,6 +92,15 @@ final class TokenBatch {
       System.arraycopy(rowMask, 0, mask, i * length, rowMask.length);
     }
     return new TokenBatch(encodings.length, length, ids, typeIds, mask);
+  }
+
+  /** The first {@code maxChars} characters of {@code text}, never splitting a surrogate pair. */
+  static String cut(String text, int maxChars) {
+    if (text.length() <= maxChars) {
+      return text;
+    }
+    int end = Character.isHighSurrogate(text.charAt(maxChars - 1)) ? maxChars - 1 : maxChars;
+    return text.substring(0, end);
   }
 
   int size() {

@@ -2,8 +2,10 @@ package dev.graft.plugins.nlp;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.graft.spi.GraftException;
 import dev.graft.spi.ModelInput;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,4 +55,31 @@ class TokenBatchTest {
     assertEquals(8, batch.length());
     assertEquals(102, batch.ids()[7]);
   }
+
+  @Test
+  void aHugeTextIsCutBeforeTokenizingWithTheSameTokensAsItsStart() {
+    String page = "The quick brown fox jumps over the lazy dog. ";
+    String huge = page.repeat((10 << 20) / page.length()); // 10 MB
+    TokenBatch cut = TokenBatch.encode(tokenizer, List.of(new ModelInput.Text(huge, huge)), 8, 0, 0);
+    TokenBatch start = TokenBatch.encode(tokenizer, List.of(new ModelInput.Text(page.repeat(3), page.repeat(3))));
+    assertArrayEquals(start.ids(), cut.ids());
+    assertArrayEquals(start.typeIds(), cut.typeIds());
+  }
+
+  @Test
+  void withTruncationOffAnOverlongTextIsRefusedBeforeTokenizing() {
+    String huge = "word ".repeat(1 << 20);
+    GraftException e = assertThrows(GraftException.class,
+        () -> TokenBatch.encode(tokenizer, List.of(new ModelInput.Text("ok"), new ModelInput.Text(huge)), 8, 8, 4));
+    assertEquals("INPUT_TOO_LONG", e.reason());
+    assertEquals("inputs[5]", e.field());
+  }
+
+  @Test
+  void theCutNeverSplitsASurrogatePair() {
+    String emoji = "\uD83D\uDE00";
+    assertEquals("ab", TokenBatch.cut("ab" + emoji, 3));
+    assertEquals("ab" + emoji, TokenBatch.cut("ab" + emoji + "c", 4));
+  }
+
 }
