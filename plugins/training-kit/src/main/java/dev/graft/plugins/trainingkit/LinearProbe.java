@@ -13,7 +13,6 @@ import ai.djl.training.ParameterServer;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.L2Loss;
 import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.graft.spi.CancellationToken;
 import dev.graft.spi.GraftException;
@@ -34,7 +33,8 @@ import java.util.Random;
  * first disturb the pretrained features.
  *
  * <p>Not thread-safe: one job's training thread. Every array it makes lives in a per-chunk or
- * per-batch scope of the backbone's manager, or in a scope it closes before returning.
+ * per-batch scope of the backbone's manager, or in a scope it closes before returning (the
+ * optimizer's moments included: {@link OwnedAdam}).
  */
 final class LinearProbe {
   static final int MAX_EPOCHS = 100;
@@ -79,8 +79,8 @@ final class LinearProbe {
     for (int i = 0; i < n; i++) {
       order[i] = i;
     }
-    Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed(LEARNING_RATE)).build();
     try (NDManager manager = backbone.manager().newSubManager();
+        OwnedAdam adam = OwnedAdam.adam(Tracker.fixed(LEARNING_RATE), manager);
         ParameterServer server = engine.newParameterServer(adam)) {
       ParameterStore store = new ParameterStore(manager, false);
       store.setParameterServer(server, new Device[] {device});

@@ -23,6 +23,8 @@ import java.util.Set;
  * @param headScale the head's learning rate as a multiple of {@code learningRate}
  * @param linearProbe whether the head first fits the frozen backbone's features
  *     ({@link LinearProbe}) before the backbone trains
+ * @param maxNonFiniteSteps non-finite steps in a row (each skipped) after which the job fails
+ *     with {@code NON_FINITE_GRADIENTS} ({@link NonFiniteGuard})
  */
 public record TransferSettings(
     int epochs,
@@ -36,7 +38,8 @@ public record TransferSettings(
     float clipNorm,
     float headDropout,
     float headScale,
-    boolean linearProbe) {
+    boolean linearProbe,
+    int maxNonFiniteSteps) {
 
   /** The learning-rate decay after the warm-up. */
   public enum Schedule {
@@ -54,7 +57,8 @@ public record TransferSettings(
   public static final String LINEAR_PROBE = "linear_probe";
   /** The {@code extra} keys read here (every strategy built on the kit owns them). */
   public static final Set<String> KEYS = Set.of(WARMUP, SCHEDULE, CLIP_NORM, HEAD_DROPOUT,
-      HEAD_LR_SCALE, RESUME_FROM, LINEAR_PROBE, SeriesTargets.SEASON_LENGTH);
+      HEAD_LR_SCALE, RESUME_FROM, LINEAR_PROBE, NonFiniteGuard.MAX_STEPS_KEY,
+      SeriesTargets.SEASON_LENGTH);
 
   public static final long DEFAULT_SEED = 42L;
   public static final int MAX_EPOCHS = 100_000;
@@ -154,7 +158,8 @@ public record TransferSettings(
         o.number(CLIP_NORM, d.clipNorm(), 0f, 1000f),
         o.number(HEAD_DROPOUT, d.headDropout(), 0f, 0.9f),
         o.number(HEAD_LR_SCALE, d.headScale(), 0.01f, 1000f),
-        o.flag(LINEAR_PROBE, d.linearProbe()));
+        o.flag(LINEAR_PROBE, d.linearProbe()),
+        NonFiniteGuard.maxSteps(o));
   }
 
   /** "lr 5e-05, batch 16, 4 epochs, warm-up 10% then linear, clip 1.0, head ×10". */

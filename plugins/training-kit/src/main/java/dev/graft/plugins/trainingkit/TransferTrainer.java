@@ -12,7 +12,6 @@ import ai.djl.training.ParameterServer;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.L2Loss;
 import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
 import dev.graft.spi.CancellationToken;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.MetricValue;
@@ -34,11 +33,13 @@ import java.util.Random;
  * freezes or unfreezes per epoch, per-step progress and cancellation checks, per-epoch metrics on
  * the validation split, a checkpoint per epoch ({@code last/}, and {@code best/} when the
  * validation score improves) and early stopping. A step whose loss or gradient is not finite is
- * skipped ({@link NonFiniteGuard}); several in a row fail the job as diverged.
+ * skipped ({@link NonFiniteGuard}); {@code max_non_finite_steps} in a row fail the job with
+ * {@code NON_FINITE_GRADIENTS}, naming the parameter.
  *
  * <p>Memory: every batch's arrays (inputs, activations, losses, gradient views) live in a
  * sub-manager of the backbone's manager that is closed after the batch; only the parameters and
- * the optimizer state outlive a step. Not thread-safe: one instance per job, on its training
+ * the optimizer's moments ({@link OwnedAdam}) outlive a step, and the moments are freed when
+ * {@link #train} returns or throws. Not thread-safe: one instance per job, on its training
  * thread; it owns nothing it did not create (the backbone and the head belong to the caller).
  */
 final class TransferTrainer {
@@ -56,6 +57,7 @@ final class TransferTrainer {
   private final CheckpointState.Identity identity;
   private final List<ParameterGroup> groups;
   private final List<Parameter> headParameters;
+  private final List<Map.Entry<String, Parameter>> named;
   private final NonFiniteGuard guard;
   private String lastNonFinite = "";
   private long stepsRun;
@@ -74,8 +76,8 @@ final class TransferTrainer {
     this.identity = identity;
     this.groups = backbone.groups();
     this.headParameters = List.copyOf(head.getParameters().values());
-    this.guard = new NonFiniteGuard(NonFiniteGuard.MAX_CONSECUTIVE, progress,
-        () -> lastNonFinite);
+    this.named = named(groups, head);
+    this.guard = new NonFiniteGuard(settings.maxNonFiniteSteps(), progress, () -> lastNonFinite);
   }
 
   /** The best epoch (0 when no epoch ran and none was resumed) and how many epochs ran here. */
@@ -85,8 +87,8 @@ final class TransferTrainer {
    * Trains from the state after {@code resumed} (null: from the start) up to the last epoch or
    * an early stop.
    *
-   * @throws GraftException CANCELLED when cancelled; FAILED_PRECONDITION when the loss diverges;
-   *     INVALID_ARGUMENT naming {@code train.examples[i].input} for an unreadable input
+   * @throws GraftException CANCELLED when cancelled; FAILED_PRECONDITION NON_FINITE_GRADIENTS
+   *     when too many steps in a row are not finite; INVALID_ARGUMENT naming {@code train.examples[i].input} for an unreadable input
    */
   Result train(LabelledData train, LabelledData validation, CheckpointState resumed) {
     Engine engine = engine();
@@ -104,9 +106,8 @@ final class TransferTrainer {
     double bestLoss = resumed == null ? Double.POSITIVE_INFINITY : resumed.bestLoss();
     List<MetricValue> bestMetrics = resumed == null ? List.of() : resumed.bestMetrics();
     int ran = 0;
-    Optimizer optimizer = Optimizer.adamW().optLearningRateTracker(rates)
-        .optWeightDecays(settings.weightDecay()).build();
-    try (ParameterServer server = engine.newParameterServer(optimizer)) {
+    try (OwnedAdam optimizer = OwnedAdam.adamW(rates, settings.weightDecay(), backbone.manager());
+        ParameterServer server = engine.newParameterServer(optimizer)) {
       ParameterStore store = new ParameterStore(backbone.manager(), false);
       store.setParameterServer(server, new Device[] {device});
       int trainingGroups = -1;
@@ -178,13 +179,13 @@ final class TransferTrainer {
         value = l.getFloat();
       }
       if (!Float.isFinite(value)) {
-        lastNonFinite = nonFinite(trainable);
+        lastNonFinite = NonFiniteGuard.culprit(named);
         NonFiniteGuard.zeroGradients(trainable);
         return value;
       }
       double norm = GradientClipper.clip(trainable, settings.clipNorm(), scope);
       if (!Double.isFinite(norm)) {
-        lastNonFinite = nonFinite(trainable);
+        lastNonFinite = NonFiniteGuard.culprit(named);
         NonFiniteGuard.zeroGradients(trainable);
         return Float.NaN;
       }
@@ -193,39 +194,19 @@ final class TransferTrainer {
     }
   }
 
-  /**
-   * "; first non-finite weight: encoder.3/…" or "; first non-finite gradient: …" — which
-   * parameter went bad, for the message; read before the step's gradients are zeroed.
-   */
-  private String nonFinite(List<Parameter> trainable) {
+  /** Every parameter named "group/parameter" (the head's "head/…"), bottom group first. */
+  private static List<Map.Entry<String, Parameter>> named(List<ParameterGroup> groups,
+      Block head) {
+    List<Map.Entry<String, Parameter>> named = new ArrayList<>();
     for (ParameterGroup g : groups) {
       for (Parameter p : g.parameters()) {
-        if (!finite(p.getArray())) {
-          return "; first non-finite weight: " + g.name() + "/" + p.getName();
-        }
+        named.add(Map.entry(g.name() + "/" + p.getName(), p));
       }
     }
-    for (Parameter p : headParameters) {
-      if (!finite(p.getArray())) {
-        return "; first non-finite weight: head/" + p.getName();
-      }
+    for (Parameter p : head.getParameters().values()) {
+      named.add(Map.entry("head/" + p.getName(), p));
     }
-    for (Parameter p : trainable) {
-      if (p.requiresGradient()) {
-        try (NDArray grad = p.getArray().getGradient()) {
-          if (!finite(grad)) {
-            return "; first non-finite gradient: " + p.getName();
-          }
-        }
-      }
-    }
-    return "";
-  }
-
-  private static boolean finite(NDArray array) {
-    try (NDArray abs = array.abs(); NDArray sum = abs.sum()) {
-      return Float.isFinite(sum.getFloat());
-    }
+    return List.copyOf(named);
   }
 
   private double evaluate(ParameterStore store, Loss loss, LabelledData data, float[] outputs) {
