@@ -31,7 +31,9 @@ import java.util.Optional;
  * lineage properties. Loaded again by {@link TransferModel#load}.
  *
  * <p>Not thread-safe: one instance per job, on its training thread. It closes the trainable
- * backbone it opens; it never closes the context's backbone.
+ * backbone it opens (its parameters, the head and the optimizer state go with it) however the
+ * job ends — success, failure, cancellation, divergence — and then hands the freed native memory
+ * back to the system ({@link NativeMemory}); it never closes the context's backbone.
  */
 public final class TransferJob {
   private final String strategy;
@@ -77,56 +79,76 @@ public final class TransferJob {
           "TOO_FEW_CLASSES", "classification needs at least 2 labels, got " + task.labels());
     }
     context.progress().onMessage("opening a trainable copy of " + context.baseModel().name());
-    try (TrainableBackbone backbone =
-        context.backbone().openTrainable(context.device(), options.backboneOptions())) {
-      int outputs = LabelledData.outputWidth(trainSet, task);
-      LabelledData train = LabelledData.of("train", trainSet, task, outputs, null);
-      LabelledData validation = context.validationSet().isEmpty() ? null : LabelledData.of(
-          "validation", context.validationSet(), task, outputs, train.scale());
-      // Seeded before the head's initial weights are drawn, so a job is reproducible.
-      TransferTrainer.engine().setRandomSeed(Long.hashCode(settings.seed()));
-      Block head = TaskHead.create(backbone.dimension(), outputs, settings.headDropout(),
-          backbone.manager());
-      CheckpointState.Identity identity = identity(backbone, task, outputs, train.scale());
-      Checkpoints mine = new Checkpoints(context.checkpointDirectory());
-      if (resumed != null) {
-        resume(resumeFrom.get(), resumed, identity, mine, backbone, head);
-      } else if (settings.linearProbe()) {
-        new LinearProbe(backbone, head, context.device(), context.progress(),
-            context.cancellation()).fit(train, validation, settings.seed());
+    try {
+      try (TrainableBackbone backbone =
+          context.backbone().openTrainable(context.device(), options.backboneOptions())) {
+        return train(backbone, resumeFrom, resumed);
       }
-      context.progress().onMessage(strategy + ": " + settings.describe() + "; "
-          + plan.describe(backbone.groups().size()));
-      TransferTrainer trainer = new TransferTrainer(settings, plan, backbone, head,
-          context.device(), context.progress(), context.cancellation(), mine, identity);
-      TransferTrainer.Result result = trainer.train(train, validation, resumed);
-      context.cancellation().throwIfCancelled();
-      CheckpointState best = mine.state(Checkpoints.BEST).orElseThrow(() ->
-          GraftException.internal("CHECKPOINT_FAILED", "the best checkpoint is missing", null));
-      int epochsTrained = (resumed == null ? 0 : resumed.epoch()) + result.epochsRun();
-      TransferSpec spec = new TransferSpec(TransferSpec.FORMAT, strategy, task.task(),
-          task.task() == Task.CLASSIFICATION ? task.labels() : List.of(), outputs,
-          backbone.options(), backbone.dimension(), settings.headDropout(),
-          identity.targetMean(), identity.targetStd(), best.bestEpoch(), epochsTrained,
-          trainedGroups(backbone, Math.max(1, epochsTrained)));
-      write(mine, spec);
-      Map<String, String> properties = properties(spec, resumed, backbone);
-      List<MetricValue> metrics = new ArrayList<>(best.bestMetrics());
-      if (train.series() != null) {
-        properties.put(SeriesTargets.SERIES_SCALING, "window");
-        LabelledData scored = validation != null ? validation : train;
-        if (scored.series() != null) {
-          int season = SeriesTargets.seasonLength(context.hyperparameters());
-          if (season == 0) {
-            season = ForecastBaselines.detectSeason(trainSet);
-          }
-          properties.put(SeriesTargets.SEASON_LENGTH, Integer.toString(season));
-          metrics.addAll(ForecastBaselines.metrics(
-              validation != null ? context.validationSet() : trainSet, scored.rawTargets(),
-              scored.outputs(), season, scored.series(), scored.split()));
+    } finally {
+      releaseNativeMemory();
+    }
+  }
+
+  private TrainOutcome train(TrainableBackbone backbone, Optional<Checkpoints> resumeFrom,
+      CheckpointState resumed) {
+    TaskSpec task = context.task();
+    List<Example> trainSet = context.trainSet();
+    int outputs = LabelledData.outputWidth(trainSet, task);
+    LabelledData train = LabelledData.of("train", trainSet, task, outputs, null);
+    LabelledData validation = context.validationSet().isEmpty() ? null : LabelledData.of(
+        "validation", context.validationSet(), task, outputs, train.scale());
+    // Seeded before the head's initial weights are drawn, so a job is reproducible.
+    TransferTrainer.engine().setRandomSeed(Long.hashCode(settings.seed()));
+    Block head = TaskHead.create(backbone.dimension(), outputs, settings.headDropout(),
+        backbone.manager());
+    CheckpointState.Identity identity = identity(backbone, task, outputs, train.scale());
+    Checkpoints mine = new Checkpoints(context.checkpointDirectory());
+    if (resumed != null) {
+      resume(resumeFrom.get(), resumed, identity, mine, backbone, head);
+    } else if (settings.linearProbe()) {
+      new LinearProbe(backbone, head, context.device(), context.progress(),
+          context.cancellation()).fit(train, validation, settings.seed());
+    }
+    context.progress().onMessage(strategy + ": " + settings.describe() + "; "
+        + plan.describe(backbone.groups().size()));
+    TransferTrainer trainer = new TransferTrainer(settings, plan, backbone, head,
+        context.device(), context.progress(), context.cancellation(), mine, identity);
+    TransferTrainer.Result result = trainer.train(train, validation, resumed);
+    context.cancellation().throwIfCancelled();
+    CheckpointState best = mine.state(Checkpoints.BEST).orElseThrow(() ->
+        GraftException.internal("CHECKPOINT_FAILED", "the best checkpoint is missing", null));
+    int epochsTrained = (resumed == null ? 0 : resumed.epoch()) + result.epochsRun();
+    TransferSpec spec = new TransferSpec(TransferSpec.FORMAT, strategy, task.task(),
+        task.task() == Task.CLASSIFICATION ? task.labels() : List.of(), outputs,
+        backbone.options(), backbone.dimension(), settings.headDropout(),
+        identity.targetMean(), identity.targetStd(), best.bestEpoch(), epochsTrained,
+        trainedGroups(backbone, Math.max(1, epochsTrained)));
+    write(mine, spec);
+    Map<String, String> properties = properties(spec, resumed, backbone);
+    List<MetricValue> metrics = new ArrayList<>(best.bestMetrics());
+    if (train.series() != null) {
+      properties.put(SeriesTargets.SERIES_SCALING, "window");
+      LabelledData scored = validation != null ? validation : train;
+      if (scored.series() != null) {
+        int season = SeriesTargets.seasonLength(context.hyperparameters());
+        if (season == 0) {
+          season = ForecastBaselines.detectSeason(trainSet);
         }
+        properties.put(SeriesTargets.SEASON_LENGTH, Integer.toString(season));
+        metrics.addAll(ForecastBaselines.metrics(
+            validation != null ? context.validationSet() : trainSet, scored.rawTargets(),
+            scored.outputs(), season, scored.series(), scored.split()));
       }
-      return new TrainOutcome(metrics, properties);
+    }
+    return new TrainOutcome(metrics, properties);
+  }
+
+  /** Frees what glibc kept of the job's native memory; nothing when JNA is missing. */
+  private static void releaseNativeMemory() {
+    try {
+      NativeMemory.release();
+    } catch (LinkageError e) {
+      // no JNA on the class path: the memory stays with the process, as before
     }
   }
 
