@@ -31,8 +31,11 @@ import java.util.Map;
  * forecast is a multi-output regression over the horizon).
  *
  * <p>Options in {@code hyperparameters.extra}: {@code hidden}, {@code dropout}, {@code pooling},
- * {@code normalize}, {@code layer} (see {@link HeadOptions}). Defaults for the generic settings:
- * see {@link TrainingSettings}.
+ * {@code normalize}, {@code layer} (see {@link HeadOptions}), and {@code max_non_finite_steps}
+ * (default 3, from 1 to 1000): a step whose loss or gradient is not finite is skipped and
+ * counted, and that many in a row fail the job with {@code FAILED_PRECONDITION}
+ * {@code NON_FINITE_GRADIENTS} naming the parameter. Defaults for the generic settings: see
+ * {@link TrainingSettings}.
  *
  * <p>Thread-safety: stateless; {@link #train} runs concurrently for different jobs. Ownership:
  * never closes a backbone; the caller closes the {@link TrainedModel} from {@link #load}.

@@ -1,5 +1,6 @@
 package dev.graft.plugins.featureextraction;
 
+import dev.graft.plugins.trainingkit.NonFiniteGuard;
 import dev.graft.plugins.trainingkit.scoring.SeriesTargets;
 import dev.graft.spi.FeatureRequest;
 import dev.graft.spi.GraftException;
@@ -46,7 +47,7 @@ public record HeadOptions(
   static final String NORMALIZE = "normalize";
   static final String LAYER = "layer";
   static final Set<String> KNOWN_KEYS = Set.of(HIDDEN, DROPOUT, POOLING, NORMALIZE, LAYER,
-      SeriesTargets.SERIES_SCALING, SeriesTargets.SEASON_LENGTH);
+      SeriesTargets.SERIES_SCALING, SeriesTargets.SEASON_LENGTH, NonFiniteGuard.MAX_STEPS_KEY);
 
   public HeadOptions {
     layer = layer == null ? "" : layer;

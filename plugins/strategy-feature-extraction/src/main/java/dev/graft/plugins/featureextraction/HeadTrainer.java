@@ -9,29 +9,35 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterServer;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.L2Loss;
 import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import dev.graft.plugins.trainingkit.NonFiniteGuard;
+import dev.graft.plugins.trainingkit.OwnedAdam;
 import dev.graft.spi.CancellationToken;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.MetricValue;
 import dev.graft.spi.ProgressListener;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
  * Trains the candidate heads of one job on precomputed features with AdamW, seeded shuffled
  * mini-batches and early stopping on the validation loss, keeping each candidate's best epoch.
  * Epochs and steps are numbered on across the candidates of a job (the totals are the budget of
- * all candidates), so progress never goes back and metrics never repeat an epoch.
+ * all candidates), so progress never goes back and metrics never repeat an epoch. A step whose
+ * loss or gradient is not finite is skipped and counted ({@link NonFiniteGuard}); too many in a
+ * row fail the job with {@code NON_FINITE_GRADIENTS}, naming the parameter.
  *
  * <p>Not thread-safe: one instance per job, used from the training thread. Each call owns the
- * DJL model it creates and closes it before returning; per-batch arrays live in per-batch
- * NDManager scopes.
+ * DJL model it creates and the optimizer state ({@link OwnedAdam}) and closes both before
+ * returning, however it returns; per-batch arrays live in per-batch NDManager scopes.
  */
 final class HeadTrainer {
   /** The DJL engine heads run on. */
@@ -48,6 +54,7 @@ final class HeadTrainer {
   private final int totalEpochs;
   private int epochsDone;
   private long stepsDone;
+  private String lastNonFinite = "";
 
   /**
    * @param targetScale the regression targets' standardisation, or null for classification
@@ -85,8 +92,9 @@ final class HeadTrainer {
    * Trains one head on {@code train}, stopping early on {@code validation} (null: train for all
    * epochs and keep the last).
    *
-   * @throws GraftException CANCELLED when cancelled; FAILED_PRECONDITION when the loss diverges
-   *     or the engine is missing
+   * @throws GraftException CANCELLED when cancelled; FAILED_PRECONDITION NON_FINITE_GRADIENTS
+   *     after {@code max_non_finite_steps} non-finite steps in a row, NON_FINITE_LOSS when the
+   *     validation loss is never finite, ENGINE_UNAVAILABLE without the engine
    */
   Candidate train(HeadArchitecture architecture, HeadData train, HeadData validation) {
     boolean validate = validation != null && validation.size() > 0;
@@ -105,13 +113,17 @@ final class HeadTrainer {
       block.initialize(
           model.getNDManager(), DataType.FLOAT32, new Shape(1, architecture.inputs()));
       Loss loss = loss();
+      List<Map.Entry<String, Parameter>> named = named(block);
+      NonFiniteGuard guard =
+          new NonFiniteGuard(settings.maxNonFiniteSteps(), progress, () -> lastNonFinite);
       byte[] bestWeights = null;
       List<MetricValue> bestMetrics = List.of();
       int bestEpoch = 0;
       double bestLoss = Double.POSITIVE_INFINITY;
       // DJL's Trainer is not used: its first-step check ("gradients all zero") misfires on a
       // zero-initialised softmax head, whose gradients sum to zero by construction.
-      try (ParameterServer server = engine.newParameterServer(optimizer())) {
+      try (OwnedAdam optimizer = optimizer(model.getNDManager());
+          ParameterServer server = engine.newParameterServer(optimizer)) {
         ParameterStore store = new ParameterStore(model.getNDManager(), false);
         store.setParameterServer(server, new Device[] {device});
         int[] order = identity(n);
@@ -119,14 +131,18 @@ final class HeadTrainer {
           int epoch = ++epochsDone;
           shuffle(order, shuffle);
           double lossSum = 0;
+          int counted = 0;
           for (int from = 0; from < n; from += batch) {
             cancellation.throwIfCancelled();
             int to = Math.min(n, from + batch);
-            float value = trainStep(engine, block, store, loss, train, order, from, to);
-            lossSum += (double) value * (to - from);
-            progress.onStep(epoch, totalEpochs, ++stepsDone, totalSteps, value);
+            float value = trainStep(engine, block, named, store, loss, train, order, from, to);
+            if (guard.accept(value, ++stepsDone)) {
+              lossSum += (double) value * (to - from);
+              counted += to - from;
+            }
+            progress.onStep(epoch, totalEpochs, stepsDone, totalSteps, value);
           }
-          double trainLoss = lossSum / n;
+          double trainLoss = counted > 0 ? lossSum / counted : Double.NaN;
           HeadData scored = validate ? validation : train;
           int k = architecture.outputs();
           Evaluation eval = evaluate(model.getNDManager(), block, store, loss, scored, k);
@@ -149,8 +165,9 @@ final class HeadTrainer {
       }
       if (bestWeights == null) {
         throw GraftException.failedPrecondition(
-            "TRAINING_DIVERGED",
-            "the validation loss was never finite; try a lower hyperparameters.learning_rate");
+            "NON_FINITE_LOSS",
+            "the " + (validate ? "validation" : "training") + " loss was never finite (are the"
+                + " features or targets finite?); try a lower hyperparameters.learning_rate");
       }
       int ran = epochsDone - firstEpoch + 1;
       return new Candidate(
@@ -168,16 +185,18 @@ final class HeadTrainer {
     return targetScale == null ? Loss.softmaxCrossEntropyLoss() : new L2Loss("loss", 1f);
   }
 
-  private Optimizer optimizer() {
-    return Optimizer.adamW()
-        .optLearningRateTracker(Tracker.fixed(settings.learningRate()))
-        .optWeightDecays(settings.weightDecay())
-        .build();
+  private OwnedAdam optimizer(NDManager manager) {
+    return OwnedAdam.adamW(
+        Tracker.fixed(settings.learningRate()), settings.weightDecay(), manager);
   }
 
+  /**
+   * One step; its loss, or NaN when its loss or a gradient was not finite (then the gradients
+   * are zeroed and no weight changes).
+   */
   private float trainStep(
-      Engine engine, Block block, ParameterStore store, Loss loss, HeadData data, int[] order,
-      int from, int to) {
+      Engine engine, Block block, List<Map.Entry<String, Parameter>> named, ParameterStore store,
+      Loss loss, HeadData data, int[] order, int from, int to) {
     float value;
     try (NDManager batch = store.getManager().newSubManager()) {
       NDArray x = data.featureBatch(batch, order, from, to);
@@ -188,14 +207,22 @@ final class HeadTrainer {
         collector.backward(l);
         value = l.getFloat();
       }
-      if (!Float.isFinite(value)) {
-        throw GraftException.failedPrecondition(
-            "TRAINING_DIVERGED",
-            "the training loss became " + value + "; try a lower hyperparameters.learning_rate");
+      String bad = NonFiniteGuard.culprit(named);
+      if (!Float.isFinite(value) || !bad.isEmpty()) {
+        lastNonFinite = bad;
+        NonFiniteGuard.zeroGradients(named.stream().map(Map.Entry::getValue).toList());
+        return Float.NaN;
       }
       store.updateAllParameters();
     }
     return value;
+  }
+
+  /** The head's parameters named "head/NAME", in block order. */
+  private static List<Map.Entry<String, Parameter>> named(Block block) {
+    List<Map.Entry<String, Parameter>> named = new ArrayList<>();
+    block.getParameters().forEach(p -> named.add(Map.entry("head/" + p.getKey(), p.getValue())));
+    return List.copyOf(named);
   }
 
   /** Outputs (logits or standardised values) for all of {@code data} in inference mode. */

@@ -1,7 +1,10 @@
 package dev.graft.plugins.featureextraction;
 
+import dev.graft.plugins.trainingkit.NonFiniteGuard;
+import dev.graft.plugins.trainingkit.StrategyOptions;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.Hyperparameters;
+import java.util.Set;
 
 /**
  * The generic training settings of a job with this strategy's defaults filled in. Immutable and
@@ -13,9 +16,18 @@ import dev.graft.spi.Hyperparameters;
  * @param weightDecay AdamW's decoupled weight decay
  * @param patience epochs without a better validation loss before training stops
  * @param seed seeds the engine's generator (initial weights, dropout) and the shuffle
+ * @param maxNonFiniteSteps non-finite steps in a row (each skipped) after which the job fails
+ *     with {@code NON_FINITE_GRADIENTS}: {@code extra["max_non_finite_steps"]}, default
+ *     {@value NonFiniteGuard#DEFAULT_MAX_STEPS}, from 1 to {@value NonFiniteGuard#MAX_MAX_STEPS}
  */
 public record TrainingSettings(
-    int epochs, int batchSize, float learningRate, float weightDecay, int patience, long seed) {
+    int epochs,
+    int batchSize,
+    float learningRate,
+    float weightDecay,
+    int patience,
+    long seed,
+    int maxNonFiniteSteps) {
 
   public static final int DEFAULT_EPOCHS = 100;
   public static final int DEFAULT_BATCH_SIZE = 32;
@@ -27,7 +39,8 @@ public record TrainingSettings(
   /**
    * The settings a job asked for, defaults where it sent zero.
    *
-   * @throws GraftException INVALID_ARGUMENT naming the field for a negative or non-finite value
+   * @throws GraftException INVALID_ARGUMENT naming the field for a negative or non-finite value,
+   *     or {@code hyperparameters.extra[max_non_finite_steps]} out of its range
    */
   public static TrainingSettings from(Hyperparameters h) {
     requireNonNegative("hyperparameters.epochs", h.epochs());
@@ -41,7 +54,9 @@ public record TrainingSettings(
         h.learningRateOr(DEFAULT_LEARNING_RATE),
         h.weightDecayOr(DEFAULT_WEIGHT_DECAY),
         h.patienceOr(DEFAULT_PATIENCE),
-        h.seedOr(DEFAULT_SEED));
+        h.seedOr(DEFAULT_SEED),
+        NonFiniteGuard.maxSteps(
+            new StrategyOptions(h.extra(), Set.of(NonFiniteGuard.MAX_STEPS_KEY))));
   }
 
   private static void requireNonNegative(String field, double value) {

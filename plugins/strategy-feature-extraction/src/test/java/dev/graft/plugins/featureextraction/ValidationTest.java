@@ -42,7 +42,8 @@ class ValidationTest {
   void unknownKeyListsTheKnownOnes() {
     Hyperparameters h = extra("hiden", "3");
     GraftException e = assertThrows(GraftException.class, () -> strategy.validate(h, task));
-    String known = "[dropout, hidden, layer, normalize, pooling, season_length, series_scaling]";
+    String known = "[dropout, hidden, layer, max_non_finite_steps, normalize, pooling,"
+        + " season_length, series_scaling]";
     assertTrue(e.getMessage().contains(known), e.getMessage());
   }
 
@@ -93,6 +94,6 @@ class ValidationTest {
         List.of(new HeadArchitecture(8, 64, 0.5f, 2)),
         HeadOptions.parse(extra("hidden", "64")).candidates(8, 2, true));
     TrainingSettings s = TrainingSettings.from(new Hyperparameters(0, 0, 0f, 0f, 0, 0, Map.of()));
-    assertEquals(new TrainingSettings(100, 32, 1e-3f, 1e-4f, 10, 42L), s);
+    assertEquals(new TrainingSettings(100, 32, 1e-3f, 1e-4f, 10, 42L, 3), s);
   }
 }
