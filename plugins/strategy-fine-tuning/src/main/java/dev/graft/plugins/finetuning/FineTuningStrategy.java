@@ -28,7 +28,12 @@ import java.util.Set;
  * <p>Options in {@code hyperparameters.extra}: {@code unfreeze} (groups from the top: an
  * integer, {@code all}, or {@code half} — the default, the top half rounded up: 4 of MiniLM's 7
  * groups), {@code layer_decay} (default {@value #DEFAULT_LAYER_DECAY}), {@code gradual_unfreeze}
- * (default false), and those of {@link TransferSettings}; every other key goes to the backbone.
+ * (default false), and those of {@link TransferSettings} — among them {@code max_non_finite_steps}
+ * (default 3, from 1 to 1000): a step whose loss or gradient is not finite is skipped and
+ * counted, and that many in a row fail the job with {@code FAILED_PRECONDITION
+ * NON_FINITE_GRADIENTS}, naming the first parameter whose weight or gradient was not finite;
+ * every other key goes to the backbone. A job frees its trainable copy, head and optimizer state
+ * however it ends (see {@link TransferJob}).
  *
  * <p>Thread-safety: stateless; {@link #train} runs concurrently for different jobs.
  */

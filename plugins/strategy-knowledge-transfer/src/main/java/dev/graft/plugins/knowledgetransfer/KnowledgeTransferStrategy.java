@@ -24,8 +24,14 @@ import dev.graft.spi.TrainedModel;
  *
  * <p>Options in {@code hyperparameters.extra}: {@code warmup}, {@code schedule}, {@code clip_norm},
  * {@code head_dropout}, {@code head_lr_scale}, {@code linear_probe} (default false: the head
- * starts random), {@code resume_from}; every other key goes to the
+ * starts random), {@code resume_from}, {@code max_non_finite_steps} (default 3, from 1 to 1000:
+ * a step whose loss or gradient is not finite is skipped and counted, and that many in a row
+ * fail the job with {@code FAILED_PRECONDITION NON_FINITE_GRADIENTS}, naming the first
+ * parameter whose weight or gradient was not finite); every other key goes to the
  * backbone (text: {@code layer}, {@code pooling}, {@code max_tokens}, {@code truncation}).
+ *
+ * <p>Memory: a job frees its trainable copy, head and optimizer state however it ends (success,
+ * failure, cancellation, divergence) — see {@link TransferJob}.
  *
  * <p>Thread-safety: stateless; {@link #train} runs concurrently for different jobs.
  */
