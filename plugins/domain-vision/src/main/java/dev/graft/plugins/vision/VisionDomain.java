@@ -104,7 +104,8 @@ public final class VisionDomain implements DomainPlugin {
    *
    * @throws GraftException UNIMPLEMENTED for other formats; FAILED_PRECONDITION when the files
    *     are missing, unreadable, hold a layer the converter does not support (named in the
-   *     message) or a module whose output is not image features
+   *     message), a module whose output is not image features, or a TorchScript module whose
+   *     code calls operators outside the audit's allow-list (FORBIDDEN_OPERATOR)
    */
   @Override
   public Backbone openBackbone(BaseModel model, Device device) {

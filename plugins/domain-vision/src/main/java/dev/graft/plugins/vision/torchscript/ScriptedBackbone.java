@@ -58,7 +58,9 @@ public final class ScriptedBackbone implements Backbone {
    * Opens the TorchScript file of {@code base} on {@code device} and runs one probe pass.
    *
    * @throws GraftException FAILED_PRECONDITION when the file is missing, is no TorchScript
-   *     module, or the module fails on the declared input or returns no [N, C, H, W] or [N, D]
+   *     module, calls operators outside the audit's allow-list (FORBIDDEN_OPERATOR, see
+   *     {@code OperatorAudit}), or the module fails on the declared input or returns no
+   *     [N, C, H, W] or [N, D]
    */
   public static ScriptedBackbone open(BaseModel base, Device device) {
     ScriptedNetwork network = ScriptedNetwork.of(base);

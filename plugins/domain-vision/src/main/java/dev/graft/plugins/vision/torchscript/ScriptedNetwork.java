@@ -58,15 +58,19 @@ record ScriptedNetwork(String name, Path file, InputSpec spec) {
   }
 
   /**
-   * A fresh copy of the module, owned by {@code manager} (closing the manager frees it).
+   * A fresh copy of the module, owned by {@code manager} (closing the manager frees it). The file
+   * is audited first ({@link OperatorAudit}): PyTorch never sees a module that calls operators
+   * outside the allow-list.
    *
-   * @throws GraftException FAILED_PRECONDITION UNREADABLE_MODEL when PyTorch cannot load the file
+   * @throws GraftException FAILED_PRECONDITION FORBIDDEN_OPERATOR or UNSAFE_TORCHSCRIPT_ARCHIVE
+   *     when the audit refuses the file, UNREADABLE_MODEL when PyTorch cannot load it
    */
   PtSymbolBlock load(NDManager manager) {
     if (!(manager instanceof PtNDManager pt)) {
       throw new IllegalArgumentException("a TorchScript module needs a PyTorch manager, got "
           + manager.getEngine().getEngineName());
     }
+    OperatorAudit.check(file, name);
     try {
       return JniUtils.loadModule(pt, file, true, new String[0], new String[0], true);
     } catch (EngineException | IllegalArgumentException | IllegalStateException e) {
