@@ -188,6 +188,10 @@ public final class ModelImporter {
         dimension = backbone.dimension();
         layers = backbone.layers();
       } catch (GraftException e) {
+        if (e.kind() == dev.graft.spi.ErrorKind.FAILED_PRECONDITION) {
+          // What a domain cannot load from the store is, at import, the client's file at fault.
+          throw GraftException.invalidArgument("chunk", e.reason(), e.getMessage());
+        }
         if (e.kind() != dev.graft.spi.ErrorKind.INTERNAL) {
           throw e;
         }

@@ -127,6 +127,33 @@ class SecurityApiTest {
   }
 
   @Test
+  void withCodeImportsAllowedAModuleThatReadsServerFilesIsRefusedBeforeItRuns() throws IOException {
+    // The probe's attack: forward() returns torch.from_file(<a server file>) as features.
+    Path secret = Path.of("/tmp/graft-audit-secret.txt");
+    Files.writeString(secret, "server secret");
+    Path attack = Path.of("../plugins/domain-vision/src/test/resources/torchscript/attack_from_file.pt");
+    Path written = Path.of("/tmp/graft-audit-written.pt");
+    Path save = Path.of("../plugins/domain-vision/src/test/resources/torchscript/attack_save.pt");
+    Files.deleteIfExists(written);
+    try (TestServer open = TestServer.onPort(dir.resolve("code-store"), "auth-tokens-file", tokens.toString(),
+            "allow-code-imports", "true");
+        GraftClient root = GraftClient.builder("localhost:" + open.port()).bearerToken(ADMIN).maxAttempts(1).build()) {
+      for (Path module : List.of(attack, save)) {
+        GraftException e = assertGraftError(Status.Code.INVALID_ARGUMENT, "FORBIDDEN_OPERATOR", "chunk",
+            () -> root.importModel(ModelSpec.newBuilder().setName("attack").setDomain("vision")
+                .setFormat("torchscript").putProperties("input_size", "32").build(),
+                List.of(new GraftClient.Part("", module))));
+        assertTrue(e.getMessage().contains("aten::"), e.getMessage());
+        assertFalse(e.getMessage().contains("server secret"), e.getMessage());
+      }
+      assertFalse(Files.exists(written), "the import's probe pass must not have written a file");
+      assertGraftError(Status.Code.NOT_FOUND, "MODEL_NOT_FOUND", () -> root.getModel("attack"));
+      assertGraftError(Status.Code.PERMISSION_DENIED, "ROLE_REQUIRED", () -> alice.importModel(ModelSpec.newBuilder()
+          .setName("attack").setDomain("vision").setFormat("torchscript").build(), List.of()));
+    }
+  }
+
+  @Test
   void datasetsArePrivateToTheirUploaderAndRecordIt() {
     Dataset mine = alice.uploadExamples("alice-data", "nlp", TestData.tinySentiment());
     assertEquals("alice", mine.getCreatedBy());
