@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
-import dev.graft.plugins.vision.image.Pixels;
 import dev.graft.plugins.vision.block.ConvertedBlock;
 import dev.graft.spi.Backbone;
 import dev.graft.spi.FeatureRequest;
@@ -66,13 +65,13 @@ final class ConvertedBackbone implements Backbone {
           "an image backbone pools by mean or max, not cls");
     }
     boolean max = request.pooling() == Pooling.MAX;
+    batches.checkBudget(inputs, 0);
     ConvertedBlock block = block(layer, max);
     float[][] out = new float[inputs.size()][];
     for (int start = 0; start < inputs.size(); start += CHUNK) {
       List<ModelInput> chunk = inputs.subList(start, Math.min(inputs.size(), start + CHUNK));
-      List<Pixels> images = batches.decode(chunk, start);
       try (NDManager scope = manager.newSubManager()) {
-        NDArray x = batches.array(scope, images, null);
+        NDArray x = batches.array(scope, chunk, start, null);
         NDArray y = block.forward(new ParameterStore(scope, false), new NDList(x), false)
             .singletonOrThrow();
         if (request.normalize()) {

@@ -90,7 +90,7 @@ final class ConvertedTrainable implements TrainableBackbone {
 
   @Override
   public NDList inputs(NDManager scope, List<ModelInput> inputs, boolean training) {
-    return new NDList(batches.array(scope, batches.decode(inputs, 0), training ? random : null));
+    return new NDList(batches.array(scope, inputs, 0, training ? random : null));
   }
 
   @Override

@@ -6,16 +6,18 @@ import ai.djl.ndarray.types.Shape;
 import dev.graft.plugins.vision.image.Augmentation;
 import dev.graft.plugins.vision.image.ImageDecoder;
 import dev.graft.plugins.vision.image.InputSpec;
-import dev.graft.plugins.vision.image.Pixels;
+import dev.graft.plugins.vision.image.PixelBudget;
 import dev.graft.plugins.vision.image.Preprocessor;
 import dev.graft.spi.ModelInput;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
 /**
- * Decodes and preprocesses a list of inputs into one NCHW batch for a network. Thread-safe when
- * each caller passes its own {@link Random} (or none). Shared by the domain's backbones.
+ * Decodes and preprocesses a list of inputs into one NCHW batch for a network: the pixel budget
+ * of the whole list is checked from the headers first ({@link PixelBudget}), then the images are
+ * decoded one at a time, each dropped once it is resampled into the batch, so at most one
+ * decoded image is held per call. Thread-safe when each caller passes its own {@link Random}
+ * (or none). Shared by the domain's backbones.
  */
 public final class ImageBatches {
   private final ImageDecoder decoder = new ImageDecoder();
@@ -31,21 +33,31 @@ public final class ImageBatches {
     return preprocessor.spec();
   }
 
-  /** Decodes every input (refusing a bad one as INVALID_ARGUMENT naming {@code inputs[i]}). */
-  public List<Pixels> decode(List<ModelInput> inputs, int firstIndex) {
-    List<Pixels> images = new ArrayList<>(inputs.size());
-    for (int i = 0; i < inputs.size(); i++) {
-      images.add(decoder.decode(inputs.get(i), "inputs[" + (firstIndex + i) + "]"));
-    }
-    return images;
+  /**
+   * Checks the pixels of every input of a call before any is decoded ({@link PixelBudget}); a
+   * backbone calls it on all of a call's inputs before working through them in chunks.
+   */
+  public void checkBudget(List<ModelInput> inputs, int firstIndex) {
+    PixelBudget.check(inputs, firstIndex);
   }
 
-  /** The batch [n, c, s, s] in {@code manager}; augmented when {@code random} is not null. */
-  public NDArray array(NDManager manager, List<Pixels> images, Random random) {
+  /**
+   * The batch [n, c, s, s] of {@code inputs} (named {@code inputs[firstIndex]} onwards) in
+   * {@code manager}; augmented when {@code random} is not null.
+   *
+   * @throws dev.graft.spi.GraftException INVALID_ARGUMENT or RESOURCE_EXHAUSTED naming the input
+   */
+  public NDArray array(NDManager manager, List<ModelInput> inputs, int firstIndex,
+      Random random) {
+    PixelBudget.check(inputs, firstIndex);
     InputSpec spec = preprocessor.spec();
-    float[] data = preprocessor.batch(images, random == null ? null : Augmentation.DEFAULT,
-        random);
-    return manager.create(data, new Shape(images.size(), spec.channels(), spec.height(),
+    float[] data = new float[inputs.size() * spec.channels() * spec.height() * spec.width()];
+    Augmentation augmentation = random == null ? null : Augmentation.DEFAULT;
+    for (int i = 0; i < inputs.size(); i++) {
+      preprocessor.fill(decoder.decode(inputs.get(i), "inputs[" + (firstIndex + i) + "]"),
+          augmentation, random, data, i);
+    }
+    return manager.create(data, new Shape(inputs.size(), spec.channels(), spec.height(),
         spec.width()));
   }
 }

@@ -2,7 +2,8 @@ package dev.graft.plugins.vision;
 
 import ai.djl.Device;
 import dev.graft.spi.Backbone;
-import dev.graft.plugins.vision.image.ImageDecoder;
+import dev.graft.plugins.vision.image.ImageLimits;
+import dev.graft.plugins.vision.image.PixelBudget;
 import dev.graft.plugins.vision.onnx.OnnxVisionBackbone;
 import dev.graft.plugins.vision.torchscript.ScriptedBackbone;
 import dev.graft.spi.BaseModel;
@@ -44,7 +45,6 @@ public final class VisionDomain implements DomainPlugin {
   public static final String FORMAT_TORCH = "torch-state-dict";
 
   private final Path assets;
-  private final ImageDecoder decoder = new ImageDecoder();
 
   /** Creates the plugin (called by {@link java.util.ServiceLoader}); reads the assets folder setting. */
   public VisionDomain() {
@@ -79,18 +79,18 @@ public final class VisionDomain implements DomainPlugin {
   }
 
   /**
-   * Checks the kind, and for tensors the dtype, shape and size, before the input is queued;
-   * encoded images are decoded (and refused if corrupt, naming {@code field}) by the backbone.
+   * Checks an input before it is queued, without decoding it: the kind; for tensors the dtype,
+   * shape and size; for encoded images the format (PNG, JPEG, BMP or GIF by their magic bytes),
+   * that the bytes are not cut short, and the size their header declares — so bytes that are no
+   * image, and images over {@link ImageLimits#MAX_IMAGE_PIXELS}, are refused naming
+   * {@code field} (in training data {@code train.examples[i].input}) before any work is queued.
+   * The per-call budget ({@link ImageLimits#MAX_REQUEST_PIXELS}) is the backbone's, which sees
+   * the call's inputs together.
    */
   @Override
   public void validate(ModelInput input, String field) {
     DomainPlugin.super.validate(input, field);
-    if (input instanceof ModelInput.Tensor) {
-      decoder.decode(input, field);
-    } else if (input instanceof ModelInput.Image image
-        && (image.encoded() == null || image.encoded().length == 0)) {
-      throw GraftException.invalidArgument(field, "EMPTY_IMAGE", field + " holds no image bytes");
-    }
+    PixelBudget.pixels(input, field);
   }
 
   @Override

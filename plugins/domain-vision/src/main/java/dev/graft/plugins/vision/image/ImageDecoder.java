@@ -3,26 +3,22 @@ package dev.graft.plugins.vision.image;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.ModelInput;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.util.Iterator;
-import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
 
 /**
  * Decodes model inputs into {@link Pixels}: encoded PNG, JPEG, BMP or GIF bytes (first frame),
- * or a raw uint8 tensor [H, W] (grey) or [H, W, C] with C = 1, 3 or 4 (alpha dropped). Corrupt,
- * truncated or unsupported data is refused as INVALID_ARGUMENT naming the input; a decoder
- * warning (e.g. a JPEG that ends early) counts as corrupt.
+ * or a raw uint8 tensor [H, W] (grey) or [H, W, C] with C = 1, 3 or 4 (alpha dropped). The
+ * header (or the tensor's shape) is checked first ({@link ImageHeader}, {@link TensorShape}):
+ * nothing over {@link ImageLimits#MAX_IMAGE_PIXELS} is decoded. Corrupt, truncated or
+ * unsupported data is refused as INVALID_ARGUMENT naming the input; a decoder warning (e.g. a
+ * JPEG that ends early) counts as corrupt.
  *
  * <p>Stateless and thread-safe.
  */
 public final class ImageDecoder {
-  /** The largest image accepted, in pixels (a decompression-bomb guard). */
-  public static final long MAX_PIXELS = 50_000_000L;
-
   /** Creates a decoder. */
   public ImageDecoder() {}
 
@@ -30,7 +26,8 @@ public final class ImageDecoder {
    * Decodes one input.
    *
    * @param field the input's name in the request ("inputs[3]")
-   * @throws GraftException INVALID_ARGUMENT naming {@code field}
+   * @throws GraftException INVALID_ARGUMENT, or RESOURCE_EXHAUSTED IMAGE_TOO_LARGE, naming
+   *     {@code field}
    */
   public Pixels decode(ModelInput input, String field) {
     if (input instanceof ModelInput.Image image) {
@@ -39,32 +36,18 @@ public final class ImageDecoder {
     if (input instanceof ModelInput.Tensor tensor) {
       return decodeTensor(tensor, field);
     }
-    throw GraftException.invalidArgument(field, "UNSUPPORTED_INPUT_KIND", field + " is "
-        + (input == null ? "missing" : input.kind().name()) + "; images are IMAGE or uint8 TENSOR");
+    throw PixelBudget.notAnImage(input, field);
   }
 
   private static Pixels decodeImage(byte[] bytes, String field) {
-    if (bytes == null || bytes.length == 0) {
-      throw bad(field, "EMPTY_IMAGE", field + " holds no image bytes");
-    }
-    String cut = truncation(bytes);
-    if (cut != null) {
-      throw bad(field, "CORRUPT_IMAGE", field + " is truncated: " + cut);
-    }
+    ImageHeader header = ImageHeader.read(bytes, field);
     BufferedImage image;
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-      if (!readers.hasNext()) {
-        throw bad(field, "UNSUPPORTED_IMAGE_FORMAT",
-            field + " is not a PNG, JPEG, BMP or GIF image");
-      }
-      ImageReader reader = readers.next();
+    try (ImageInputStream in = ImageHeader.stream(bytes)) {
+      ImageReader reader = ImageHeader.reader(header.format());
       try {
         reader.setInput(in, true, true);
-        long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-        if (pixels > MAX_PIXELS) {
-          throw bad(field, "IMAGE_TOO_LARGE", field + " has " + pixels + " pixels; at most "
-              + MAX_PIXELS);
+        if (reader.getWidth(0) != header.width() || reader.getHeight(0) != header.height()) {
+          throw bad(field, "CORRUPT_IMAGE", field + " changes size between reads");
         }
         StringBuilder warnings = new StringBuilder();
         IIOReadWarningListener listener = (source, warning) -> warnings.append(warning);
@@ -82,9 +65,15 @@ public final class ImageDecoder {
       throw bad(field, "CORRUPT_IMAGE", field + " could not be decoded (corrupt or truncated "
           + "image): " + e.getMessage());
     }
-    if (image == null) {
+    if (image == null || image.getWidth() != header.width()
+        || image.getHeight() != header.height()) {
       throw bad(field, "CORRUPT_IMAGE", field + " could not be decoded");
     }
+    return pixels(image);
+  }
+
+  /** The image's values: raw grey levels for 8- and 16-bit grey, else sRGB from getRGB. */
+  private static Pixels pixels(BufferedImage image) {
     int w = image.getWidth();
     int h = image.getHeight();
     boolean grey = image.getColorModel().getNumColorComponents() == 1;
@@ -119,59 +108,19 @@ public final class ImageDecoder {
     return new Pixels(h, w, channels, data);
   }
 
-  /**
-   * Why the bytes look cut short, or null: a PNG must end with its IEND chunk, a GIF with its
-   * trailer (0x3B), a BMP must be as long as its header says. (Decoders tolerate some of these.)
-   */
-  static String truncation(byte[] b) {
-    int n = b.length;
-    if (n >= 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
-      boolean iend = n >= 12 && b[n - 8] == 'I' && b[n - 7] == 'E' && b[n - 6] == 'N'
-          && b[n - 5] == 'D';
-      return iend ? null : "the PNG does not end with its IEND chunk";
-    }
-    if (n >= 6 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F') {
-      return b[n - 1] == 0x3B ? null : "the GIF does not end with its trailer";
-    }
-    if (n >= 6 && b[0] == 'B' && b[1] == 'M') {
-      long declared = (b[2] & 0xffL) | (b[3] & 0xffL) << 8 | (b[4] & 0xffL) << 16
-          | (b[5] & 0xffL) << 24;
-      return declared > n ? "the BMP header declares " + declared + " bytes, " + n + " sent"
-          : null;
-    }
-    return null;
-  }
-
   private static Pixels decodeTensor(ModelInput.Tensor tensor, String field) {
-    if (!"uint8".equalsIgnoreCase(tensor.dtype())) {
-      throw bad(field, "UNSUPPORTED_TENSOR_DTYPE", field + " has dtype " + tensor.dtype()
-          + "; image tensors are uint8 [H, W] or [H, W, C]");
-    }
-    long[] shape = tensor.shape();
-    if (shape == null || shape.length < 2 || shape.length > 3) {
-      throw bad(field, "BAD_TENSOR_SHAPE", field + " must be [H, W] or [H, W, C]");
-    }
-    long h = shape[0];
-    long w = shape[1];
-    long c = shape.length == 3 ? shape[2] : 1;
-    if (h < 1 || w < 1 || (c != 1 && c != 3 && c != 4) || h * w > MAX_PIXELS) {
-      throw bad(field, "BAD_TENSOR_SHAPE", field + " has shape " + java.util.Arrays.toString(shape)
-          + "; need H, W ≥ 1 (at most " + MAX_PIXELS + " pixels) and C in {1, 3, 4}");
-    }
+    TensorShape shape = TensorShape.of(tensor, field);
     byte[] bytes = tensor.data();
-    if (bytes == null || bytes.length != h * w * c) {
-      throw bad(field, "BAD_TENSOR_DATA", field + " holds " + (bytes == null ? 0 : bytes.length)
-          + " bytes; shape " + java.util.Arrays.toString(shape) + " needs " + h * w * c);
-    }
+    int c = shape.channels();
     int channels = c == 1 ? 1 : 3;
-    int pixels = (int) (h * w);
+    int pixels = (int) shape.pixels();
     float[] data = new float[pixels * channels];
     for (int p = 0; p < pixels; p++) {
       for (int k = 0; k < channels; k++) {
-        data[p * channels + k] = bytes[(int) (p * c + k)] & 0xff;
+        data[p * channels + k] = bytes[p * c + k] & 0xff;
       }
     }
-    return new Pixels((int) h, (int) w, channels, data);
+    return new Pixels(shape.height(), shape.width(), channels, data);
   }
 
   private static GraftException bad(String field, String reason, String message) {

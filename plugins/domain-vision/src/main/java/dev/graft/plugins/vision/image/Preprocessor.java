@@ -33,12 +33,21 @@ public final class Preprocessor {
     int c = spec.channels();
     float[] out = new float[images.size() * c * plane];
     for (int i = 0; i < images.size(); i++) {
-      fill(images.get(i), augmentation, random, out, i * c * plane);
+      fill(images.get(i), augmentation, random, out, i);
     }
     return out;
   }
 
-  private void fill(Pixels img, Augmentation aug, Random random, float[] out, int offset) {
+  /**
+   * Writes {@code img}, preprocessed, as image {@code index} of the batch {@code out}
+   * ([n, channels, height, width], flat), so that a caller can decode and drop one image at a
+   * time.
+   */
+  public void fill(Pixels img, Augmentation augmentation, Random random, float[] out, int index) {
+    fillAt(img, augmentation, random, out, index * spec.channels() * spec.height() * spec.width());
+  }
+
+  private void fillAt(Pixels img, Augmentation aug, Random random, float[] out, int offset) {
     int sh = spec.height();
     int sw = spec.width();
     double aspect = sw / (double) sh;

@@ -13,11 +13,9 @@ import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.PairList;
-import dev.graft.plugins.vision.image.ImageDecoder;
+import dev.graft.plugins.vision.ImageBatches;
 import dev.graft.plugins.vision.image.InputProperties;
 import dev.graft.plugins.vision.image.InputSpec;
-import dev.graft.plugins.vision.image.Pixels;
-import dev.graft.plugins.vision.image.Preprocessor;
 import dev.graft.spi.Backbone;
 import dev.graft.spi.BaseModel;
 import dev.graft.spi.FeatureRequest;
@@ -27,7 +25,6 @@ import dev.graft.spi.Pooling;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -38,8 +35,7 @@ import java.util.List;
  * converted networks) and the model's first output, pooled over space when it is an image
  * ([N, C, H, W] → [N, C] by mean or max) or over positions ([N, T, C] → [N, C]), is the feature
  * vector. A model whose batch dimension is fixed at 1 (found by a probe at open) runs one image
- * at a time. It cannot be
- * trained ({@link #openTrainable} refuses, as the SPI's default does).
+ * at a time. It cannot be trained ({@link #openTrainable} refuses, as the SPI's default does).
  *
  * <p>Thread-safety: {@link #extract} may run concurrently (one predictor per call). Ownership: the
  * opener closes it, which closes the ONNX Runtime session.
@@ -51,8 +47,7 @@ public final class OnnxVisionBackbone implements Backbone {
 
   private final String name;
   private final ZooModel<NDList, NDList> model;
-  private final Preprocessor preprocessor;
-  private final ImageDecoder decoder = new ImageDecoder();
+  private final ImageBatches batches;
   private final boolean singleBatch;
   private final String output;
   private final int dimension;
@@ -61,16 +56,16 @@ public final class OnnxVisionBackbone implements Backbone {
       String output) {
     this.name = name;
     this.model = model;
-    this.preprocessor = new Preprocessor(spec);
+    this.batches = new ImageBatches(spec);
     this.output = output;
-    Pixels blank = new Pixels(8, 8, 1, new float[64]);
+    ModelInput image = new ModelInput.Tensor("uint8", new long[] {8, 8}, new byte[64]);
     boolean single;
     float[][] probe;
     try {
-      probe = run(List.of(blank, blank), false, false);
+      probe = run(List.of(image, image), false, false);
       single = false;
     } catch (GraftException e) {
-      probe = run(List.of(blank), false, true); // a model whose batch is fixed at 1
+      probe = run(List.of(image), false, true); // a model whose batch is fixed at 1
       single = true;
     }
     this.singleBatch = single;
@@ -170,11 +165,8 @@ public final class OnnxVisionBackbone implements Backbone {
       throw GraftException.invalidArgument("pooling", "UNSUPPORTED_POOLING",
           "an image backbone pools by mean or max, not cls");
     }
-    List<Pixels> images = new ArrayList<>(inputs.size());
-    for (int i = 0; i < inputs.size(); i++) {
-      images.add(decoder.decode(inputs.get(i), "inputs[" + i + "]"));
-    }
-    float[][] out = run(images, request.pooling() == Pooling.MAX, singleBatch);
+    batches.checkBudget(inputs, 0);
+    float[][] out = run(inputs, request.pooling() == Pooling.MAX, singleBatch);
     if (request.normalize()) {
       for (float[] v : out) {
         double norm = 0;
@@ -190,22 +182,28 @@ public final class OnnxVisionBackbone implements Backbone {
     return out;
   }
 
-  private float[][] run(List<Pixels> images, boolean max, boolean single) {
-    InputSpec spec = preprocessor.spec();
+  /**
+   * Features of {@code inputs}, decoded and preprocessed chunk by chunk (one image at a time).
+   *
+   * @throws GraftException as the decoder refuses an input; INTERNAL INFERENCE_FAILED when ONNX
+   *     Runtime fails
+   */
+  private float[][] run(List<ModelInput> inputs, boolean max, boolean single) {
     int step = single ? 1 : CHUNK;
-    float[][] out = new float[images.size()][];
+    float[][] out = new float[inputs.size()][];
     try (Predictor<NDList, NDList> predictor = model.newPredictor();
         NDManager manager = model.getNDManager().newSubManager()) {
-      for (int start = 0; start < images.size(); start += step) {
-        List<Pixels> chunk = images.subList(start, Math.min(images.size(), start + step));
+      for (int start = 0; start < inputs.size(); start += step) {
+        List<ModelInput> chunk = inputs.subList(start, Math.min(inputs.size(), start + step));
         try (NDManager scope = manager.newSubManager()) {
-          NDArray x = scope.create(preprocessor.batch(chunk, null, null),
-              new Shape(chunk.size(), spec.channels(), spec.height(), spec.width()));
+          NDArray x = batches.array(scope, chunk, start, null);
           NDArray y = predictor.predict(new NDList(x)).get(0);
           float[][] pooled = pool(y.toFloatArray(), y.getShape(), max);
           System.arraycopy(pooled, 0, out, start, pooled.length);
         }
       }
+    } catch (GraftException e) {
+      throw e;
     } catch (TranslateException | RuntimeException e) {
       throw GraftException.internal("INFERENCE_FAILED", name + " failed: " + e.getMessage(), e);
     }

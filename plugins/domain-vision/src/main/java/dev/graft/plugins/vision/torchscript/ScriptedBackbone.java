@@ -9,7 +9,6 @@ import ai.djl.training.ParameterStore;
 import dev.graft.plugins.vision.ImageBatches;
 import dev.graft.plugins.vision.VisionOptions;
 import dev.graft.plugins.vision.image.InputSpec;
-import dev.graft.plugins.vision.image.Pixels;
 import dev.graft.spi.Backbone;
 import dev.graft.spi.BaseModel;
 import dev.graft.spi.FeatureRequest;
@@ -115,13 +114,13 @@ public final class ScriptedBackbone implements Backbone {
       throw GraftException.invalidArgument("pooling", "UNSUPPORTED_POOLING",
           "an image backbone pools by mean or max, not cls");
     }
+    batches.checkBudget(inputs, 0);
     ScriptedBlock block = block(request.pooling() == Pooling.MAX);
     float[][] out = new float[inputs.size()][];
     for (int start = 0; start < inputs.size(); start += CHUNK) {
       List<ModelInput> chunk = inputs.subList(start, Math.min(inputs.size(), start + CHUNK));
-      List<Pixels> images = batches.decode(chunk, start);
       try (NDManager scope = manager.newSubManager()) {
-        NDArray y = forward(block, scope, batches.array(scope, images, null));
+        NDArray y = forward(block, scope, batches.array(scope, chunk, start, null));
         if (request.normalize()) {
           y = y.div(y.norm(new int[] {1}, true).add(1e-12f));
         }

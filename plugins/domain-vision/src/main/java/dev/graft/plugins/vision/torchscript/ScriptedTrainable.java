@@ -136,7 +136,7 @@ final class ScriptedTrainable implements TrainableBackbone {
   /** Training batches are augmented when the option {@code augment} is on; others never are. */
   @Override
   public NDList inputs(NDManager scope, List<ModelInput> inputs, boolean training) {
-    return new NDList(batches.array(scope, batches.decode(inputs, 0), training ? random : null));
+    return new NDList(batches.array(scope, inputs, 0, training ? random : null));
   }
 
   @Override
