@@ -64,19 +64,30 @@ final class StateDictNetwork implements ConvertedSource {
       new EfficientNetBlock(architecture, EfficientNetArchitecture.HEAD, false, false)
           .check(weights);
       return new StateDictNetwork(base.name(), architecture, weights, spec);
-    } catch (TorchFormatException | java.io.EOFException | java.util.zip.ZipException e) {
+    } catch (TorchFormatException e) {
+      throw GraftException.failedPrecondition(e.reason() == null ? "UNSUPPORTED_NETWORK"
+          : e.reason(), base.name() + " is not a readable torch state dict: " + e.getMessage());
+    } catch (java.io.EOFException | java.util.zip.ZipException e) {
       throw GraftException.failedPrecondition("UNSUPPORTED_NETWORK",
           base.name() + " is not a readable torch state dict: " + e.getMessage());
     } catch (java.nio.file.NoSuchFileException e) {
       throw GraftException.failedPrecondition("MODEL_FILE_MISSING",
-          "cannot find the weights of " + base.name() + ": " + e.getMessage());
+          "cannot find the weights of " + base.name() + ": " + describe(e));
     } catch (IOException e) {
       throw GraftException.failedPrecondition("UNREADABLE_MODEL",
-          "cannot read the files of " + base.name() + ": " + e.getMessage());
+          "cannot read the files of " + base.name() + ": " + describe(e));
     } catch (IllegalArgumentException e) {
       throw GraftException.failedPrecondition("BAD_MODEL_PROPERTIES",
           base.name() + " (architecture '" + arch + "') cannot be opened: " + e.getMessage());
     }
+  }
+
+  /** What went wrong, naming a file by its name only (never the store's path). */
+  private static String describe(IOException e) {
+    if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+      return e.getClass().getSimpleName() + " on " + Path.of(f.getFile()).getFileName();
+    }
+    return e.getClass().getSimpleName();
   }
 
   private static Path weightsFile(BaseModel base) throws IOException {

@@ -24,7 +24,8 @@ import java.util.Set;
  * torch._utils._rebuild_parameter} (a {@link TensorRef}); the storage classes
  * {@code torch.FloatStorage} and {@code torch.LongStorage} may only appear in persistent ids
  * (which become {@link StorageRef}s). Any other opcode or global is refused with a
- * {@link TorchFormatException} naming it.
+ * {@link TorchFormatException} naming it. MARK depth, stack, memo, length and the values built
+ * are bounded ({@link PickleBudget}).
  *
  * <p>Not thread-safe: one instance reads one pickle.
  */
@@ -49,25 +50,27 @@ final class PickleMachine {
       "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_parameter");
   private static final Set<String> STORAGES = Set.of("torch.FloatStorage", "torch.LongStorage");
 
-  /** The most values one pickle may push (a state dict needs about 15 per tensor). */
-  static final long MAX_VALUES = 5_000_000;
-
+  private final PickleBudget budget = new PickleBudget();
   private final DataInputStream in;
-  private long pushed;
   private final List<Object> stack = new ArrayList<>();
   private final Deque<Integer> marks = new ArrayDeque<>();
   private final Map<Integer, Object> memo = new HashMap<>();
 
   PickleMachine(InputStream in) {
-    this.in = new DataInputStream(in);
+    this.in = new DataInputStream(budget.counted(in));
   }
 
-  /** Reads one pickle (up to its STOP) and returns its value. */
+  /**
+   * Reads one pickle (up to its STOP) and returns its value.
+   *
+   * @throws TorchFormatException for what the reader does not allow, reason
+   *     {@value PickleBudget#REASON} for a pickle beyond the bounds of {@link PickleBudget}
+   */
   Object load() throws IOException {
     stack.clear();
     marks.clear();
     memo.clear();
-    pushed = 0;
+    budget.reset();
     while (true) {
       int op = in.read();
       if (op < 0) {
@@ -95,36 +98,45 @@ final class PickleMachine {
           }
           push(g);
         }
-        case 'q' -> memo.put(in.readUnsignedByte(), peek()); // BINPUT
-        case 'r' -> memo.put(littleInt(), peek()); // LONG_BINPUT
+        case 'q' -> memoPut(in.readUnsignedByte()); // BINPUT
+        case 'r' -> memoPut(littleInt()); // LONG_BINPUT
         case 'h' -> push(memoGet(in.readUnsignedByte())); // BINGET
         case 'j' -> push(memoGet(littleInt())); // LONG_BINGET
         case '}' -> push(new LinkedHashMap<>()); // EMPTY_DICT
         case ']' -> push(new ArrayList<>()); // EMPTY_LIST
         case ')' -> push(new Tuple(List.of())); // EMPTY_TUPLE
-        case '(' -> marks.push(stack.size()); // MARK
+        case '(' -> { // MARK
+          budget.marks(marks.size() + 1);
+          budget.allocate(PickleBudget.ELEMENT);
+          marks.push(stack.size());
+        }
         case 'd' -> { // DICT
           List<Object> items = popMark();
           Map<Object, Object> map = new LinkedHashMap<>();
           putAll(map, items);
+          budget.allocate((long) items.size() / 2 * PickleBudget.ENTRY);
           push(map);
         }
         case 'u' -> { // SETITEMS
           List<Object> items = popMark();
           putAll(dict(peek()), items);
+          budget.allocate((long) items.size() / 2 * PickleBudget.ENTRY);
         }
         case 's' -> { // SETITEM
           Object value = pop();
           Object key = pop();
           dict(peek()).put(key(key), value);
+          budget.allocate(PickleBudget.ENTRY);
         }
         case 'e' -> { // APPENDS
           List<Object> items = popMark();
           list(peek()).addAll(items);
+          budget.allocate((long) items.size() * PickleBudget.ELEMENT);
         }
         case 'a' -> { // APPEND
           Object value = pop();
           list(peek()).add(value);
+          budget.allocate(PickleBudget.ELEMENT);
         }
         case 'l' -> push(new ArrayList<>(popMark())); // LIST
         case 't' -> push(new Tuple(Collections.unmodifiableList(popMark()))); // TUPLE
@@ -275,6 +287,14 @@ final class PickleMachine {
     throw new TorchFormatException("expected a list on the stack, found a " + describe(o));
   }
 
+  private void memoPut(int index) throws IOException {
+    Object value = peek();
+    if (memo.put(index, value) == null) {
+      budget.memo(memo.size());
+      budget.allocate(PickleBudget.ENTRY);
+    }
+  }
+
   private Object memoGet(int index) throws IOException {
     if (!memo.containsKey(index)) {
       throw new TorchFormatException("memo entry " + index + " is not defined");
@@ -283,9 +303,8 @@ final class PickleMachine {
   }
 
   private void push(Object o) throws IOException {
-    if (++pushed > MAX_VALUES) {
-      throw new TorchFormatException("the pickle holds more than " + MAX_VALUES + " values");
-    }
+    budget.allocate(PickleBudget.VALUE);
+    budget.stack(stack.size() + 1);
     stack.add(o);
   }
 
@@ -307,6 +326,7 @@ final class PickleMachine {
       throw new TorchFormatException("the pickle uses a MARK it never set");
     }
     int at = marks.pop();
+    budget.allocate((long) (stack.size() - at) * PickleBudget.ELEMENT);
     List<Object> items = new ArrayList<>(stack.subList(at, stack.size()));
     stack.subList(at, stack.size()).clear();
     return items;
@@ -321,6 +341,8 @@ final class PickleMachine {
   }
 
   private Object long1(int n) throws IOException {
+    budget.readAhead(n);
+    budget.allocate(2L * n);
     byte[] little = new byte[n];
     in.readFully(little);
     if (n == 0) {
@@ -338,6 +360,8 @@ final class PickleMachine {
     if (length < 0 || length > (1 << 24)) {
       throw new TorchFormatException("string of " + length + " bytes in the pickle");
     }
+    budget.readAhead(length);
+    budget.allocate(3L * length); // the bytes, then the string's own copy (up to 2 per char)
     byte[] b = new byte[length];
     in.readFully(b);
     return new String(b, StandardCharsets.UTF_8);

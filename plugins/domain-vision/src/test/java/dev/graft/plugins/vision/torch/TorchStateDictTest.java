@@ -103,4 +103,81 @@ class TorchStateDictTest {
     Files.writeString(f, "hello world");
     assertThrows(TorchFormatException.class, () -> TorchStateDict.read(f));
   }
+
+  private static TorchFormatException refusedPickle(byte[] pickle) {
+    TorchFormatException e = assertThrows(TorchFormatException.class,
+        () -> new PickleMachine(new ByteArrayInputStream(pickle)).load());
+    assertEquals(PickleBudget.REASON, e.reason(), e.getMessage());
+    return e;
+  }
+
+  /** PROTO 2, then {@code body} repeated {@code times}, then STOP. */
+  private static byte[] pickle(byte[] body, int times) {
+    byte[] p = new byte[2 + body.length * times + 1];
+    p[0] = (byte) 0x80;
+    p[1] = 2;
+    for (int i = 0; i < times; i++) {
+      System.arraycopy(body, 0, p, 2 + i * body.length, body.length);
+    }
+    p[p.length - 1] = '.';
+    return p;
+  }
+
+  @Test
+  void aMegabyteOfMarksIsRefusedAtTheDepthLimit() {
+    TorchFormatException e = refusedPickle(pickle(new byte[] {'('}, 1 << 20));
+    assertTrue(e.getMessage().contains("more than " + PickleBudget.MAX_MARK_DEPTH + " MARKs"),
+        e.getMessage());
+  }
+
+  @Test
+  void stackMemoAndAllocationAreBounded() {
+    assertTrue(refusedPickle(pickle(new byte[] {'K', 7}, PickleBudget.MAX_STACK + 1))
+        .getMessage().contains("on its stack"));
+    byte[] memo = new byte[3 + 5 * (PickleBudget.MAX_MEMO + 1)];
+    memo[0] = (byte) 0x80;
+    memo[1] = 2;
+    memo[2] = ']';
+    for (int i = 0; i <= PickleBudget.MAX_MEMO; i++) { // LONG_BINPUT i
+      java.nio.ByteBuffer.wrap(memo, 3 + 5 * i, 5).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+          .put((byte) 'r').putInt(i);
+    }
+    assertTrue(refusedPickle(memo).getMessage().contains("memoises"));
+    // [] then {} appended to it, again and again: a list of a million empty dicts.
+    byte[] pairs = pickle(new byte[] {'}', 'a'}, 2_000_000);
+    byte[] dicts = new byte[pairs.length + 1];
+    System.arraycopy(pairs, 0, dicts, 0, 2);
+    dicts[2] = ']';
+    System.arraycopy(pairs, 2, dicts, 3, pairs.length - 2);
+    assertTrue(refusedPickle(dicts).getMessage().contains("MiB of values"));
+  }
+
+  /**
+   * The issue's file, scaled down: a torch zip whose data.pkl inflates to 256 MiB of MARK opcodes
+   * (the issue's 1 MB file inflates to 1 GiB; it used to run for a minute and end in
+   * OutOfMemoryError).
+   */
+  @Test
+  void aCompressedDataPklOfMarksIsRefusedWithinAFewKilobytes(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("marks.pt");
+    try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(
+        Files.newOutputStream(file))) {
+      z.setLevel(1);
+      z.putNextEntry(new java.util.zip.ZipEntry("archive/data.pkl"));
+      z.write(new byte[] {(byte) 0x80, 2});
+      byte[] marks = new byte[1 << 20];
+      java.util.Arrays.fill(marks, (byte) '(');
+      for (int i = 0; i < 256; i++) {
+        z.write(marks);
+      }
+      z.closeEntry();
+    }
+    assertTrue(Files.size(file) < 2 << 20, "fixture size " + Files.size(file));
+    TorchFormatException[] e = new TorchFormatException[1];
+    long allocated = dev.graft.plugins.vision.image.BombImages.allocatedBy(() -> e[0] =
+        assertThrows(TorchFormatException.class, () -> TorchStateDict.read(file)));
+    assertEquals(PickleBudget.REASON, e[0].reason(), e[0].getMessage());
+    assertTrue(allocated < 32L << 20, "allocated " + (allocated >> 20) + " MB");
+    assertTrue(!e[0].getMessage().contains(dir.toString()), e[0].getMessage());
+  }
 }
