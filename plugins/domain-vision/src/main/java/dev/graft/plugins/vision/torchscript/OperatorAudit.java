@@ -15,7 +15,9 @@ import java.util.List;
  * ({@link ScriptArchive}), then checks every name in every code file ({@link ScriptChecker})
  * and every global in every pickle ({@link PickleAudit}) against an allow-list of pure
  * tensor and network operators ({@link AllowList}, the resource
- * {@value AllowList#RESOURCE}); anything else, unknown names included, is refused.
+ * {@value AllowList#RESOURCE}); anything else, unknown names included, is refused. Then
+ * {@link StorageAudit} checks that every tensor the pickles rebuild fits the bytes stored for
+ * it, since PyTorch's loader does not.
  *
  * <p>{@link ScriptedNetwork#load} runs it before every native load, so the probe pass of an
  * import and every later backbone or trainable copy are audited.
@@ -31,15 +33,18 @@ final class OperatorAudit {
    * @throws GraftException FAILED_PRECONDITION, reason {@value Refusal#FORBIDDEN_OPERATOR} when
    *     the code calls an operator (or uses a name, member or pickle global) outside the
    *     allow-list, naming it and the code file; reason {@value Refusal#UNSAFE_ARCHIVE} when the
-   *     archive breaks the audit's bounds or rules; UNREADABLE_MODEL when it is no readable zip
+   *     archive breaks the audit's bounds or rules; {@value Refusal#STORAGE_TOO_SMALL} when a
+   *     tensor reaches past the stored bytes of its storage ({@link StorageAudit});
+   *     UNREADABLE_MODEL when it is no readable zip
    */
   static void check(Path file, String model) {
     try {
-      audit(file);
+      StorageAudit.check(audit(file));
     } catch (Refusal r) {
       String what = switch (r.reason()) {
         case Refusal.FORBIDDEN_OPERATOR -> " calls something a TorchScript vision model may not: ";
         case Refusal.UNREADABLE -> " cannot be loaded as a TorchScript module: ";
+        case Refusal.STORAGE_TOO_SMALL -> " has weights that do not fit their stored data: ";
         default -> " is not an acceptable TorchScript archive: ";
       };
       throw GraftException.failedPrecondition(r.reason(), Refusal.quote(model) + what
@@ -50,8 +55,11 @@ final class OperatorAudit {
     }
   }
 
-  /** The audit itself: throws {@link Refusal} for a module it does not accept. */
-  static void audit(Path file) throws IOException {
+  /**
+   * The operator audit itself (code and pickle globals): throws {@link Refusal} for a module it
+   * does not accept, else returns the archive it read (for {@link StorageAudit}).
+   */
+  static ScriptArchive audit(Path file) throws IOException {
     ScriptArchive archive = ScriptArchive.read(file);
     AllowList allow = AllowList.get();
     ScriptDeclarations declarations = new ScriptDeclarations();
@@ -67,5 +75,6 @@ final class OperatorAudit {
     for (ScriptArchive.Entry entry : archive.pickles()) {
       PickleAudit.check(entry, declarations, allow);
     }
+    return archive;
   }
 }

@@ -14,6 +14,8 @@ final class Refusal extends RuntimeException {
   static final String UNSAFE_ARCHIVE = "UNSAFE_TORCHSCRIPT_ARCHIVE";
   /** The reason for a file that is no readable zip at all (as when PyTorch cannot load it). */
   static final String UNREADABLE = "UNREADABLE_MODEL";
+  /** The reason for a tensor or storage larger than the record that holds its bytes. */
+  static final String STORAGE_TOO_SMALL = "STORAGE_TOO_SMALL";
 
   private static final int MAX_QUOTE = 80;
 
@@ -42,6 +44,12 @@ final class Refusal extends RuntimeException {
   /** The archive as a whole is refused. */
   static Refusal archive(String why) {
     return new Refusal(UNSAFE_ARCHIVE, why);
+  }
+
+  /** The storage record {@code record} (an entry inside the archive) is too small: {@code why}. */
+  static Refusal storageTooSmall(String record, String why) {
+    return new Refusal(STORAGE_TOO_SMALL, "the weights stored in " + quote(record)
+        + " are cut short: " + why);
   }
 
   /** The file is no readable zip (truncated, corrupt, or something else entirely). */

@@ -12,9 +12,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Enumeration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
@@ -35,8 +37,10 @@ import java.util.zip.ZipFile;
  *
  * @param code the code entries (name and bytes), in the zip's order
  * @param pickles the pickle entries, in the zip's order
+ * @param sizes the uncompressed size of every entry as the zip's directory gives it (what
+ *     PyTorch allocates for a record), by name in lower case (PyTorch's lookup ignores case)
  */
-record ScriptArchive(List<Entry> code, List<Entry> pickles) {
+record ScriptArchive(List<Entry> code, List<Entry> pickles, Map<String, Long> sizes) {
   /** The most entries an archive may hold. */
   static final int MAX_ENTRIES = 20_000;
   /** The most bytes of code and pickles an archive may hold, all entries together. */
@@ -72,6 +76,7 @@ record ScriptArchive(List<Entry> code, List<Entry> pickles) {
     checkShape(file);
     List<Entry> code = new ArrayList<>();
     List<Entry> pickles = new ArrayList<>();
+    Map<String, Long> sizes = new HashMap<>();
     try (ZipFile zip = new ZipFile(file.toFile())) {
       if (zip.size() > MAX_ENTRIES) {
         throw tooManyEntries();
@@ -87,6 +92,7 @@ record ScriptArchive(List<Entry> code, List<Entry> pickles) {
         String name = entry.getName();
         String lower = name.toLowerCase(Locale.ROOT);
         checkName(name, lower, seen);
+        sizes.put(lower, entry.getSize());
         boolean isCode = lower.endsWith(".py");
         boolean isPickle = lower.endsWith(".pkl") || lower.endsWith(".debug_pkl");
         if (!isCode && !isPickle) {
@@ -102,7 +108,7 @@ record ScriptArchive(List<Entry> code, List<Entry> pickles) {
     if (code.isEmpty()) {
       throw Refusal.archive("the archive holds no TorchScript code (no code/*.py entry)");
     }
-    return new ScriptArchive(List.copyOf(code), List.copyOf(pickles));
+    return new ScriptArchive(List.copyOf(code), List.copyOf(pickles), Map.copyOf(sizes));
   }
 
   private static Refusal tooManyEntries() {
