@@ -36,11 +36,31 @@ final class ConvertedBackbone implements Backbone {
   private final ImageBatches batches;
   private final Map<String, ConvertedBlock> blocks = new HashMap<>();
 
-  ConvertedBackbone(ConvertedSource network, Device device) {
+  private ConvertedBackbone(ConvertedSource network, Device device) {
     this.network = network;
     this.device = device;
     this.manager = NDManager.newBaseManager(device, ConvertedTrainable.ENGINE);
     this.batches = new ImageBatches(network.spec());
+  }
+
+  /**
+   * The backbone of {@code network} on {@code device}, after one probe pass on the default
+   * layer ({@link OutputProbe}).
+   *
+   * @throws GraftException FAILED_PRECONDITION NON_FINITE_OUTPUT when the probe's features are
+   *     not all finite
+   */
+  static ConvertedBackbone open(ConvertedSource network, Device device) {
+    ConvertedBackbone backbone = new ConvertedBackbone(network, device);
+    try {
+      float[][] probe = backbone.extract(List.of(OutputProbe.image(network.spec())),
+          FeatureRequest.defaults());
+      OutputProbe.requireFinite(probe[0], network.name());
+      return backbone;
+    } catch (RuntimeException e) {
+      backbone.close();
+      throw e;
+    }
   }
 
   @Override

@@ -104,13 +104,16 @@ public final class VisionDomain implements DomainPlugin {
    *
    * @throws GraftException UNIMPLEMENTED for other formats; FAILED_PRECONDITION when the files
    *     are missing, unreadable, hold a layer the converter does not support (named in the
-   *     message), a module whose output is not image features, or a TorchScript module whose
-   *     code calls operators outside the audit's allow-list (FORBIDDEN_OPERATOR)
+   *     message), a module whose output is not image features, a TorchScript module whose
+   *     code calls operators outside the audit's allow-list (FORBIDDEN_OPERATOR) or whose
+   *     weights do not fit their stored data (STORAGE_TOO_SMALL), a state dict beyond the pickle
+   *     reader's bounds (PICKLE_LIMIT), or a network whose features on the probe image are not
+   *     finite (NON_FINITE_OUTPUT, see {@link OutputProbe})
    */
   @Override
   public Backbone openBackbone(BaseModel model, Device device) {
     if (FORMAT_TFJS.equalsIgnoreCase(model.format())) {
-      return new ConvertedBackbone(ConvertedNetwork.open(model), device);
+      return ConvertedBackbone.open(ConvertedNetwork.open(model), device);
     }
     if (FORMAT_TORCHSCRIPT.equalsIgnoreCase(model.format())) {
       return ScriptedBackbone.open(model, device);
@@ -119,7 +122,7 @@ public final class VisionDomain implements DomainPlugin {
       return OnnxVisionBackbone.open(model, device);
     }
     if (FORMAT_TORCH.equalsIgnoreCase(model.format())) {
-      return new ConvertedBackbone(StateDictNetwork.open(model), device);
+      return ConvertedBackbone.open(StateDictNetwork.open(model), device);
     }
     throw GraftException.unimplemented("UNSUPPORTED_MODEL_FORMAT",
         "domain 'vision' opens formats '" + FORMAT_TFJS + "' (Keras networks saved for TF.js;"

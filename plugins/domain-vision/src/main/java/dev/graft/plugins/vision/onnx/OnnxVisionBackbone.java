@@ -14,6 +14,7 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.PairList;
 import dev.graft.plugins.vision.ImageBatches;
+import dev.graft.plugins.vision.OutputProbe;
 import dev.graft.plugins.vision.image.InputProperties;
 import dev.graft.plugins.vision.image.InputSpec;
 import dev.graft.spi.Backbone;
@@ -34,8 +35,9 @@ import java.util.List;
  * ONNX input's fixed shape; {@code input_scale}, {@code input_mean}, {@code input_std} as for
  * converted networks) and the model's first output, pooled over space when it is an image
  * ([N, C, H, W] → [N, C] by mean or max) or over positions ([N, T, C] → [N, C]), is the feature
- * vector. A model whose batch dimension is fixed at 1 (found by a probe at open) runs one image
- * at a time. It cannot be trained ({@link #openTrainable} refuses, as the SPI's default does).
+ * vector. A model whose batch dimension is fixed at 1 (found by the probe pass at open, whose
+ * features must be finite: {@link OutputProbe}) runs one image at a time. It cannot be trained
+ * ({@link #openTrainable} refuses, as the SPI's default does).
  *
  * <p>Thread-safety: {@link #extract} may run concurrently (one predictor per call). Ownership: the
  * opener closes it, which closes the ONNX Runtime session.
@@ -58,7 +60,7 @@ public final class OnnxVisionBackbone implements Backbone {
     this.model = model;
     this.batches = new ImageBatches(spec);
     this.output = output;
-    ModelInput image = new ModelInput.Tensor("uint8", new long[] {8, 8}, new byte[64]);
+    ModelInput image = OutputProbe.image(spec);
     boolean single;
     float[][] probe;
     try {
@@ -68,6 +70,7 @@ public final class OnnxVisionBackbone implements Backbone {
       probe = run(List.of(image), false, true); // a model whose batch is fixed at 1
       single = true;
     }
+    OutputProbe.requireFinite(probe[0], name);
     this.singleBatch = single;
     this.dimension = probe[0].length;
   }

@@ -4,9 +4,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.graft.plugins.vision.ImageBatches;
+import dev.graft.plugins.vision.OutputProbe;
 import dev.graft.plugins.vision.VisionOptions;
 import dev.graft.plugins.vision.image.InputSpec;
 import dev.graft.spi.Backbone;
@@ -26,7 +26,8 @@ import java.util.Map;
  * as a backbone on the PyTorch engine: images preprocessed as the base model's properties say
  * ({@link ScriptedNetwork}), the module's output pooled over space (mean by default, or max)
  * when it is a feature map, is the feature vector of its one layer {@value #LAYER}; the width is
- * found by a probe pass at open. {@link #openTrainable} gives each job its own copy of the
+ * found by a probe pass at open ({@link OutputProbe}: a fixed image whose features must be
+ * finite). {@link #openTrainable} gives each job its own copy of the
  * module, trainable (fine-tuning, knowledge transfer).
  *
  * <p>Thread-safety: {@link #extract} may run concurrently (inference passes over one shared
@@ -58,8 +59,8 @@ public final class ScriptedBackbone implements Backbone {
    *
    * @throws GraftException FAILED_PRECONDITION when the file is missing, is no TorchScript
    *     module, calls operators outside the audit's allow-list (FORBIDDEN_OPERATOR, see
-   *     {@code OperatorAudit}), or the module fails on the declared input or returns no
-   *     [N, C, H, W] or [N, D]
+   *     {@code OperatorAudit}), or the module fails on the declared input, returns no
+   *     [N, C, H, W] or [N, D], or gives features that are not finite (NON_FINITE_OUTPUT)
    */
   public static ScriptedBackbone open(BaseModel base, Device device) {
     ScriptedNetwork network = ScriptedNetwork.of(base);
@@ -75,8 +76,10 @@ public final class ScriptedBackbone implements Backbone {
   private int probe() {
     InputSpec spec = network.spec();
     try (NDManager scope = manager.newSubManager()) {
-      NDArray x = scope.zeros(new Shape(1, spec.channels(), spec.height(), spec.width()));
-      return (int) forward(block(false), scope, x).getShape().get(1);
+      NDArray x = batches.array(scope, List.of(OutputProbe.image(spec)), 0, null);
+      NDArray y = forward(block(false), scope, x);
+      OutputProbe.requireFinite(y.toFloatArray(), network.name());
+      return (int) y.getShape().get(1);
     } catch (GraftException e) {
       throw e;
     } catch (RuntimeException e) {
