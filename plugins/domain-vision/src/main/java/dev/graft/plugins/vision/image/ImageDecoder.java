@@ -3,6 +3,10 @@ package dev.graft.plugins.vision.image;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.ModelInput;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
+import java.awt.image.Raster;
 import java.io.IOException;
 import javax.imageio.ImageReader;
 import javax.imageio.event.IIOReadWarningListener;
@@ -72,23 +76,53 @@ public final class ImageDecoder {
     return pixels(image);
   }
 
-  /** The image's values: raw grey levels for 8- and 16-bit grey, else sRGB from getRGB. */
+  /**
+   * The image's values: raw grey levels for 8- and 16-bit grey, else sRGB from getRGB; one byte
+   * a value except for 16-bit grey.
+   */
   private static Pixels pixels(BufferedImage image) {
     int w = image.getWidth();
     int h = image.getHeight();
     boolean grey = image.getColorModel().getNumColorComponents() == 1;
     int channels = grey ? 1 : 3;
-    float[] data = new float[h * w * channels];
     int bits = image.getRaster().getSampleModel().getSampleSize(0);
     if (grey && image.getRaster().getNumBands() == 1 && (bits == 8 || bits == 16)) {
       // Raw grey levels (getRGB would apply a gamma conversion to grey images).
-      float div = bits == 16 ? 257f : 1f;
+      int[] row = new int[w];
+      if (bits == 16) {
+        float[] data = new float[h * w];
+        for (int y = 0; y < h; y++) {
+          image.getRaster().getSamples(0, y, w, 1, 0, row);
+          for (int x = 0; x < w; x++) {
+            data[y * w + x] = row[x] / 257f;
+          }
+        }
+        return new Pixels(h, w, 1, data);
+      }
+      byte[] data = new byte[h * w];
       for (int y = 0; y < h; y++) {
+        image.getRaster().getSamples(0, y, w, 1, 0, row);
         for (int x = 0; x < w; x++) {
-          data[y * w + x] = image.getRaster().getSample(x, y, 0) / div;
+          data[y * w + x] = (byte) row[x];
         }
       }
-      return new Pixels(h, w, 1, data);
+      return Pixels.ofBytes(h, w, 1, data);
+    }
+    byte[] data = new byte[h * w * channels];
+    if (!grey && isPlainRgb(image)) {
+      // The samples are the sRGB values getRGB would return, read without converting each pixel.
+      Raster raster = image.getRaster();
+      int bands = raster.getNumBands();
+      int[] samples = new int[w * bands];
+      for (int y = 0; y < h; y++) {
+        raster.getPixels(0, y, w, 1, samples);
+        for (int x = 0; x < w; x++) {
+          for (int k = 0; k < 3; k++) {
+            data[(y * w + x) * 3 + k] = (byte) samples[x * bands + k];
+          }
+        }
+      }
+      return Pixels.ofBytes(h, w, 3, data);
     }
     int[] row = new int[w];
     for (int y = 0; y < h; y++) {
@@ -97,30 +131,49 @@ public final class ImageDecoder {
         int rgb = row[x];
         int at = (y * w + x) * channels;
         if (grey) {
-          data[at] = rgb & 0xff;
+          data[at] = (byte) rgb;
         } else {
-          data[at] = (rgb >> 16) & 0xff;
-          data[at + 1] = (rgb >> 8) & 0xff;
-          data[at + 2] = rgb & 0xff;
+          data[at] = (byte) (rgb >> 16);
+          data[at + 1] = (byte) (rgb >> 8);
+          data[at + 2] = (byte) rgb;
         }
       }
     }
-    return new Pixels(h, w, channels, data);
+    return Pixels.ofBytes(h, w, channels, data);
   }
 
+  /**
+   * Whether the image's raster holds 8-bit sRGB samples, red, green and blue first (then,
+   * unpremultiplied, alpha): PNG, JPEG and most BMPs decode to that.
+   */
+  private static boolean isPlainRgb(BufferedImage image) {
+    ColorModel cm = image.getColorModel();
+    if (!(cm instanceof ComponentColorModel) || !cm.getColorSpace().isCS_sRGB()
+        || cm.isAlphaPremultiplied() || cm.getNumColorComponents() != 3
+        || image.getRaster().getNumBands() != cm.getNumComponents()) {
+      return false;
+    }
+    for (int size : cm.getComponentSize()) {
+      if (size != 8) {
+        return false;
+      }
+    }
+    return image.getRaster().getTransferType() == DataBuffer.TYPE_BYTE;
+  }
+
+  /** The tensor's bytes as they are (grey, RGB), or without their alpha (RGBA). */
   private static Pixels decodeTensor(ModelInput.Tensor tensor, String field) {
     TensorShape shape = TensorShape.of(tensor, field);
     byte[] bytes = tensor.data();
-    int c = shape.channels();
-    int channels = c == 1 ? 1 : 3;
-    int pixels = (int) shape.pixels();
-    float[] data = new float[pixels * channels];
-    for (int p = 0; p < pixels; p++) {
-      for (int k = 0; k < channels; k++) {
-        data[p * channels + k] = bytes[p * c + k] & 0xff;
-      }
+    if (shape.channels() != 4) {
+      return Pixels.ofBytes(shape.height(), shape.width(), shape.channels(), bytes);
     }
-    return new Pixels(shape.height(), shape.width(), channels, data);
+    int pixels = (int) shape.pixels();
+    byte[] data = new byte[pixels * 3];
+    for (int p = 0; p < pixels; p++) {
+      System.arraycopy(bytes, p * 4, data, p * 3, 3);
+    }
+    return Pixels.ofBytes(shape.height(), shape.width(), 3, data);
   }
 
   private static GraftException bad(String field, String reason, String message) {

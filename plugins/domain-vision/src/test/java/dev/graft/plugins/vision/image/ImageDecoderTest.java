@@ -60,6 +60,42 @@ class ImageDecoderTest {
     }
   }
 
+  /** Translucent RGBA and 16-bit RGB PNGs give the RGB that getRGB gives (alpha dropped). */
+  @ParameterizedTest
+  @ValueSource(ints = {BufferedImage.TYPE_INT_ARGB, BufferedImage.TYPE_4BYTE_ABGR,
+      BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_USHORT_565_RGB})
+  void otherLayoutsGiveWhatGetRgbGives(int type) throws Exception {
+    BufferedImage img = new BufferedImage(6, 4, type);
+    for (int y = 0; y < 4; y++) {
+      for (int x = 0; x < 6; x++) {
+        img.setRGB(x, y, (x * 40 + 10) << 24 | (x * 40) << 16 | (y * 60) << 8 | (x + y) * 25);
+      }
+    }
+    byte[] png = encode(img, "png");
+    Pixels p = decoder.decode(new ModelInput.Image(png), "inputs[0]");
+    BufferedImage reference = ImageIO.read(new java.io.ByteArrayInputStream(png));
+    assertEquals(3, p.channels());
+    for (int y = 0; y < 4; y++) {
+      for (int x = 0; x < 6; x++) {
+        int rgb = reference.getRGB(x, y);
+        assertEquals((rgb >> 16) & 0xff, p.at(y, x, 0));
+        assertEquals((rgb >> 8) & 0xff, p.at(y, x, 1));
+        assertEquals(rgb & 0xff, p.at(y, x, 2));
+      }
+    }
+  }
+
+  @Test
+  void sixteenBitGreyKeepsItsLevels() throws Exception {
+    BufferedImage grey = new BufferedImage(3, 2, BufferedImage.TYPE_USHORT_GRAY);
+    grey.getRaster().setSample(1, 1, 0, 1000);
+    grey.getRaster().setSample(2, 0, 0, 65535);
+    Pixels p = decoder.decode(new ModelInput.Image(encode(grey, "png")), "inputs[0]");
+    assertEquals(1, p.channels());
+    assertEquals(1000 / 257f, p.at(1, 1, 0));
+    assertEquals(255f, p.at(0, 2, 0));
+  }
+
   @Test
   void greyPngStaysOneChannel() throws Exception {
     BufferedImage grey = new BufferedImage(3, 2, BufferedImage.TYPE_BYTE_GRAY);
