@@ -179,5 +179,14 @@ class TorchStateDictTest {
     assertEquals(PickleBudget.REASON, e[0].reason(), e[0].getMessage());
     assertTrue(allocated < 32L << 20, "allocated " + (allocated >> 20) + " MB");
     assertTrue(!e[0].getMessage().contains(dir.toString()), e[0].getMessage());
+    // Opened as a model (ImportModel's probe): FAILED_PRECONDITION with the reason, no path.
+    Files.move(file, dir.resolve("model.torch-state-dict"));
+    dev.graft.spi.GraftException g = assertThrows(dev.graft.spi.GraftException.class,
+        () -> new dev.graft.plugins.vision.VisionDomain(dir).openBackbone(
+            new dev.graft.spi.BaseModel("marks@1", dir, "torch-state-dict",
+                Map.of("architecture", "efficientnet-lite0")), ai.djl.Device.cpu()));
+    assertEquals(dev.graft.spi.ErrorKind.FAILED_PRECONDITION, g.kind());
+    assertEquals(PickleBudget.REASON, g.reason(), g.getMessage());
+    assertTrue(!g.getMessage().contains(dir.toString()), g.getMessage());
   }
 }
