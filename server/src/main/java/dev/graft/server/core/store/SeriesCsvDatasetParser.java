@@ -1,5 +1,6 @@
 package dev.graft.server.core.store;
 
+import dev.graft.server.core.Echo;
 import dev.graft.spi.Example;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.ModelInput;
@@ -60,7 +61,7 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
   }
 
   @Override
-  public List<Example> parse(Map<String, Path> parts, DatasetSpecRecord spec) {
+  public List<Example> parse(Map<String, Path> parts, DatasetSpecRecord spec, ParseBudget budget) {
     SeriesCsvOptions o = SeriesCsvOptions.of(spec);
     RecordErrors.onlyParts(parts, Set.of(""), "CSV");
     Path main = parts.get("");
@@ -74,30 +75,35 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
       if (header == null) {
         return List.of();
       }
-      series = o.wide() ? readWide(reader, header, o) : readLong(reader, header, o);
+      series = o.wide() ? readWide(reader, header, o, budget) : readLong(reader, header, o, budget);
     } catch (IOException e) {
       throw RecordErrors.io(e);
     }
     List<Example> out = new ArrayList<>();
     for (Map.Entry<String, SeriesBuilder> e : series.entrySet()) {
       SeriesBuilder b = e.getValue();
+      budget.charge(ExampleSizes.ARRAY * b.channelCount() + 4L * b.size() * b.channelCount(),
+          "data[series " + Echo.cut(e.getKey()) + "]");
       float[][] channels = b.channels(o.missing(), e.getKey());
-      out.addAll(examples(channels, b.label, o, spec.task(), e.getKey()));
+      out.addAll(examples(channels, b.label, o, spec.task(), e.getKey(), budget));
     }
     return out;
   }
 
   private static List<Example> examples(
-      float[][] channels, String label, SeriesCsvOptions o, Task task, String id) {
+      float[][] channels, String label, SeriesCsvOptions o, Task task, String id, ParseBudget budget) {
+    String field = "data[series " + Echo.cut(id) + "]";
     boolean forecasting = task == Task.FORECASTING || (task == null && label == null && o.horizon() > 0);
     if (!forecasting) {
       if (label == null) {
         throw GraftException.invalidArgument("spec.options[label_column]", "MISSING_OPTION",
-            "series '" + id + "' has no label: set label_column, or horizon for forecasting");
+            "series " + Echo.quote(id) + " has no label: set label_column, or horizon for forecasting");
       }
       ModelInput input = new ModelInput.Series(interleave(channels, 0, channels[0].length), channels.length);
       Target target = task == Task.REGRESSION ? new Target.Value(number(label, id)) : new Target.Label(label);
-      return List.of(new Example(input, target));
+      Example example = new Example(input, target);
+      budget.add(example, field);
+      return List.of(example);
     }
     if (o.horizon() <= 0) {
       throw GraftException.invalidArgument("spec.options[horizon]", "MISSING_OPTION",
@@ -106,7 +112,10 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
     int ctx = o.contextLength();
     int h = o.horizon();
     int n = channels[0].length;
-    List<Example> out = new ArrayList<>();
+    long windows = n < (long) ctx + h ? 0 : ((long) n - ctx - h) / o.stride() + 1;
+    // windows overlap: charge them all before building one (context × stride can amplify a series a lot)
+    budget.charge(windows * (8 + ExampleSizes.seriesExample((long) ctx * channels.length, h)), field);
+    List<Example> out = new ArrayList<>((int) windows);
     for (int start = 0; start + ctx + h <= n; start += o.stride()) {
       float[] target = new float[h];
       System.arraycopy(channels[0], start + ctx, target, 0, h);
@@ -125,8 +134,8 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw GraftException.invalidArgument("data[series " + id + "]", RecordErrors.INVALID_DATASET_RECORD,
-        "series '" + id + "': the regression target '" + label + "' is not a finite number");
+    throw GraftException.invalidArgument("data[series " + Echo.cut(id) + "]", RecordErrors.INVALID_DATASET_RECORD,
+        "series " + Echo.quote(id) + ": the regression target " + Echo.quote(label) + " is not a finite number");
   }
 
   private static float[] interleave(float[][] channels, int start, int length) {
@@ -141,7 +150,7 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
   }
 
   private static Map<String, SeriesBuilder> readLong(
-      CsvRecordReader reader, List<String> header, SeriesCsvOptions o) throws IOException {
+      CsvRecordReader reader, List<String> header, SeriesCsvOptions o, ParseBudget budget) throws IOException {
     Map<String, Integer> index = index(header);
     int[] values = new int[o.valueColumns().size()];
     for (int i = 0; i < values.length; i++) {
@@ -160,6 +169,7 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
         throw RecordErrors.at(line, "expected " + header.size() + " fields as in the header, found " + row.size());
       }
       String key = id < 0 ? "series" : row.get(id).strip();
+      budget.charge(SeriesBuilder.stepBytes(values.length), "data[line " + line + "]");
       SeriesBuilder b = out.computeIfAbsent(key, k -> new SeriesBuilder(values.length));
       if (label >= 0) {
         b.label(row.get(label).strip(), line, o.labelColumn());
@@ -177,7 +187,7 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
   }
 
   private static Map<String, SeriesBuilder> readWide(
-      CsvRecordReader reader, List<String> header, SeriesCsvOptions o) throws IOException {
+      CsvRecordReader reader, List<String> header, SeriesCsvOptions o, ParseBudget budget) throws IOException {
     Map<String, Integer> index = index(header);
     int id = o.seriesIdColumn().isEmpty() ? -1 : require(index, header, o.seriesIdColumn(), "series_id_column");
     int label = o.labelColumn().isEmpty() ? -1 : require(index, header, o.labelColumn(), "label_column");
@@ -192,8 +202,9 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
       }
       String key = id < 0 ? "line " + line : row.get(id).strip();
       if (out.containsKey(key)) {
-        throw RecordErrors.at(line, o.seriesIdColumn(), "series id '" + key + "' appears twice");
+        throw RecordErrors.at(line, o.seriesIdColumn(), "series id " + Echo.quote(key) + " appears twice");
       }
+      budget.charge(SeriesBuilder.stepBytes(1) * row.size(), "data[line " + line + "]");
       SeriesBuilder b = new SeriesBuilder(1);
       if (label >= 0) {
         b.label(row.get(label).strip(), line, o.labelColumn());
@@ -220,7 +231,7 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
     Integer i = index.get(name);
     if (i == null) {
       throw GraftException.invalidArgument("spec.options[" + option + "]", "UNKNOWN_COLUMN",
-          "the header has no column \"" + name + "\" (columns: " + String.join(", ", header) + ")");
+          "the header has no column \"" + Echo.cut(name) + "\" (columns: " + Echo.cut(String.join(", ", header)) + ")");
     }
     return i;
   }
