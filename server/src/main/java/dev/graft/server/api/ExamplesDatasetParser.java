@@ -1,7 +1,9 @@
 package dev.graft.server.api;
 
+import dev.graft.server.core.Echo;
 import dev.graft.server.core.store.DatasetParser;
 import dev.graft.server.core.store.DatasetSpecRecord;
+import dev.graft.server.core.store.ParseBudget;
 import dev.graft.spi.Example;
 import dev.graft.spi.GraftException;
 import java.io.BufferedInputStream;
@@ -15,16 +17,22 @@ import java.util.Map;
 
 /**
  * Parses the EXAMPLES format: length-delimited {@code graft.v1.Example} messages (what
- * {@code writeDelimitedTo} writes). It lives at the edge because it reads API messages.
+ * {@code writeDelimitedTo} writes), checked as inline examples are ({@link InputMapper}); it takes
+ * no options. It lives at the edge because it reads API messages.
  */
 public final class ExamplesDatasetParser implements DatasetParser {
 
   @Override
-  public List<Example> parse(Map<String, Path> parts, DatasetSpecRecord spec) {
+  public List<Example> parse(Map<String, Path> parts, DatasetSpecRecord spec, ParseBudget budget) {
     Path main = parts.get("");
+    for (String part : parts.keySet()) {
+      if (!part.isEmpty()) {
+        throw GraftException.invalidArgument("chunk.part", "UNEXPECTED_PART",
+            "EXAMPLES datasets have one unnamed part, not " + Echo.quote(part));
+      }
+    }
     if (main == null) {
-      throw GraftException.invalidArgument("chunk.part", "MISSING_PART",
-          "EXAMPLES datasets are sent as the main part (part \"\"); got parts " + parts.keySet());
+      return List.of();
     }
     List<Example> out = new ArrayList<>();
     try (InputStream in = new BufferedInputStream(Files.newInputStream(main))) {
@@ -39,7 +47,9 @@ public final class ExamplesDatasetParser implements DatasetParser {
         if (message == null) {
           return out;
         }
-        out.add(InputMapper.example(message, "data[example " + i + "]"));
+        Example example = InputMapper.example(message, "data[example " + i + "]");
+        budget.add(example, "data[example " + i + "]");
+        out.add(example);
       }
     } catch (IOException e) {
       throw GraftException.internal("STORE_IO", "cannot read the uploaded examples: " + e.getMessage(), e);
