@@ -286,13 +286,16 @@ public final class ModelImporter {
         layers = backbone.layers();
       } catch (GraftException e) {
         if (e.kind() != dev.graft.spi.ErrorKind.INTERNAL) {
-          throw e;
+          // the domain's own reason, without the staging folder it names
+          throw new GraftException(e.kind(), e.reason(), e.field(), unstaged(e.getMessage()), e);
         }
         throw GraftException.invalidArgument("chunk", "INVALID_MODEL_FILE",
-            "the " + spec.domain() + " domain cannot open this " + spec.format() + " model: " + e.getMessage());
+            "the " + spec.domain() + " domain cannot open this " + spec.format() + " model: "
+                + unstaged(e.getMessage()));
       } catch (RuntimeException e) {
         throw GraftException.invalidArgument("chunk", "INVALID_MODEL_FILE",
-            "the " + spec.domain() + " domain cannot open this " + spec.format() + " model: " + e.getMessage());
+            "the " + spec.domain() + " domain cannot open this " + spec.format() + " model: "
+                + unstaged(String.valueOf(e.getMessage())));
       }
       Map<String, String> properties = new HashMap<>(spec.properties());
       properties.putIfAbsent("layers_available", String.join(",", layers));
@@ -302,6 +305,14 @@ public final class ModelImporter {
       ModelRecord stored = models.create(draft, staged);
       committed = true;
       return stored;
+    }
+
+    /** A plugin's message with the staging folder written as "the import" (clients never see server paths). */
+    private String unstaged(String message) {
+      if (message == null) {
+        return "";
+      }
+      return message.replace(staged.toAbsolutePath().toString(), "the import").replace(staged.toString(), "the import");
     }
 
     private void closeCurrent() throws IOException {
