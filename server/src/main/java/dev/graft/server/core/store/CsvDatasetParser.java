@@ -76,7 +76,7 @@ public final class CsvDatasetParser implements DatasetParser {
         String pair = c.pair < 0 ? "" : row.get(c.pair);
         ModelInput input = new ModelInput.Text(row.get(c.text), pair);
         Example example = new Example(input, c.value >= 0 ? value(row, c, n) : label(row, c, n));
-        budget.add(example, "data[line " + n + "]");
+        budget.addLine(example, n);
         out.add(example);
       }
       return out;

@@ -6,13 +6,14 @@ import dev.graft.spi.Target;
 import java.util.List;
 
 /**
- * Estimates of how many bytes of heap parsed examples take: object headers and references, plus
- * the arrays and strings they hold (strings counted at 2 bytes a character, the worst case).
- * Used to bound parsing ({@link ParseBudget}) and to size the {@link ExamplesCache}. Stateless.
+ * Estimates of how many bytes of heap parsed examples take on a 64-bit JVM with compressed
+ * references: object headers and fields, plus the arrays and strings they hold (a string at 1
+ * byte a character when all are Latin-1, else 2; the empty string is shared). Used to bound
+ * parsing ({@link ParseBudget}) and to size the {@link ExamplesCache}. Stateless.
  */
 public final class ExampleSizes {
   /** An object header with a few fields; an array header. */
-  static final long OBJECT = 32;
+  static final long OBJECT = 24;
   static final long ARRAY = 16;
 
   private ExampleSizes() {}
@@ -33,7 +34,7 @@ public final class ExampleSizes {
 
   /** The estimate for an example of a uint8 tensor of {@code dataBytes} bytes and a short label. */
   static long tensorExample(long dataBytes, int dims) {
-    return OBJECT + OBJECT + string("") + ARRAY + 8L * dims + ARRAY + dataBytes + OBJECT + string("000");
+    return OBJECT + OBJECT + string("uint8") + ARRAY + 8L * dims + ARRAY + dataBytes + OBJECT + string("000");
   }
 
   /** The estimate for an example of a series of {@code inputFloats} values and {@code targetFloats} targets. */
@@ -69,6 +70,16 @@ public final class ExampleSizes {
   }
 
   static long string(String s) {
-    return s == null ? 0 : OBJECT + ARRAY + 2L * s.length();
+    if (s == null || s.isEmpty()) {
+      return 0;
+    }
+    int perChar = 1;
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) > 0xff) {
+        perChar = 2;
+        break;
+      }
+    }
+    return OBJECT + ARRAY + (long) perChar * s.length();
   }
 }

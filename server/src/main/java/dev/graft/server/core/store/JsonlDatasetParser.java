@@ -90,7 +90,7 @@ public final class JsonlDatasetParser implements DatasetParser {
                   + "\": every line needs the same kind of target");
         }
         Example example = new Example(input, target(obj, targetField, f, n));
-        budget.add(example, "data[line " + n + "]");
+        budget.addLine(example, n);
         out.add(example);
       }
     } catch (IOException e) {

@@ -38,7 +38,7 @@ public final class ParseBudget {
   /** A compressed file may always decode to this many bytes, whatever its ratio. */
   public static final long RATIO_FLOOR = 16L << 20;
   /** Parsed examples may take this many times {@code max-dataset-bytes}. */
-  public static final int PARSED_MULTIPLE = 4;
+  public static final int PARSED_MULTIPLE = 8;
   /** The most entries of one archive. */
   public static final int MAX_ENTRIES = 1_000_000;
   private static final long DEFAULT_DATASET_BYTES = 1L << 30;
@@ -137,6 +137,19 @@ public final class ParseBudget {
   /** Charges one built example (see {@link #charge}). */
   public void add(Example e, String field) {
     charge(ExampleSizes.of(e), field);
+  }
+
+  /** {@link #charge} for line {@code line} of a text file; the field "data[line N]" is only built on refusal. */
+  public void chargeLine(long bytes, long line) {
+    if (bytes < 0 || bytes > maxParsedBytes - parsed) {
+      charge(bytes, "data[line " + line + "]");
+    }
+    parsed += bytes;
+  }
+
+  /** {@link #add} for the example of line {@code line} of a text file. */
+  public void addLine(Example e, long line) {
+    chargeLine(ExampleSizes.of(e), line);
   }
 
   /**

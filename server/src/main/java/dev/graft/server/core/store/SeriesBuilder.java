@@ -14,6 +14,8 @@ final class SeriesBuilder {
   private final int channels;
   private final List<Step> steps = new ArrayList<>();
   String label;
+  /** Forecasting windows already charged to the parse budget while the series was read. */
+  long chargedWindows;
 
   SeriesBuilder(int channels) {
     this.channels = channels;

@@ -75,7 +75,8 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
       if (header == null) {
         return List.of();
       }
-      series = o.wide() ? readWide(reader, header, o, budget) : readLong(reader, header, o, budget);
+      Windows windows = new Windows(o, spec.task(), budget);
+      series = o.wide() ? readWide(reader, header, o, windows) : readLong(reader, header, o, windows);
     } catch (IOException e) {
       throw RecordErrors.io(e);
     }
@@ -85,13 +86,14 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
       budget.charge(ExampleSizes.ARRAY * b.channelCount() + 4L * b.size() * b.channelCount(),
           "data[series " + Echo.cut(e.getKey()) + "]");
       float[][] channels = b.channels(o.missing(), e.getKey());
-      out.addAll(examples(channels, b.label, o, spec.task(), e.getKey(), budget));
+      out.addAll(examples(channels, b.label, o, spec.task(), e.getKey(), budget, b.chargedWindows));
     }
     return out;
   }
 
   private static List<Example> examples(
-      float[][] channels, String label, SeriesCsvOptions o, Task task, String id, ParseBudget budget) {
+      float[][] channels, String label, SeriesCsvOptions o, Task task, String id, ParseBudget budget,
+      long charged) {
     String field = "data[series " + Echo.cut(id) + "]";
     boolean forecasting = task == Task.FORECASTING || (task == null && label == null && o.horizon() > 0);
     if (!forecasting) {
@@ -114,7 +116,7 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
     int n = channels[0].length;
     long windows = n < (long) ctx + h ? 0 : ((long) n - ctx - h) / o.stride() + 1;
     // windows overlap: charge them all before building one (context × stride can amplify a series a lot)
-    budget.charge(windows * (8 + ExampleSizes.seriesExample((long) ctx * channels.length, h)), field);
+    budget.charge(Math.max(0, windows - charged) * Windows.bytes(ctx, channels.length, h), field);
     List<Example> out = new ArrayList<>((int) windows);
     for (int start = 0; start + ctx + h <= n; start += o.stride()) {
       float[] target = new float[h];
@@ -150,7 +152,8 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
   }
 
   private static Map<String, SeriesBuilder> readLong(
-      CsvRecordReader reader, List<String> header, SeriesCsvOptions o, ParseBudget budget) throws IOException {
+      CsvRecordReader reader, List<String> header, SeriesCsvOptions o, Windows windows) throws IOException {
+    ParseBudget budget = windows.budget;
     Map<String, Integer> index = index(header);
     int[] values = new int[o.valueColumns().size()];
     for (int i = 0; i < values.length; i++) {
@@ -169,7 +172,7 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
         throw RecordErrors.at(line, "expected " + header.size() + " fields as in the header, found " + row.size());
       }
       String key = id < 0 ? "series" : row.get(id).strip();
-      budget.charge(SeriesBuilder.stepBytes(values.length), "data[line " + line + "]");
+      budget.chargeLine(SeriesBuilder.stepBytes(values.length), line);
       SeriesBuilder b = out.computeIfAbsent(key, k -> new SeriesBuilder(values.length));
       if (label >= 0) {
         b.label(row.get(label).strip(), line, o.labelColumn());
@@ -179,6 +182,7 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
         step[k] = SeriesBuilder.cell(row.get(values[k]), line, o.valueColumns().get(k));
       }
       b.add(step, ts < 0 ? b.size() : Timestamps.parse(row.get(ts), line, o.timestampColumn()), line);
+      windows.grew(b, values.length, line);
     }
     for (SeriesBuilder b : out.values()) {
       b.sortByTime(o.timestampColumn());
@@ -187,7 +191,8 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
   }
 
   private static Map<String, SeriesBuilder> readWide(
-      CsvRecordReader reader, List<String> header, SeriesCsvOptions o, ParseBudget budget) throws IOException {
+      CsvRecordReader reader, List<String> header, SeriesCsvOptions o, Windows windows) throws IOException {
+    ParseBudget budget = windows.budget;
     Map<String, Integer> index = index(header);
     int id = o.seriesIdColumn().isEmpty() ? -1 : require(index, header, o.seriesIdColumn(), "series_id_column");
     int label = o.labelColumn().isEmpty() ? -1 : require(index, header, o.labelColumn(), "label_column");
@@ -204,7 +209,7 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
       if (out.containsKey(key)) {
         throw RecordErrors.at(line, o.seriesIdColumn(), "series id " + Echo.quote(key) + " appears twice");
       }
-      budget.charge(SeriesBuilder.stepBytes(1) * row.size(), "data[line " + line + "]");
+      budget.chargeLine(SeriesBuilder.stepBytes(1) * row.size(), line);
       SeriesBuilder b = new SeriesBuilder(1);
       if (label >= 0) {
         b.label(row.get(label).strip(), line, o.labelColumn());
@@ -212,11 +217,46 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
       for (int i = 0; i < row.size(); i++) {
         if (i != id && i != label) {
           b.add(new float[] {SeriesBuilder.cell(row.get(i), line, header.get(i).strip())}, b.size(), line);
+          windows.grew(b, 1, line);
         }
       }
       out.put(key, b);
     }
     return out;
+  }
+
+  /**
+   * Charges forecasting windows while series are read: once a series holds n ≥ context + horizon
+   * steps, every stride-th step adds a window that will be cut, so an amplifying upload is refused
+   * as soon as its windows pass the budget, before the rest is read.
+   */
+  private static final class Windows {
+    final ParseBudget budget;
+    private final boolean forecasting;
+    private final int context;
+    private final int horizon;
+    private final int stride;
+
+    Windows(SeriesCsvOptions o, Task task, ParseBudget budget) {
+      this.budget = budget;
+      this.forecasting = o.horizon() > 0
+          && (task == Task.FORECASTING || (task == null && o.labelColumn().isEmpty()));
+      this.context = o.contextLength();
+      this.horizon = o.horizon();
+      this.stride = Math.max(1, o.stride());
+    }
+
+    static long bytes(int context, int channels, int horizon) {
+      return 8 + ExampleSizes.seriesExample((long) context * channels, horizon);
+    }
+
+    void grew(SeriesBuilder b, int channels, long line) {
+      long past = (long) b.size() - context - horizon;
+      if (forecasting && past >= 0 && past % stride == 0) {
+        budget.chargeLine(bytes(context, channels, horizon), line);
+        b.chargedWindows++;
+      }
+    }
   }
 
   private static Map<String, Integer> index(List<String> header) {

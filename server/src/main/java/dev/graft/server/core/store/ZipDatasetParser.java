@@ -98,9 +98,13 @@ public final class ZipDatasetParser implements DatasetParser {
 
   private static byte[] read(ZipFile zip, ZipEntry entry, ParseBudget.Stream decoded) throws IOException {
     try (InputStream in = decoded.wrap(zip.getInputStream(entry))) {
-      byte[] bytes = in.readNBytes((int) MAX_ENTRY_BYTES + 1);
-      if (bytes.length > MAX_ENTRY_BYTES) {
-        throw bad(entry.getName(), "is larger than " + MAX_ENTRY_BYTES + " bytes");
+      long declared = entry.getSize();
+      long limit = declared >= 0 ? Math.min(declared, MAX_ENTRY_BYTES) : MAX_ENTRY_BYTES;
+      byte[] bytes = in.readNBytes((int) limit + 1);
+      if (bytes.length > limit) {
+        throw bad(entry.getName(), declared >= 0 && declared < MAX_ENTRY_BYTES
+            ? "decodes to more than the " + declared + " bytes the archive's directory declares"
+            : "is larger than " + MAX_ENTRY_BYTES + " bytes");
       }
       return bytes;
     } catch (ZipException e) {
