@@ -97,7 +97,7 @@ class TrainingApiTest {
   @Test
   void cancelStopsARunningJobWithinFiveSeconds() throws Exception {
     Job job = client.train(request("cancelled-model").setHyperparameters(Hyperparameters.newBuilder()
-        .setEpochs(10_000).setEarlyStoppingPatience(10_000).setBatchSize(1)).build());
+        .setEpochs(100_000).setEarlyStoppingPatience(100_000).setBatchSize(1)).build());
     var events = client.watch(job.getId());
     while (events.hasNext()) {
       if (events.next().getJob().getProgress().getStep() > 0) {

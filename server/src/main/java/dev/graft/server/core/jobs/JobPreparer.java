@@ -41,7 +41,7 @@ import javax.inject.Inject;
  * ({@code INVALID_LABELS}).
  */
 public final class JobPreparer {
-  static final int MAX_EPOCHS = 10_000;
+  static final int MAX_EPOCHS = 100_000;
   static final int MAX_BATCH_SIZE = 65_536;
   static final float MAX_LEARNING_RATE = 10f;
   static final float MAX_WEIGHT_DECAY = 1f;
