@@ -1,5 +1,6 @@
 package dev.graft.server.engine;
 
+import dev.graft.server.core.Echo;
 import dev.graft.server.core.Limits;
 import dev.graft.server.core.plugins.PluginRegistry;
 import dev.graft.server.core.store.DiskSpace;
@@ -24,6 +25,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.inject.Inject;
 
@@ -53,6 +55,94 @@ public final class ModelImporter {
     this.disk = DiskSpace.of(layout.root(), limits.minFreeDiskBytes());
   }
 
+  /** The longest format name; part names are at most {@value #MAX_PART_CHARS} characters. */
+  static final int MAX_FORMAT_CHARS = 32;
+  static final int MAX_PART_CHARS = 128;
+  /** The most properties, and the longest property value. */
+  static final int MAX_PROPERTIES = 128;
+  static final int MAX_PROPERTY_VALUE = 4096;
+  /** The most dimensions of {@code input.shape}, and the most elements their product may reach. */
+  static final int MAX_SHAPE_RANK = 8;
+  static final long MAX_SHAPE_ELEMENTS = 1L << 31;
+  /** {@code input.max_tokens}, {@code input.context_length} and {@code input.horizon} ranges (0 = unset). */
+  static final int MAX_TOKENS = 65_536;
+  static final int MAX_CONTEXT = 1_000_000;
+  /** The most {@code input.mean} and {@code input.std} values (one per channel). */
+  static final int MAX_CHANNELS = 64;
+  private static final Pattern FORMAT = Pattern.compile("[a-z0-9_-]{1," + MAX_FORMAT_CHARS + "}");
+  private static final Pattern PART = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0," + (MAX_PART_CHARS - 1) + "}");
+  private static final Pattern PROPERTY = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+
+  /**
+   * Checks the declared input against documented ranges: {@code shape} up to
+   * {@value #MAX_SHAPE_RANK} dimensions, each ≥ 1 (or -1 for "any"), at most
+   * {@value #MAX_SHAPE_ELEMENTS} elements; {@code max_tokens} 0 to {@value #MAX_TOKENS};
+   * {@code context_length} and {@code horizon} 0 to {@value #MAX_CONTEXT}; {@code mean} and
+   * {@code std} up to {@value #MAX_CHANNELS} finite values, {@code std} positive.
+   *
+   * @throws GraftException INVALID_ARGUMENT {@code INVALID_INPUT_SPEC} naming {@code spec.input.FIELD}
+   */
+  static void checkInput(ModelInputSpec input) {
+    if (input.shape().size() > MAX_SHAPE_RANK) {
+      throw badInput("shape", "has " + input.shape().size() + " dimensions; at most " + MAX_SHAPE_RANK);
+    }
+    long elements = 1;
+    for (long d : input.shape()) {
+      if (d < 1 && d != -1) {
+        throw badInput("shape", "has a dimension of " + d + "; each is ≥ 1, or -1 for any size");
+      }
+      if (d > 0) {
+        if (d > MAX_SHAPE_ELEMENTS / elements) {
+          throw badInput("shape", "has more than " + MAX_SHAPE_ELEMENTS + " elements");
+        }
+        elements *= d;
+      }
+    }
+    int[][] ranges = {{input.maxTokens(), MAX_TOKENS}, {input.contextLength(), MAX_CONTEXT},
+        {input.horizon(), MAX_CONTEXT}};
+    String[] names = {"max_tokens", "context_length", "horizon"};
+    for (int i = 0; i < names.length; i++) {
+      if (ranges[i][0] < 0 || ranges[i][0] > ranges[i][1]) {
+        throw badInput(names[i], "is " + ranges[i][0] + "; it must be from 0 (unset) to " + ranges[i][1]);
+      }
+    }
+    for (String name : new String[] {"mean", "std"}) {
+      List<Float> values = name.equals("mean") ? input.mean() : input.std();
+      if (values.size() > MAX_CHANNELS) {
+        throw badInput(name, "has " + values.size() + " values; at most " + MAX_CHANNELS);
+      }
+      for (float v : values) {
+        if (!Float.isFinite(v) || (name.equals("std") && v <= 0)) {
+          throw badInput(name, "holds " + v + "; values must be finite" + (name.equals("std") ? " and positive" : ""));
+        }
+      }
+    }
+  }
+
+  private static GraftException badInput(String field, String message) {
+    return GraftException.invalidArgument("spec.input." + field, "INVALID_INPUT_SPEC",
+        "spec.input." + field + " " + message);
+  }
+
+  private static void checkProperties(Map<String, String> properties) {
+    if (properties.size() > MAX_PROPERTIES) {
+      throw GraftException.invalidArgument("spec.properties", "INVALID_PROPERTY",
+          "spec.properties has " + properties.size() + " entries; at most " + MAX_PROPERTIES);
+    }
+    for (var e : properties.entrySet()) {
+      if (!PROPERTY.matcher(e.getKey()).matches()) {
+        throw GraftException.invalidArgument("spec.properties[" + Echo.cut(e.getKey()) + "]", "INVALID_PROPERTY",
+            "property key " + Echo.quote(e.getKey()) + " is not a key: use 1 to 128 characters from A-Z, a-z, 0-9,"
+                + " '_', '.', '-'");
+      }
+      if (e.getValue().length() > MAX_PROPERTY_VALUE) {
+        throw GraftException.invalidArgument("spec.properties[" + e.getKey() + "]", "INVALID_PROPERTY",
+            "property " + e.getKey() + " is " + e.getValue().length() + " characters long; at most "
+                + MAX_PROPERTY_VALUE);
+      }
+    }
+  }
+
   /** What the client declared about the model. */
   public record Spec(String name, String domain, String format, ModelInputSpec input, Map<String, String> properties) {}
 
@@ -70,13 +160,19 @@ public final class ModelImporter {
     if (spec.format().isBlank()) {
       throw GraftException.invalidArgument("spec.format", "MISSING_FIELD", "spec.format is required (e.g. onnx)");
     }
-    if (!spec.format().matches("[a-z0-9_-]+")) {
-      throw GraftException.invalidArgument("spec.format", "INVALID_FORMAT", "spec.format must be a plain word, e.g. onnx");
+    if (!FORMAT.matcher(spec.format()).matches()) {
+      throw GraftException.invalidArgument("spec.format", "INVALID_FORMAT", "spec.format " + Echo.quote(spec.format())
+          + " must be a plain word of up to " + MAX_FORMAT_CHARS + " characters from a-z, 0-9, '_', '-', e.g. onnx");
+    }
+    if (spec.domain().isBlank()) {
+      throw GraftException.invalidArgument("spec.domain", "MISSING_FIELD", "spec.domain is required (e.g. nlp)");
     }
     if (!plugins.domains().containsKey(spec.domain())) {
       throw GraftException.invalidArgument("spec.domain", "UNKNOWN_DOMAIN",
-          "no domain '" + spec.domain() + "'; available: " + plugins.domains().keySet());
+          "no domain " + Echo.quote(spec.domain()) + "; available: " + plugins.domains().keySet());
     }
+    checkInput(spec.input());
+    checkProperties(spec.properties());
     DomainPlugin domain = plugins.domain(spec.domain());
     if (domain.codeFormats().contains(spec.format()) && !security.allowCodeImports()) {
       throw GraftException.permissionDenied("CODE_IMPORTS_DISABLED", "format '" + spec.format() + "' carries code"
@@ -135,9 +231,10 @@ public final class ModelImporter {
         throw GraftException.failedPrecondition("IMPORT_FINISHED", "the import of '" + spec.name() + "' is finished");
       }
       String file = part.isEmpty() ? "model." + spec.format() : part;
-      if (!file.matches("[A-Za-z0-9][A-Za-z0-9._-]*") || file.equals("manifest.json")) {
+      if (!PART.matcher(file).matches() || file.equals("manifest.json")) {
         throw GraftException.invalidArgument("chunk.part", "INVALID_PART",
-            "part '" + part + "' must be a plain file name (e.g. tokenizer.json)");
+            "part " + Echo.quote(part) + " must be a plain file name of up to " + MAX_PART_CHARS
+                + " characters from A-Z, a-z, 0-9, '.', '_', '-' (e.g. tokenizer.json), other than manifest.json");
       }
       if (!parts.contains(file) && parts.size() >= limits.maxImportParts()) {
         close();
@@ -193,13 +290,16 @@ public final class ModelImporter {
           throw GraftException.invalidArgument("chunk", e.reason(), e.getMessage());
         }
         if (e.kind() != dev.graft.spi.ErrorKind.INTERNAL) {
-          throw e;
+          // the domain's own reason, without the staging folder it names
+          throw new GraftException(e.kind(), e.reason(), e.field(), unstaged(e.getMessage()), e);
         }
         throw GraftException.invalidArgument("chunk", "INVALID_MODEL_FILE",
-            "the " + spec.domain() + " domain cannot open this " + spec.format() + " model: " + e.getMessage());
+            "the " + spec.domain() + " domain cannot open this " + spec.format() + " model: "
+                + unstaged(e.getMessage()));
       } catch (RuntimeException e) {
         throw GraftException.invalidArgument("chunk", "INVALID_MODEL_FILE",
-            "the " + spec.domain() + " domain cannot open this " + spec.format() + " model: " + e.getMessage());
+            "the " + spec.domain() + " domain cannot open this " + spec.format() + " model: "
+                + unstaged(String.valueOf(e.getMessage())));
       }
       Map<String, String> properties = new HashMap<>(spec.properties());
       properties.putIfAbsent("layers_available", String.join(",", layers));
@@ -209,6 +309,14 @@ public final class ModelImporter {
       ModelRecord stored = models.create(draft, staged);
       committed = true;
       return stored;
+    }
+
+    /** A plugin's message with the staging folder written as "the import" (clients never see server paths). */
+    private String unstaged(String message) {
+      if (message == null) {
+        return "";
+      }
+      return message.replace(staged.toAbsolutePath().toString(), "the import").replace(staged.toString(), "the import");
     }
 
     private void closeCurrent() throws IOException {

@@ -88,7 +88,7 @@ class InferenceApiTest {
             .addInputs(Input.getDefaultInstance()).build()));
     assertGraftError(Status.Code.INVALID_ARGUMENT, "UNSUPPORTED_INPUT_KIND", "inputs[0]",
         () -> client.extract(ExtractRequest.newBuilder().setModel("minilm-l6")
-            .addInputs(Inputs.image(new byte[] {1, 2, 3})).build()));
+            .addInputs(Inputs.image(new byte[] {(byte) 0x89, 'P', 'N', 'G'})).build()));
     assertGraftError(Status.Code.INVALID_ARGUMENT, "UNKNOWN_LAYER", "layer",
         () -> client.extract(ExtractRequest.newBuilder().setModel("minilm-l6").setLayer("decoder.9")
             .addInputs(Inputs.text("x")).build()));

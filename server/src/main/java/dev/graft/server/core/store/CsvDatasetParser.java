@@ -1,5 +1,6 @@
 package dev.graft.server.core.store;
 
+import dev.graft.server.core.Echo;
 import dev.graft.spi.Example;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.ModelInput;
@@ -30,18 +31,23 @@ import java.util.Set;
  */
 public final class CsvDatasetParser implements DatasetParser {
 
+  /** The options of text CSV datasets (series CSV: {@link SeriesCsvOptions#KEYS}). */
+  static final Set<String> OPTIONS = Set.of("text_column", "pair_column", "label_column", "value_column", "delimiter");
+
   @Override
   public void validate(DatasetSpecRecord spec) {
     char d = delimiter(spec);
     if (spec.options().containsKey("layout")) {
       new SeriesCsvDatasetParser(d).validate(spec);
+    } else {
+      DatasetOptions.requireKnown(spec, OPTIONS);
     }
   }
 
   @Override
-  public List<Example> parse(Map<String, Path> parts, DatasetSpecRecord spec) {
+  public List<Example> parse(Map<String, Path> parts, DatasetSpecRecord spec, ParseBudget budget) {
     if (spec.options().containsKey("layout")) {
-      return new SeriesCsvDatasetParser(delimiter(spec)).parse(parts, spec);
+      return new SeriesCsvDatasetParser(delimiter(spec)).parse(parts, spec, budget);
     }
     RecordErrors.onlyParts(parts, Set.of(""), "CSV");
     Path main = parts.get("");
@@ -69,7 +75,9 @@ public final class CsvDatasetParser implements DatasetParser {
         }
         String pair = c.pair < 0 ? "" : row.get(c.pair);
         ModelInput input = new ModelInput.Text(row.get(c.text), pair);
-        out.add(new Example(input, c.value >= 0 ? value(row, c, n) : label(row, c, n)));
+        Example example = new Example(input, c.value >= 0 ? value(row, c, n) : label(row, c, n));
+        budget.addLine(example, n);
+        out.add(example);
       }
       return out;
     } catch (IOException e) {
@@ -81,6 +89,10 @@ public final class CsvDatasetParser implements DatasetParser {
     String label = row.get(c.label).strip();
     if (label.isEmpty()) {
       throw RecordErrors.at(n, c.labelName, "\"" + c.labelName + "\" is empty");
+    }
+    if (label.length() > DatasetStats.MAX_LABEL_CHARS) {
+      throw RecordErrors.at(n, c.labelName, "\"" + c.labelName + "\" is " + label.length()
+          + " characters long; a label has at most " + DatasetStats.MAX_LABEL_CHARS);
     }
     return new Target.Label(label);
   }
@@ -94,7 +106,7 @@ public final class CsvDatasetParser implements DatasetParser {
       v = Float.NaN;
     }
     if (!Float.isFinite(v) || text.isEmpty()) {
-      throw RecordErrors.at(n, c.valueName, "\"" + c.valueName + "\" is not a finite number: '" + text + "'");
+      throw RecordErrors.at(n, c.valueName, "\"" + c.valueName + "\" is not a finite number: " + Echo.quote(text));
     }
     return new Target.Value(v);
   }
@@ -111,7 +123,7 @@ public final class CsvDatasetParser implements DatasetParser {
     if (d.length() != 1 || d.charAt(0) == '"' || d.charAt(0) == '\n' || d.charAt(0) == '\r') {
       throw GraftException.invalidArgument(
           "spec.options[delimiter]", "INVALID_OPTION",
-          "delimiter '" + d + "' must be one character other than a quote or a line break");
+          "delimiter " + Echo.quote(d) + " must be one character other than a quote or a line break");
     }
     return d.charAt(0);
   }
@@ -146,8 +158,8 @@ public final class CsvDatasetParser implements DatasetParser {
       Integer i = index.get(name);
       if (i == null) {
         throw RecordErrors.at(line, name,
-            "the header has no column \"" + name + "\" (columns: " + String.join(", ", header) + "); set the option "
-                + option);
+            "the header has no column \"" + Echo.cut(name) + "\" (columns: " + Echo.cut(String.join(", ", header))
+                + "); set the option " + option);
       }
       return i;
     }

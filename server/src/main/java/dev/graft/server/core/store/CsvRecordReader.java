@@ -9,6 +9,11 @@ import java.util.List;
  * inside a quoted field is doubled; quoted fields may span lines (kept as "\n"). Not thread-safe.
  */
 final class CsvRecordReader {
+  /** The most fields of one record. */
+  static final int MAX_FIELDS = 1_000_000;
+  /** The most characters of one record (quoted fields may span lines). */
+  static final long MAX_RECORD_CHARS = LineReader.MAX_LINE_BYTES;
+
   private final LineReader lines;
   private final char delimiter;
   private long startLine;
@@ -26,8 +31,8 @@ final class CsvRecordReader {
   /**
    * The next record's fields, or null at the end.
    *
-   * @throws dev.graft.spi.GraftException INVALID_ARGUMENT naming the line for an unterminated quote
-   *     or a stray quote
+   * @throws dev.graft.spi.GraftException INVALID_ARGUMENT naming the line for an unterminated quote,
+   *     a stray quote, more than {@value #MAX_FIELDS} fields or more than 64 Mi characters
    */
   List<String> next() throws IOException {
     String line = lines.next();
@@ -37,6 +42,7 @@ final class CsvRecordReader {
     startLine = lines.number();
     List<String> fields = new ArrayList<>();
     StringBuilder field = new StringBuilder();
+    long recordChars = line.length();
     int i = 0;
     while (true) {
       // at the start of a field
@@ -50,6 +56,11 @@ final class CsvRecordReader {
               throw RecordErrors.at(quoteLine, "field " + (fields.size() + 1) + ": the quoted field is never closed");
             }
             field.append('\n');
+            recordChars += line.length() + 1;
+            if (recordChars > MAX_RECORD_CHARS) {
+              throw RecordErrors.at(startLine, "the record is longer than " + MAX_RECORD_CHARS
+                  + " characters (a quoted field that is never closed?)");
+            }
             i = 0;
             continue;
           }
@@ -78,6 +89,9 @@ final class CsvRecordReader {
           }
           field.append(c);
         }
+      }
+      if (fields.size() >= MAX_FIELDS) {
+        throw RecordErrors.at(startLine, "more than " + MAX_FIELDS + " fields");
       }
       fields.add(field.toString());
       field.setLength(0);

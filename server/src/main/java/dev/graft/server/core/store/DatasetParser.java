@@ -15,18 +15,27 @@ import java.util.Map;
 public interface DatasetParser {
 
   /**
-   * Checks the spec's options before any byte is uploaded. The default accepts everything.
+   * Checks the spec's options before any byte is uploaded. The default refuses every option.
    *
    * @throws GraftException INVALID_ARGUMENT naming the option ("spec.options[delimiter]")
    */
-  default void validate(DatasetSpecRecord spec) {}
+  default void validate(DatasetSpecRecord spec) {
+    DatasetOptions.requireKnown(spec, java.util.Set.of());
+  }
 
   /**
-   * Parses every example.
+   * Parses every example within {@code budget}: compressed content is decoded and examples are
+   * built only as far as the budget allows, checked before the memory is taken.
    *
    * @param parts uploaded files by part name ("" = the main part)
    * @return the examples in file order; empty when there is no data
-   * @throws GraftException INVALID_ARGUMENT naming the line and field ("data[line 3].label")
+   * @throws GraftException INVALID_ARGUMENT naming the line and field ("data[line 3].label");
+   *     RESOURCE_EXHAUSTED when the budget is spent ({@link ParseBudget})
    */
-  List<Example> parse(Map<String, Path> parts, DatasetSpecRecord spec);
+  List<Example> parse(Map<String, Path> parts, DatasetSpecRecord spec, ParseBudget budget);
+
+  /** {@link #parse(Map, DatasetSpecRecord, ParseBudget)} with the budget of a default server. */
+  default List<Example> parse(Map<String, Path> parts, DatasetSpecRecord spec) {
+    return parse(parts, spec, ParseBudget.defaults());
+  }
 }

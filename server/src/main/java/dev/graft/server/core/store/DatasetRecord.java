@@ -34,6 +34,9 @@ public record DatasetRecord(
     Instant createTime,
     Map<String, String> options,
     String createdBy) {
+  /** The longest label a dataset (or an inline example) may hold, in characters. */
+  public static final int MAX_LABEL_CHARS = 1024;
+
 
   public DatasetRecord {
     Objects.requireNonNull(id, "id");

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param labelCounts examples per label, in the order of {@code labels}
  */
 record DatasetStats(Task task, List<String> labels, Map<String, Long> labelCounts) {
+  /** The longest label a dataset may hold. */
+  static final int MAX_LABEL_CHARS = DatasetRecord.MAX_LABEL_CHARS;
 
   /**
    * Summarises {@code examples}: infers the task from the targets when {@code declared} is null

@@ -1,6 +1,7 @@
 package dev.graft.server.core.store;
 
 import com.google.gson.JsonParseException;
+import dev.graft.server.core.Echo;
 import dev.graft.server.core.Limits;
 import dev.graft.spi.Example;
 import dev.graft.spi.GraftException;
@@ -38,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * A dataset exists exactly when its manifest does. Ids are random ("ds-" + 12 hex); a name may be
  * used by several datasets, and addressing by name means the newest of them.
  *
- * <p>Parsed examples are kept in memory for recently used datasets, bounded by their stored size.
+ * <p>Parsed examples are kept in memory for recently used datasets, bounded by their estimated heap
+ * size ({@link ExampleSizes}). Every parse runs within a {@link ParseBudget} derived from
+ * {@code max-dataset-bytes}, so compressed or amplifying uploads cannot exhaust the heap.
  * Lookups re-check the disk, so datasets of another process sharing the store are seen.
  *
  * <p>Uploads are bounded by {@link Limits}: {@code max-dataset-bytes} (checked as bytes arrive),
@@ -69,7 +72,7 @@ public final class DatasetStore {
   private final Map<String, DatasetRecord> index = new HashMap<>();
   private final Set<Path> reported = ConcurrentHashMap.newKeySet();
 
-  /** A store without quotas caching parsed examples up to 512 MiB of stored data (or a quarter of the heap, if less). */
+  /** A store without quotas caching parsed examples up to 512 MiB of heap (or a quarter of the heap, if less). */
   public DatasetStore(StoreLayout layout, JsonCodec json, Map<DatasetFormat, DatasetParser> parsers) {
     this(layout, json, parsers, UNLIMITED);
   }
@@ -154,7 +157,7 @@ public final class DatasetStore {
   /** @throws GraftException NOT_FOUND reason DATASET_NOT_FOUND */
   public DatasetRecord get(String idOrName) {
     return find(idOrName)
-        .orElseThrow(() -> GraftException.notFound(DATASET_NOT_FOUND, "dataset '" + idOrName + "' not found"));
+        .orElseThrow(() -> GraftException.notFound(DATASET_NOT_FOUND, "dataset " + Echo.quote(idOrName) + " not found"));
   }
 
   /** Every dataset, sorted by name, then create time, then id; re-reads the disk. */
@@ -182,7 +185,7 @@ public final class DatasetStore {
       try {
         Files.move(directory(record), trash, StandardCopyOption.ATOMIC_MOVE);
       } catch (NoSuchFileException gone) {
-        throw GraftException.notFound(DATASET_NOT_FOUND, "dataset '" + idOrName + "' not found");
+        throw GraftException.notFound(DATASET_NOT_FOUND, "dataset " + Echo.quote(idOrName) + " not found");
       } finally {
         forget(record.id());
       }
@@ -224,9 +227,21 @@ public final class DatasetStore {
     } catch (IOException e) {
       throw StoreErrors.io("cannot read dataset '" + record.id() + "'", e);
     }
-    List<Example> examples = List.copyOf(parser.parse(parts, record.spec()));
-    cache.put(record.id(), record.sizeBytes(), examples);
+    // a dataset stored under a larger max-dataset-bytes stays readable
+    ParseBudget budget = ParseBudget.forDatasetBytes(Math.max(limits.maxDatasetBytes(), record.sizeBytes()));
+    List<Example> examples = List.copyOf(parser.parse(parts, record.spec(), budget));
+    cache.put(record.id(), examples);
     return examples;
+  }
+
+  /** A fresh budget for parsing one upload ({@link ParseBudget#forDatasetBytes} of {@code max-dataset-bytes}). */
+  ParseBudget parseBudget() {
+    return ParseBudget.forDatasetBytes(limits.maxDatasetBytes());
+  }
+
+  /** The estimated heap bytes of the cached examples (for tests and metrics). */
+  long cachedBytes() {
+    return cache.usedBytes();
   }
 
   /** The folder of a dataset. */
@@ -254,7 +269,7 @@ public final class DatasetStore {
       synchronized (this) {
         index.put(id, record);
       }
-      cache.put(id, bytes, List.copyOf(examples));
+      cache.put(id, List.copyOf(examples));
       return record;
     }
     throw StoreErrors.aborted("ID_CONFLICT", "could not claim a dataset id");

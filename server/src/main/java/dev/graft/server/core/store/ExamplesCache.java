@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * Parsed examples of recently used datasets, least recently used evicted first, bounded by the
- * datasets' stored sizes. Thread-safe (all methods synchronized).
+ * examples' estimated heap size ({@link ExampleSizes}), not by the stored (possibly compressed)
+ * bytes. Thread-safe (all methods synchronized).
  */
 final class ExamplesCache {
   private final long budgetBytes;
@@ -24,7 +25,12 @@ final class ExamplesCache {
     return e == null ? null : e.examples;
   }
 
-  /** Caches unless the dataset alone is over budget; evicts the least recently used to fit. */
+  /** Caches, sized by {@link ExampleSizes#of(List)}, unless over budget alone; evicts the least recently used to fit. */
+  void put(String id, List<Example> examples) {
+    put(id, ExampleSizes.of(examples), examples);
+  }
+
+  /** Caches examples taking {@code sizeBytes} of heap unless over budget alone; evicts the least recently used to fit. */
   synchronized void put(String id, long sizeBytes, List<Example> examples) {
     remove(id);
     if (sizeBytes > budgetBytes) {
@@ -44,6 +50,11 @@ final class ExamplesCache {
     if (e != null) {
       usedBytes -= e.sizeBytes;
     }
+  }
+
+  /** The estimated heap bytes of the cached examples. */
+  synchronized long usedBytes() {
+    return usedBytes;
   }
 
   private record Entry(long sizeBytes, List<Example> examples) {}

@@ -9,6 +9,7 @@ import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import dev.graft.server.core.Echo;
 import dev.graft.spi.Example;
 import dev.graft.spi.ModelInput;
 import dev.graft.spi.Target;
@@ -45,8 +46,17 @@ public final class JsonlDatasetParser implements DatasetParser {
     return m.find() ? " (near column " + m.group(1) + ")" : "";
   }
 
+  /** The options: renamed fields. */
+  static final Set<String> OPTIONS = Set.of(
+      "text_field", "pair_field", "label_field", "value_field", "values_field", "series_field", "image_field");
+
   @Override
-  public List<Example> parse(Map<String, Path> parts, DatasetSpecRecord spec) {
+  public void validate(DatasetSpecRecord spec) {
+    DatasetOptions.requireKnown(spec, OPTIONS);
+  }
+
+  @Override
+  public List<Example> parse(Map<String, Path> parts, DatasetSpecRecord spec, ParseBudget budget) {
     RecordErrors.onlyParts(parts, Set.of(""), "JSONL");
     Path main = parts.get("");
     if (main == null) {
@@ -79,7 +89,9 @@ public final class JsonlDatasetParser implements DatasetParser {
               "has \"" + targetField + "\" but line " + firstTargetLine + " has \"" + firstTarget
                   + "\": every line needs the same kind of target");
         }
-        out.add(new Example(input, target(obj, targetField, f, n)));
+        Example example = new Example(input, target(obj, targetField, f, n));
+        budget.addLine(example, n);
+        out.add(example);
       }
     } catch (IOException e) {
       throw RecordErrors.io(e);
@@ -137,9 +149,12 @@ public final class JsonlDatasetParser implements DatasetParser {
       if (bytes.length == 0) {
         throw RecordErrors.at(n, f.image, "\"" + f.image + "\" is empty");
       }
+      if (ImageSignatures.format(bytes) == null) {
+        throw RecordErrors.at(n, f.image, "\"" + f.image + "\" is not a PNG, JPEG, BMP or GIF image");
+      }
       return new ModelInput.Image(bytes);
     } catch (IllegalArgumentException e) {
-      throw RecordErrors.at(n, f.image, "\"" + f.image + "\" is not base64: " + e.getMessage());
+      throw RecordErrors.at(n, f.image, "\"" + f.image + "\" is not base64: " + Echo.cut(e.getMessage()));
     }
   }
 
@@ -152,6 +167,10 @@ public final class JsonlDatasetParser implements DatasetParser {
       String label = e.getAsString();
       if (label.isEmpty()) {
         throw RecordErrors.at(n, field, "\"" + field + "\" is empty");
+      }
+      if (label.length() > DatasetStats.MAX_LABEL_CHARS) {
+        throw RecordErrors.at(n, field, "\"" + field + "\" is " + label.length() + " characters long; a label has at"
+            + " most " + DatasetStats.MAX_LABEL_CHARS);
       }
       return new Target.Label(label);
     }
@@ -213,7 +232,7 @@ public final class JsonlDatasetParser implements DatasetParser {
     for (int i = 0; i < out.length; i++) {
       JsonElement item = array.get(i);
       if (!item.isJsonPrimitive() || !item.getAsJsonPrimitive().isNumber() || !Float.isFinite(item.getAsFloat())) {
-        throw RecordErrors.at(n, name, "\"" + name + "\"[" + i + "] is not a finite number: " + item);
+        throw RecordErrors.at(n, name, "\"" + name + "\"[" + i + "] is not a finite number: " + Echo.cut(item));
       }
       out[i] = item.getAsFloat();
     }

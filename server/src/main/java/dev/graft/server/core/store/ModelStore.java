@@ -1,6 +1,7 @@
 package dev.graft.server.core.store;
 
 import com.google.gson.JsonParseException;
+import dev.graft.server.core.Echo;
 import dev.graft.spi.BaseModel;
 import dev.graft.spi.GraftException;
 import java.io.IOException;
@@ -75,7 +76,7 @@ public final class ModelStore {
       throw GraftException.invalidArgument(
           field,
           ModelRef.INVALID_MODEL_NAME,
-          field + " '" + name + "' is not a valid model name: use 1 to 63 characters from a-z, 0-9, '.', '_' and"
+          field + " " + Echo.quote(name) + " is not a valid model name: use 1 to 63 characters from a-z, 0-9, '.', '_' and"
               + " '-', starting with a letter or a digit");
     }
   }

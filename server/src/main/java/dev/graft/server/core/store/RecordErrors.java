@@ -1,5 +1,6 @@
 package dev.graft.server.core.store;
 
+import dev.graft.server.core.Echo;
 import dev.graft.spi.GraftException;
 import java.io.IOException;
 import java.util.Map;
@@ -19,7 +20,7 @@ final class RecordErrors {
   /** A bad field of a record: field "data[line N].FIELD", message "line N: ...". */
   static GraftException at(long line, String field, String message) {
     return GraftException.invalidArgument(
-        "data[line " + line + "]." + field, INVALID_DATASET_RECORD, "line " + line + ": " + message);
+        "data[line " + line + "]." + Echo.cut(field), INVALID_DATASET_RECORD, "line " + line + ": " + message);
   }
 
   static GraftException io(IOException e) {
@@ -34,7 +35,7 @@ final class RecordErrors {
             "chunk.part",
             "UNEXPECTED_PART",
             format + " datasets have " + (allowed.equals(Set.of("")) ? "one unnamed part" : "the parts " + allowed)
-                + ", not '" + part + "'");
+                + ", not " + Echo.quote(part));
       }
     }
   }

@@ -1,5 +1,6 @@
 package dev.graft.server.core.store;
 
+import dev.graft.server.core.Echo;
 import dev.graft.spi.GraftException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,6 +14,8 @@ final class SeriesBuilder {
   private final int channels;
   private final List<Step> steps = new ArrayList<>();
   String label;
+  /** Forecasting windows already charged to the parse budget while the series was read. */
+  long chargedWindows;
 
   SeriesBuilder(int channels) {
     this.channels = channels;
@@ -22,13 +25,27 @@ final class SeriesBuilder {
     return steps.size();
   }
 
+  int channelCount() {
+    return channels;
+  }
+
+  /** The estimated heap bytes of one step of {@code channels} values while a series is read. */
+  static long stepBytes(int channels) {
+    return ExampleSizes.OBJECT + ExampleSizes.ARRAY + 4L * channels + 8;
+  }
+
   void label(String value, long line, String column) {
     if (value.isEmpty()) {
       throw RecordErrors.at(line, column, "\"" + column + "\" is empty");
     }
+    if (value.length() > DatasetStats.MAX_LABEL_CHARS) {
+      throw RecordErrors.at(line, column, "\"" + column + "\" is " + value.length()
+          + " characters long; a label has at most " + DatasetStats.MAX_LABEL_CHARS);
+    }
     if (label != null && !label.equals(value)) {
       throw RecordErrors.at(line, column,
-          "the series changes its label from '" + label + "' to '" + value + "'; a label belongs to a whole series");
+          "the series changes its label from " + Echo.quote(label) + " to " + Echo.quote(value)
+              + "; a label belongs to a whole series");
     }
     label = value;
   }
@@ -63,7 +80,7 @@ final class SeriesBuilder {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw RecordErrors.at(line, column, "\"" + column + "\" is not a number: '" + t + "'");
+    throw RecordErrors.at(line, column, "\"" + Echo.cut(column) + "\" is not a number: " + Echo.quote(t));
   }
 
   /** The channels, [channel][step], with missing values filled by {@code rule}. */
@@ -100,8 +117,8 @@ final class SeriesBuilder {
         next++;
       }
       if (previous < 0 && next >= x.length) {
-        throw GraftException.invalidArgument("data[series " + id + "]", RecordErrors.INVALID_DATASET_RECORD,
-            "series '" + id + "' has no values");
+        throw GraftException.invalidArgument("data[series " + Echo.cut(id) + "]", RecordErrors.INVALID_DATASET_RECORD,
+            "series " + Echo.quote(id) + " has no values");
       }
       for (int u = t; u < next; u++) {
         if (previous < 0) {

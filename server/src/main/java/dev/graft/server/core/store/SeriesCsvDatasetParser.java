@@ -1,5 +1,6 @@
 package dev.graft.server.core.store;
 
+import dev.graft.server.core.Echo;
 import dev.graft.spi.Example;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.ModelInput;
@@ -60,7 +61,7 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
   }
 
   @Override
-  public List<Example> parse(Map<String, Path> parts, DatasetSpecRecord spec) {
+  public List<Example> parse(Map<String, Path> parts, DatasetSpecRecord spec, ParseBudget budget) {
     SeriesCsvOptions o = SeriesCsvOptions.of(spec);
     RecordErrors.onlyParts(parts, Set.of(""), "CSV");
     Path main = parts.get("");
@@ -74,30 +75,37 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
       if (header == null) {
         return List.of();
       }
-      series = o.wide() ? readWide(reader, header, o) : readLong(reader, header, o);
+      Windows windows = new Windows(o, spec.task(), budget);
+      series = o.wide() ? readWide(reader, header, o, windows) : readLong(reader, header, o, windows);
     } catch (IOException e) {
       throw RecordErrors.io(e);
     }
     List<Example> out = new ArrayList<>();
     for (Map.Entry<String, SeriesBuilder> e : series.entrySet()) {
       SeriesBuilder b = e.getValue();
+      budget.charge(ExampleSizes.ARRAY * b.channelCount() + 4L * b.size() * b.channelCount(),
+          "data[series " + Echo.cut(e.getKey()) + "]");
       float[][] channels = b.channels(o.missing(), e.getKey());
-      out.addAll(examples(channels, b.label, o, spec.task(), e.getKey()));
+      out.addAll(examples(channels, b.label, o, spec.task(), e.getKey(), budget, b.chargedWindows));
     }
     return out;
   }
 
   private static List<Example> examples(
-      float[][] channels, String label, SeriesCsvOptions o, Task task, String id) {
+      float[][] channels, String label, SeriesCsvOptions o, Task task, String id, ParseBudget budget,
+      long charged) {
+    String field = "data[series " + Echo.cut(id) + "]";
     boolean forecasting = task == Task.FORECASTING || (task == null && label == null && o.horizon() > 0);
     if (!forecasting) {
       if (label == null) {
         throw GraftException.invalidArgument("spec.options[label_column]", "MISSING_OPTION",
-            "series '" + id + "' has no label: set label_column, or horizon for forecasting");
+            "series " + Echo.quote(id) + " has no label: set label_column, or horizon for forecasting");
       }
       ModelInput input = new ModelInput.Series(interleave(channels, 0, channels[0].length), channels.length);
       Target target = task == Task.REGRESSION ? new Target.Value(number(label, id)) : new Target.Label(label);
-      return List.of(new Example(input, target));
+      Example example = new Example(input, target);
+      budget.add(example, field);
+      return List.of(example);
     }
     if (o.horizon() <= 0) {
       throw GraftException.invalidArgument("spec.options[horizon]", "MISSING_OPTION",
@@ -106,7 +114,10 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
     int ctx = o.contextLength();
     int h = o.horizon();
     int n = channels[0].length;
-    List<Example> out = new ArrayList<>();
+    long windows = n < (long) ctx + h ? 0 : ((long) n - ctx - h) / o.stride() + 1;
+    // windows overlap: charge them all before building one (context × stride can amplify a series a lot)
+    budget.charge(Math.max(0, windows - charged) * Windows.bytes(ctx, channels.length, h), field);
+    List<Example> out = new ArrayList<>((int) windows);
     for (int start = 0; start + ctx + h <= n; start += o.stride()) {
       float[] target = new float[h];
       System.arraycopy(channels[0], start + ctx, target, 0, h);
@@ -125,8 +136,8 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw GraftException.invalidArgument("data[series " + id + "]", RecordErrors.INVALID_DATASET_RECORD,
-        "series '" + id + "': the regression target '" + label + "' is not a finite number");
+    throw GraftException.invalidArgument("data[series " + Echo.cut(id) + "]", RecordErrors.INVALID_DATASET_RECORD,
+        "series " + Echo.quote(id) + ": the regression target " + Echo.quote(label) + " is not a finite number");
   }
 
   private static float[] interleave(float[][] channels, int start, int length) {
@@ -141,7 +152,8 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
   }
 
   private static Map<String, SeriesBuilder> readLong(
-      CsvRecordReader reader, List<String> header, SeriesCsvOptions o) throws IOException {
+      CsvRecordReader reader, List<String> header, SeriesCsvOptions o, Windows windows) throws IOException {
+    ParseBudget budget = windows.budget;
     Map<String, Integer> index = index(header);
     int[] values = new int[o.valueColumns().size()];
     for (int i = 0; i < values.length; i++) {
@@ -160,6 +172,7 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
         throw RecordErrors.at(line, "expected " + header.size() + " fields as in the header, found " + row.size());
       }
       String key = id < 0 ? "series" : row.get(id).strip();
+      budget.chargeLine(SeriesBuilder.stepBytes(values.length), line);
       SeriesBuilder b = out.computeIfAbsent(key, k -> new SeriesBuilder(values.length));
       if (label >= 0) {
         b.label(row.get(label).strip(), line, o.labelColumn());
@@ -169,6 +182,7 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
         step[k] = SeriesBuilder.cell(row.get(values[k]), line, o.valueColumns().get(k));
       }
       b.add(step, ts < 0 ? b.size() : Timestamps.parse(row.get(ts), line, o.timestampColumn()), line);
+      windows.grew(b, values.length, line);
     }
     for (SeriesBuilder b : out.values()) {
       b.sortByTime(o.timestampColumn());
@@ -177,7 +191,8 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
   }
 
   private static Map<String, SeriesBuilder> readWide(
-      CsvRecordReader reader, List<String> header, SeriesCsvOptions o) throws IOException {
+      CsvRecordReader reader, List<String> header, SeriesCsvOptions o, Windows windows) throws IOException {
+    ParseBudget budget = windows.budget;
     Map<String, Integer> index = index(header);
     int id = o.seriesIdColumn().isEmpty() ? -1 : require(index, header, o.seriesIdColumn(), "series_id_column");
     int label = o.labelColumn().isEmpty() ? -1 : require(index, header, o.labelColumn(), "label_column");
@@ -192,8 +207,9 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
       }
       String key = id < 0 ? "line " + line : row.get(id).strip();
       if (out.containsKey(key)) {
-        throw RecordErrors.at(line, o.seriesIdColumn(), "series id '" + key + "' appears twice");
+        throw RecordErrors.at(line, o.seriesIdColumn(), "series id " + Echo.quote(key) + " appears twice");
       }
+      budget.chargeLine(SeriesBuilder.stepBytes(1) * row.size(), line);
       SeriesBuilder b = new SeriesBuilder(1);
       if (label >= 0) {
         b.label(row.get(label).strip(), line, o.labelColumn());
@@ -201,11 +217,46 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
       for (int i = 0; i < row.size(); i++) {
         if (i != id && i != label) {
           b.add(new float[] {SeriesBuilder.cell(row.get(i), line, header.get(i).strip())}, b.size(), line);
+          windows.grew(b, 1, line);
         }
       }
       out.put(key, b);
     }
     return out;
+  }
+
+  /**
+   * Charges forecasting windows while series are read: once a series holds n ≥ context + horizon
+   * steps, every stride-th step adds a window that will be cut, so an amplifying upload is refused
+   * as soon as its windows pass the budget, before the rest is read.
+   */
+  private static final class Windows {
+    final ParseBudget budget;
+    private final boolean forecasting;
+    private final int context;
+    private final int horizon;
+    private final int stride;
+
+    Windows(SeriesCsvOptions o, Task task, ParseBudget budget) {
+      this.budget = budget;
+      this.forecasting = o.horizon() > 0
+          && (task == Task.FORECASTING || (task == null && o.labelColumn().isEmpty()));
+      this.context = o.contextLength();
+      this.horizon = o.horizon();
+      this.stride = Math.max(1, o.stride());
+    }
+
+    static long bytes(int context, int channels, int horizon) {
+      return 8 + ExampleSizes.seriesExample((long) context * channels, horizon);
+    }
+
+    void grew(SeriesBuilder b, int channels, long line) {
+      long past = (long) b.size() - context - horizon;
+      if (forecasting && past >= 0 && past % stride == 0) {
+        budget.chargeLine(bytes(context, channels, horizon), line);
+        b.chargedWindows++;
+      }
+    }
   }
 
   private static Map<String, Integer> index(List<String> header) {
@@ -220,7 +271,7 @@ public final class SeriesCsvDatasetParser implements DatasetParser {
     Integer i = index.get(name);
     if (i == null) {
       throw GraftException.invalidArgument("spec.options[" + option + "]", "UNKNOWN_COLUMN",
-          "the header has no column \"" + name + "\" (columns: " + String.join(", ", header) + ")");
+          "the header has no column \"" + Echo.cut(name) + "\" (columns: " + Echo.cut(String.join(", ", header)) + ")");
     }
     return i;
   }

@@ -1,5 +1,6 @@
 package dev.graft.server.core.store;
 
+import dev.graft.server.core.Echo;
 import dev.graft.spi.GraftException;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,10 +29,15 @@ record SeriesCsvOptions(
     ERROR
   }
 
+  /** Every option of a series CSV upload. */
+  static final Set<String> KEYS = Set.of("layout", "value_columns", "value_column", "series_id_column",
+      "timestamp_column", "label_column", "context_length", "horizon", "stride", "missing", "delimiter");
+
   static SeriesCsvOptions of(DatasetSpecRecord spec) {
+    DatasetOptions.requireKnown(spec, KEYS);
     String layout = spec.option("layout", "long").toLowerCase(Locale.ROOT);
     if (!SeriesCsvDatasetParser.LAYOUTS.contains(layout)) {
-      throw bad("layout", "layout must be long or wide, got '" + layout + "'");
+      throw bad("layout", "layout must be long or wide, got " + Echo.quote(layout));
     }
     List<String> values = new ArrayList<>();
     for (String v : spec.option("value_columns", spec.option("value_column", "value")).split(",")) {
@@ -72,7 +78,7 @@ record SeriesCsvOptions(
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw bad(key, key + " must be a whole number from 1 to 1000000, got '" + v + "'");
+    throw bad(key, key + " must be a whole number from 1 to 1000000, got " + Echo.quote(v));
   }
 
   private static GraftException bad(String option, String message) {

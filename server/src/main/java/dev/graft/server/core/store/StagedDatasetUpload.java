@@ -1,5 +1,6 @@
 package dev.graft.server.core.store;
 
+import dev.graft.server.core.Echo;
 import dev.graft.spi.ErrorKind;
 import dev.graft.spi.Example;
 import dev.graft.spi.GraftException;
@@ -133,7 +134,7 @@ final class StagedDatasetUpload implements DatasetUpload {
 
   private List<Example> parse(Map<String, Path> parts) {
     try {
-      return parser.parse(parts, spec);
+      return parser.parse(parts, spec, store.parseBudget());
     } catch (GraftException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -146,7 +147,8 @@ final class StagedDatasetUpload implements DatasetUpload {
     if (!PART.matcher(part).matches() && !part.isEmpty()) {
       throw GraftException.invalidArgument(
           "chunk.part", "INVALID_PART_NAME",
-          "part '" + part + "' is not a valid part name: use up to 64 characters from A-Z, a-z, 0-9, '.', '_', '-'");
+          "part " + Echo.quote(part) + " is not a valid part name: use up to 64 characters from A-Z, a-z, 0-9, '.', '_',"
+              + " '-'");
     }
     if (streams.size() >= MAX_PARTS) {
       throw GraftException.invalidArgument(

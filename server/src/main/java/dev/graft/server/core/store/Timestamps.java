@@ -1,5 +1,6 @@
 package dev.graft.server.core.store;
 
+import dev.graft.server.core.Echo;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -52,7 +53,7 @@ final class Timestamps {
         // next
       }
     }
-    throw RecordErrors.at(line, column, "\"" + column + "\" is not a timestamp: '" + t
-        + "' (numbers, ISO-8601 dates and date-times, or dates like 'Jan 1 2000')");
+    throw RecordErrors.at(line, column, "\"" + Echo.cut(column) + "\" is not a timestamp: " + Echo.quote(t)
+        + " (numbers, ISO-8601 dates and date-times, or dates like 'Jan 1 2000')");
   }
 }
