@@ -170,10 +170,11 @@ public final class GraftServer {
     setServing(ServingStatus.NOT_SERVING);
     health.setStatus(ServerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     server = builder.build().start();
-    LOG.log(System.Logger.Level.INFO, "listening on " + config.security().address() + " port " + port()
-        + (config.security().tlsEnabled() ? " (TLS" + (config.security().tlsClientCa().isPresent() ? ", client"
-        + " certificates required)" : ")") : " (plaintext)") + ", auth " + (config.security().authEnabled() ? "on"
-        : "off") + "; warming up built-in models");
+    // "listening on port N" is what scripts wait for; keep it first.
+    LOG.log(System.Logger.Level.INFO, "listening on port " + port() + " (address " + config.security().address()
+        + (config.security().tlsEnabled() ? ", TLS" + (config.security().tlsClientCa().isPresent()
+        ? " with client certificates required" : "") : ", plaintext") + ", auth "
+        + (config.security().authEnabled() ? "on" : "off") + "); warming up built-in models");
 
     try {
       List<String> warmed = warmup.warm();
