@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterServer;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.L2Loss;
@@ -18,6 +17,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.tracker.Tracker;
 import dev.graft.plugins.trainingkit.NonFiniteGuard;
 import dev.graft.plugins.trainingkit.OwnedAdam;
+import dev.graft.plugins.trainingkit.SharedCollector;
 import dev.graft.spi.CancellationToken;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.MetricValue;
@@ -201,7 +201,7 @@ final class HeadTrainer {
     try (NDManager batch = store.getManager().newSubManager()) {
       NDArray x = data.featureBatch(batch, order, from, to);
       NDArray y = data.targetBatch(batch, order, from, to);
-      try (GradientCollector collector = engine.newGradientCollector()) {
+      try (SharedCollector collector = SharedCollector.open(engine)) {
         NDArray prediction = block.forward(store, new NDList(x), true).singletonOrThrow();
         NDArray l = loss.evaluate(new NDList(y), new NDList(prediction));
         collector.backward(l);

@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterServer;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.L2Loss;
@@ -92,7 +91,7 @@ final class LinearProbe {
           try (NDManager scope = manager.newSubManager()) {
             NDArray features = rows(scope, x, d, order, from, to);
             NDArray y = train.targets(scope, order, from, to);
-            try (GradientCollector collector = engine.newGradientCollector()) {
+            try (SharedCollector collector = SharedCollector.open(engine)) {
               NDArray out = head.forward(store, new NDList(features), true).singletonOrThrow();
               collector.backward(loss.evaluate(new NDList(y), new NDList(out)));
             }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterServer;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.L2Loss;
@@ -171,7 +170,7 @@ final class TransferTrainer {
       NDList in = inputs(scope, data, order, from, to, true);
       NDArray y = data.targets(scope, order, from, to);
       float value;
-      try (GradientCollector collector = engine.newGradientCollector()) {
+      try (SharedCollector collector = SharedCollector.open(engine)) {
         NDArray features = backbone.block().forward(store, in, true).head();
         NDArray out = head.forward(store, new NDList(features), true).singletonOrThrow();
         NDArray l = loss.evaluate(new NDList(y), new NDList(out));
