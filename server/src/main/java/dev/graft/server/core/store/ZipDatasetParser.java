@@ -5,6 +5,7 @@ import dev.graft.spi.Example;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.ModelInput;
 import dev.graft.spi.Target;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -88,7 +89,8 @@ public final class ZipDatasetParser implements DatasetParser {
             "the archive holds no images (.png, .jpg, .jpeg, .bmp, .gif) in label folders");
       }
       return out;
-    } catch (ZipException e) {
+    } catch (ZipException | EOFException e) {
+      // The staged file is whole: an archive that ends early is the archive's fault.
       throw GraftException.invalidArgument("data", RecordErrors.INVALID_DATASET_RECORD,
           "not a readable ZIP archive: " + e.getMessage());
     } catch (IOException e) {
@@ -107,7 +109,7 @@ public final class ZipDatasetParser implements DatasetParser {
             : "is larger than " + MAX_ENTRY_BYTES + " bytes");
       }
       return bytes;
-    } catch (ZipException e) {
+    } catch (ZipException | EOFException e) {
       throw bad(entry.getName(), "cannot be read: " + e.getMessage());
     }
   }

@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Fuzz target for ZIP uploads: the input is the archive (docs/fuzzing.md; contract in {@link ParserFuzzing}). */
@@ -21,25 +20,18 @@ class ZipDatasetParserFuzzTest {
     ParserFuzzing.parse(PARSER, DatasetFormat.ZIP, null, Map.of(), Map.of("", ParserFuzzing.part("", data)));
   }
 
-  // Findings: inputs that break the contract above, replayed here (and failing) until the bug is
-  // fixed; then drop @Disabled (docs/fuzzing.md).
+  // Findings: inputs that broke the contract above (an archive ending early was INTERNAL STORE_IO),
+  // kept as regression tests now that they are INVALID_ARGUMENT (docs/fuzzing.md).
 
   /** The start of a PNG, enough for the archive's signature check. */
   private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
 
   @Test
-  @Disabled("BUG (found by ZipDatasetParserFuzzTest#parse): an entry whose local header offset points"
-      + " past the end of the archive makes ZipFile throw a bare EOFException, which"
-      + " ZipDatasetParser reports as INTERNAL STORE_IO 'cannot read dataset' instead of"
-      + " INVALID_ARGUMENT INVALID_DATASET_RECORD (it only maps ZipException)")
   void findingLocalHeaderPastTheEnd() {
     parse(zip("cat/a.png", PNG, false, 0x7fff_0000));
   }
 
   @Test
-  @Disabled("BUG (same cause as findingLocalHeaderPastTheEnd): a deflated entry whose data ends"
-      + " before its deflate stream does throws EOFException 'Unexpected end of ZLIB input stream'"
-      + " from the inflater (not a ZipException): INTERNAL STORE_IO instead of INVALID_ARGUMENT")
   void findingDeflateStreamCutShort() {
     byte[] image = Arrays.copyOf(PNG, 4096);
     for (int i = PNG.length; i < image.length; i++) {
