@@ -36,6 +36,26 @@ public record OnnxTensor(
   }
 
   /**
+   * The element count as an array length, checked: every dimension non-negative and the product
+   * within an array's reach (a hostile file may declare anything).
+   *
+   * @throws IllegalStateException otherwise
+   */
+  private int elements() {
+    long n = 1;
+    for (long d : dims) {
+      if (d < 0) {
+        throw new IllegalStateException(name + " has a negative dimension: " + Arrays.toString(dims));
+      }
+      if (d != 0 && n > (Integer.MAX_VALUE - 8) / d) {
+        throw new IllegalStateException(name + " has more elements than an array holds: " + Arrays.toString(dims));
+      }
+      n *= d;
+    }
+    return (int) n;
+  }
+
+  /**
    * The values as floats, row-major.
    *
    * @throws IllegalStateException when the tensor is not float32 or its data is missing
@@ -44,7 +64,7 @@ public record OnnxTensor(
     if (dataType != FLOAT) {
       throw new IllegalStateException(name + " is ONNX type " + dataType + ", not float");
     }
-    int n = Math.toIntExact(size());
+    int n = elements();
     if (!raw.isEmpty()) {
       requireBytes(n * 4L);
       float[] out = new float[n];
@@ -63,20 +83,21 @@ public record OnnxTensor(
    * @throws IllegalStateException for other types or missing data
    */
   public long[] toLongs() {
-    int n = Math.toIntExact(size());
+    int n = elements();
     if (!raw.isEmpty()) {
       ByteBuffer buffer = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+      if (dataType != INT64 && dataType != INT32) {
+        throw new IllegalStateException(name + " is ONNX type " + dataType + ", not an integer");
+      }
+      // The data's length is checked before anything of the declared size is allocated.
+      requireBytes(n * (dataType == INT64 ? 8L : 4L));
       long[] out = new long[n];
       if (dataType == INT64) {
-        requireBytes(n * 8L);
         buffer.asLongBuffer().get(out);
-      } else if (dataType == INT32) {
-        requireBytes(n * 4L);
+      } else {
         for (int i = 0; i < n; i++) {
           out[i] = buffer.getInt(i * 4);
         }
-      } else {
-        throw new IllegalStateException(name + " is ONNX type " + dataType + ", not an integer");
       }
       return out;
     }

@@ -10,7 +10,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -63,30 +62,22 @@ class OnnxReaderFuzzTest {
     }
   }
 
-  // Findings: inputs that break the contract above, replayed here (and failing) until the bug is
-  // fixed; then drop @Disabled (docs/fuzzing.md).
+  // Findings: inputs that broke the contract above (ArithmeticException, NegativeArraySizeException,
+  // an allocation of the declared size before the data's length was checked), kept as regression
+  // tests now that OnnxTensor checks dimensions first (docs/fuzzing.md).
 
   @Test
-  @Disabled("BUG (found by OnnxReaderFuzzTest#parse): OnnxTensor.toFloats and toLongs throw"
-      + " ArithmeticException (Math.toIntExact), not IllegalStateException, for dims whose product"
-      + " exceeds 2^31 - 1; OnnxBertConverter.floats catches only IllegalStateException")
   void findingDimsBeyondAnInt() {
     parse(model(tensor(new long[] {65536, 65536}, OnnxTensor.FLOAT, 4)));
     parse(model(tensor(new long[] {65536, 65536}, OnnxTensor.INT64, 8)));
   }
 
   @Test
-  @Disabled("BUG (found reviewing OnnxTensor for this target): toLongs throws"
-      + " NegativeArraySizeException, not IllegalStateException, for a negative dim with raw_data")
   void findingNegativeDim() {
     parse(model(tensor(new long[] {-1}, OnnxTensor.INT64, 8)));
   }
 
   @Test
-  @Disabled("BUG (found reviewing OnnxTensor for this target): toLongs allocates long[n] for the"
-      + " dims' element count before it checks raw_data's length, so a 40-byte initializer that"
-      + " claims 2^31 - 2 int64 values makes it allocate 16 GiB (OutOfMemoryError); here 50 M"
-      + " values, 400 MB, for 8 bytes of data")
   void findingAllocationBeforeTheLengthCheck() throws IOException {
     OnnxTensor t = OnnxReader.parse(model(tensor(new long[] {50_000_000}, OnnxTensor.INT64, 8)))
         .initializers().get("t");
