@@ -207,6 +207,38 @@ public final class ModelStore {
     }
   }
 
+  /**
+   * The version of model {@code name} that job {@code jobId} published (its manifest names the
+   * job), read from disk; empty if there is none. For recovery, which runs without a model index.
+   */
+  static Optional<ModelRecord> publishedBy(StoreLayout layout, JsonCodec json, String name, String jobId) {
+    if (name == null || !NAME.matcher(name).matches() || jobId.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      for (Path versionDir : FileTrees.children(layout.models().resolve(name))) {
+        Path manifest = versionDir.resolve(MANIFEST);
+        if (versionOf(versionDir) <= 0 || !Files.isRegularFile(manifest)) {
+          continue;
+        }
+        try {
+          ModelRecord record = json.fromJson(Files.readString(manifest, StandardCharsets.UTF_8), ModelRecord.class);
+          if (record.jobId().equals(jobId) && record.name().equals(name)
+              && versionDir.getFileName().toString().equals(Integer.toString(record.version()))) {
+            return Optional.of(record);
+          }
+        } catch (NoSuchFileException deletedMeanwhile) {
+          // a delete moved the manifest out: not published any more
+        } catch (IOException | JsonParseException | NullPointerException e) {
+          LOG.warn("ignoring unreadable manifest {}: {}", manifest, e.toString());
+        }
+      }
+    } catch (IOException e) {
+      throw StoreErrors.io("cannot list versions of model '" + name + "'", e);
+    }
+    return Optional.empty();
+  }
+
   /** The folder holding a version's files. */
   public Path directory(ModelRecord record) {
     return layout.models().resolve(record.name()).resolve(Integer.toString(record.version()));
