@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,13 @@ public final class StoreLayout implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StoreLayout.class);
   private static final String LOCK_SUFFIX = ".lock";
   private static final Pattern INSTANCE_ID = Pattern.compile("[a-z0-9]{1,64}");
+  /**
+   * The lock files the layouts of this JVM hold. Their liveness is answered from here: opening
+   * such a file at all (even to read it) and closing it would drop this process's OS lock on it
+   * (POSIX record locks belong to the process and go with any of its descriptors' close), and other
+   * processes would then take a live instance for dead.
+   */
+  private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
   private final Path root;
   private final Path stagingRoot;
@@ -156,13 +164,16 @@ public final class StoreLayout implements AutoCloseable {
 
   /**
    * Whether instance {@code id} holds its lock in the staging folder {@code stagingRoot}. Never
-   * probes a lock of this JVM (that would release it): a lock file naming this JVM is alive.
+   * opens a lock file this JVM holds (see {@link #HELD}); a lock file naming this JVM is alive.
    */
   static boolean isAlive(Path stagingRoot, String id) {
     if (id == null || !INSTANCE_ID.matcher(id).matches()) {
       return false;
     }
-    Path lockFile = stagingRoot.resolve(id + LOCK_SUFFIX);
+    Path lockFile = stagingRoot.toAbsolutePath().normalize().resolve(id + LOCK_SUFFIX);
+    if (HELD.contains(lockFile)) {
+      return true;
+    }
     String owner;
     try {
       owner = Files.readString(lockFile, StandardCharsets.UTF_8);
@@ -205,6 +216,8 @@ public final class StoreLayout implements AutoCloseable {
       lockChannel.close();
     } catch (IOException e) {
       LOG.warn("cannot release the store lock: {}", e.toString());
+    } finally {
+      HELD.remove(lockFile());
     }
   }
 
@@ -254,6 +267,7 @@ public final class StoreLayout implements AutoCloseable {
       }
       // A neighbour sweeping leftovers may have locked and deleted the file before we locked it.
       if (l != null && Files.exists(lockFile)) {
+        HELD.add(lockFile);
         return new Claim(id, ch, l);
       }
       ch.close();
