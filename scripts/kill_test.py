@@ -213,10 +213,14 @@ class Harness:
         job = c.train(TRAIN["base"], TRAIN["strategy"], "ref", dataset=ds.id, seed=TRAIN["seed"])
         self.ledger.jobs.add(job.id)
         done = c.wait(job.id, timeout=600)
-        self.durations["train"] = time.monotonic() - t
+        self.durations["first train"] = time.monotonic() - t
         if done.state != pb.JOB_STATE_SUCCEEDED:
             raise RuntimeError(f"the reference training ended {done.state}: {done.error.message}")
         self.ledger.models.add(done.result_model)
+        t = time.monotonic()  # training again from cached features: what the train phases take
+        again = c.wait(self.submit("calibration"), timeout=600)
+        self.durations["train"] = time.monotonic() - t
+        self.ledger.models.add(again.result_model)
         t = time.monotonic()
         imported = c.import_model(self.onnx, name="ref-vision", domain="vision", format="onnx",
                                   properties=VISION_PROPS)
