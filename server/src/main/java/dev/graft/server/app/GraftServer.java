@@ -10,8 +10,11 @@ import dev.graft.server.api.RequestParsing;
 import dev.graft.server.core.jobs.CheckpointRetention;
 import dev.graft.server.core.jobs.JobManager;
 import dev.graft.server.core.plugins.PluginRegistry;
+import dev.graft.server.core.store.JobRecord;
+import dev.graft.server.core.store.JobState;
 import dev.graft.server.core.store.JobStore;
 import dev.graft.server.core.store.StoreLayout;
+import dev.graft.server.core.store.StoreSweeper;
 import dev.graft.server.engine.BuiltinModelInstaller;
 import dev.graft.server.engine.ModelRuntime;
 import dev.graft.server.scheduler.DeviceScheduler;
@@ -38,13 +41,14 @@ import javax.inject.Named;
 import javax.inject.Singleton;
 
 /**
- * The server's lifecycle. {@link #start} recovers jobs interrupted by a restart, registers
+ * The server's lifecycle. {@link #start} recovers jobs interrupted by a restart (SUCCEEDED when
+ * their model was published, else FAILED), sweeps what dead processes left in the store, registers
  * built-in models, starts serving Graft's services with health (overall and per service) and
  * reflection v1 while health still says NOT_SERVING, loads and warms the built-in models, and
  * only then reports SERVING. {@code graft.v1.ServerService} is SERVING from the start: it is the
  * liveness signal, the overall status ("") the readiness signal. Every response names the
  * replica in {@code x-graft-replica}. The checkpoint sweep ({@code checkpoint-max-age-days})
- * starts with the server and runs hourly.
+ * and the store sweep ({@link StoreSweeper}) start with the server and run hourly.
  *
  * <p>{@link #shutdown} drains: health goes NOT_SERVING and new calls are refused at once, live
  * jobs end FAILED (SERVER_SHUTDOWN) so their watchers finish, in-flight calls get the grace period
@@ -53,6 +57,7 @@ import javax.inject.Singleton;
 @Singleton
 public final class GraftServer {
   private static final System.Logger LOG = System.getLogger(GraftServer.class.getName());
+  private static final Duration SWEEP_INTERVAL = Duration.ofHours(1);
 
   private final ServerConfig config;
   private final Set<BindableService> services;
@@ -74,6 +79,7 @@ public final class GraftServer {
   private final ScheduledExecutorService credentialsTimer;
   private final ScheduledExecutorService housekeeping;
   private final CheckpointRetention retention;
+  private final StoreSweeper sweeper;
   private ServerTls tls;
   private Server server;
 
@@ -84,7 +90,8 @@ public final class GraftServer {
       BuiltinModelInstaller builtins, JobStore jobStore, JobManager jobs, ModelRuntime runtime,
       PluginRegistry plugins, StoreLayout layout,
       @Named("credentials") ScheduledExecutorService credentialsTimer,
-      @Named("housekeeping") ScheduledExecutorService housekeeping, CheckpointRetention retention) {
+      @Named("housekeeping") ScheduledExecutorService housekeeping, CheckpointRetention retention,
+      StoreSweeper sweeper) {
     this.config = config;
     this.services = services;
     this.health = health;
@@ -105,6 +112,7 @@ public final class GraftServer {
     this.credentialsTimer = credentialsTimer;
     this.housekeeping = housekeeping;
     this.retention = retention;
+    this.sweeper = sweeper;
   }
 
   /**
@@ -152,12 +160,12 @@ public final class GraftServer {
     if (server != null) {
       throw new IllegalStateException("already started");
     }
-    int recovered = jobStore.recoverAfterRestart().size();
-    if (recovered > 0) {
-      LOG.log(System.Logger.Level.WARNING, recovered + " job(s) were running when the server stopped; marked FAILED");
-    }
+    recoverJobs();
+    sweeper.sweep();
     builtins.installMissing();
     retention.start();
+    housekeeping.scheduleWithFixedDelay(sweeper::sweep, SWEEP_INTERVAL.toMinutes(), SWEEP_INTERVAL.toMinutes(),
+        TimeUnit.MINUTES);
     plugins.failed().forEach(p -> LOG.log(System.Logger.Level.WARNING,
         "plugin " + p.id() + " (" + p.source() + ") FAILED: " + p.error()));
 
@@ -191,6 +199,17 @@ public final class GraftServer {
     LOG.log(System.Logger.Level.INFO, "Graft " + ServerIdentity.versionFromManifest() + " replica "
         + config.replicaId() + " serving on port " + port() + ", store " + config.store());
     return this;
+  }
+
+  /** Ends the jobs a dead process left unfinished; a recovered success gets its keep-checkpoints. */
+  private void recoverJobs() {
+    List<JobRecord> recovered = jobStore.recoverAfterRestart();
+    long succeeded = recovered.stream().filter(j -> j.state() == JobState.SUCCEEDED).count();
+    recovered.stream().filter(j -> j.state() == JobState.SUCCEEDED).forEach(j -> retention.succeeded(j.id()));
+    if (!recovered.isEmpty()) {
+      LOG.log(System.Logger.Level.WARNING, recovered.size() + " job(s) were running when the server stopped: "
+          + succeeded + " SUCCEEDED (their model was published), " + (recovered.size() - succeeded) + " FAILED");
+    }
   }
 
   /**

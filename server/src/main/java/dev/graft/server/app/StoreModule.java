@@ -13,6 +13,7 @@ import dev.graft.server.core.store.JsonCodec;
 import dev.graft.server.core.store.JsonlDatasetParser;
 import dev.graft.server.core.store.ModelStore;
 import dev.graft.server.core.store.StoreLayout;
+import dev.graft.server.core.store.StoreSweeper;
 import dev.graft.server.core.store.ZipDatasetParser;
 import java.util.Map;
 import javax.inject.Singleton;
@@ -54,5 +55,11 @@ interface StoreModule {
   @Singleton
   static JobStore jobs(StoreLayout layout, JsonCodec json) {
     return new JobStore(layout, json);
+  }
+
+  @Provides
+  @Singleton
+  static StoreSweeper sweeper(StoreLayout layout) {
+    return new StoreSweeper(layout);
   }
 }

@@ -31,6 +31,8 @@ public final class FeatureCache {
   private static final System.Logger LOG = System.getLogger(FeatureCache.class.getName());
 
   private final Path dir;
+  /** This store instance: temporary files name it, so a sweep can tell whose they are. */
+  private final String owner;
   private final Map<String, float[][]> memory =
       new LinkedHashMap<>(16, 0.75f, true) {
         private static final long serialVersionUID = 1L;
@@ -44,6 +46,7 @@ public final class FeatureCache {
   @Inject
   public FeatureCache(StoreLayout layout) {
     this.dir = layout.cache().resolve("features");
+    this.owner = layout.instanceId();
   }
 
   /** The features for {@code key}, computing and storing them on a miss. */
@@ -87,7 +90,7 @@ public final class FeatureCache {
     }
   }
 
-  private static void write(Path file, float[][] features) {
+  private void write(Path file, float[][] features) {
     int cols = features.length == 0 ? 0 : features[0].length;
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(8 + features.length * cols * 4);
     try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -99,7 +102,7 @@ public final class FeatureCache {
         }
       }
       Files.createDirectories(file.getParent());
-      AtomicFiles.write(file, bytes.toByteArray());
+      AtomicFiles.write(file, bytes.toByteArray(), owner);
     } catch (IOException e) {
       LOG.log(System.Logger.Level.WARNING, "could not cache features in " + file + ": " + e);
     }

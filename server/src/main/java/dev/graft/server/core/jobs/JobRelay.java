@@ -41,7 +41,7 @@ import java.util.function.Supplier;
  * get no more events). Owned by {@link JobManager}.
  */
 final class JobRelay implements AutoCloseable {
-  static final String CANCEL_SUFFIX = ".cancel";
+  static final String CANCEL_SUFFIX = JobStore.CANCEL_SUFFIX;
   private static final System.Logger LOG = System.getLogger(JobRelay.class.getName());
 
   private final JobStore store;
@@ -99,7 +99,8 @@ final class JobRelay implements AutoCloseable {
       return recover(job.id()).orElse(job);
     }
     try {
-      AtomicFiles.write(marker(job.id()), Instant.now().toString().getBytes(StandardCharsets.UTF_8));
+      AtomicFiles.write(marker(job.id()), Instant.now().toString().getBytes(StandardCharsets.UTF_8),
+          layout.instanceId());
     } catch (IOException e) {
       throw GraftException.internal("STORE_IO", "cannot request cancel of job " + job.id() + ": " + e.getMessage(), e);
     }

@@ -77,7 +77,7 @@ final class TrainingRun {
       List<MetricValue> finalMetrics = outcome.metrics();
       retention.succeeded(handle.current().id()); // keep-checkpoints, before anyone sees SUCCEEDED
       handle.update(r -> r.withState(JobState.SUCCEEDED).withResultModel(stored.ref())
-              .withEndTime(clock.instant()).withMetrics(merge(r.metrics(), finalMetrics)),
+              .withEndTime(clock.instant()).withFinalMetrics(finalMetrics),
           "succeeded: model " + stored.ref(), true);
     } catch (GraftException e) {
       end(e.kind() == ErrorKind.CANCELLED || handle.isCancelled() ? JobState.CANCELLED : JobState.FAILED,
@@ -132,11 +132,6 @@ final class TrainingRun {
     out.put("seed", Long.toString(h.seedOr(PreparedJob.DEFAULT_SEED)));
     h.extra().forEach((k, v) -> out.put("extra." + k, v));
     return out;
-  }
-
-  private static List<MetricValue> merge(List<MetricValue> perEpoch, List<MetricValue> last) {
-    return Stream.concat(perEpoch.stream(), last.stream().map(m -> new MetricValue(m.name(), m.value(), m.split(), 0)))
-        .toList();
   }
 
   private static void deleteQuietly(Path dir) {

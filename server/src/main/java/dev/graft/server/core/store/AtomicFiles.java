@@ -13,7 +13,10 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Crash-safe file and folder publication. Pure static helpers without state; thread-safe.
@@ -26,17 +29,35 @@ public final class AtomicFiles {
   /** Suffix of the temporary files {@link #write} leaves behind only when the process dies. */
   public static final String TEMP_SUFFIX = ".tmp";
 
+  /**
+   * A temporary file's name: {@code .<target>.<uuid>.tmp}, or {@code .<target>.<uuid>.<owner>.tmp}
+   * when the writer named its store instance (group 1: the owner, absent for the first form).
+   */
+  private static final Pattern TEMP_NAME = Pattern.compile(
+      "\\..+\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:\\.([a-z0-9]{1,64}))?\\.tmp");
+
   private AtomicFiles() {}
 
   /**
    * Replaces {@code target} with {@code bytes} atomically: readers see the old content or the new
    * one, never a part. Writes a temporary file in the same folder, fsyncs it, renames it over the
-   * target and fsyncs the folder. The temporary file is removed on failure.
+   * target and fsyncs the folder. The temporary file is removed on failure. Its name names no
+   * owner: prefer {@link #write(Path, byte[], String)} wherever a store instance writes.
    */
   public static void write(Path target, byte[] bytes) throws IOException {
+    write(target, bytes, "");
+  }
+
+  /**
+   * Like {@link #write(Path, byte[])}, with the writer's store instance id ({@link
+   * StoreLayout#instanceId()}) in the temporary file's name, so that a temporary file left by a
+   * dead process can be told from one being written: see {@link #tempOwner}.
+   */
+  public static void write(Path target, byte[] bytes, String owner) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + TEMP_SUFFIX);
+    String tag = owner.isEmpty() ? "" : "." + owner;
+    Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + tag + TEMP_SUFFIX);
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
@@ -76,6 +97,20 @@ public final class AtomicFiles {
     }
     fsyncDirectory(parent);
     fsyncDirectory(staged.toAbsolutePath().getParent());
+  }
+
+  /** Whether {@code fileName} is the name of a temporary file of {@link #write}. */
+  public static boolean isTemp(String fileName) {
+    return TEMP_NAME.matcher(fileName).matches();
+  }
+
+  /**
+   * The store instance that wrote the temporary file {@code fileName}: empty for a name that is
+   * not a temporary file's or names no owner.
+   */
+  public static Optional<String> tempOwner(String fileName) {
+    Matcher m = TEMP_NAME.matcher(fileName);
+    return m.matches() && m.group(1) != null ? Optional.of(m.group(1)) : Optional.empty();
   }
 
   /** Flushes a folder's entries to disk; a no-op where the platform cannot open folders. */

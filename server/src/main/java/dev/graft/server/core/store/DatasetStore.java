@@ -251,16 +251,20 @@ public final class DatasetStore {
 
   // ---------------------------------------------------------------------------------------------
 
-  /** Writes the manifest into the staged folder and publishes it under a fresh id. */
+  /**
+   * Writes the manifest (with {@code files}, each part's size and SHA-256: see {@link
+   * ManifestFiles}) into the staged folder and publishes it under a fresh id.
+   */
   DatasetRecord publish(
       Path staged, DatasetSpecRecord spec, String createdBy, DatasetStats stats, List<Example> examples,
-      String sha256, long bytes) throws IOException {
+      String sha256, long bytes, Map<String, ManifestFiles.Entry> files) throws IOException {
     Instant now = Instant.now();
     for (int attempt = 0; attempt < MAX_PUBLISH_ATTEMPTS; attempt++) {
       String id = newId();
       DatasetRecord record = new DatasetRecord(id, spec.name(), spec.domain(), spec.format(), stats.task(),
           examples.size(), stats.labels(), stats.labelCounts(), sha256, bytes, now, spec.options(), createdBy);
-      AtomicFiles.write(staged.resolve(ModelStore.MANIFEST), json.toJson(record).getBytes(StandardCharsets.UTF_8));
+      AtomicFiles.write(staged.resolve(ModelStore.MANIFEST), ManifestFiles.manifest(json, record, files),
+          layout.instanceId());
       try {
         AtomicFiles.publishDirectory(staged, directory(record));
       } catch (FileAlreadyExistsException taken) {

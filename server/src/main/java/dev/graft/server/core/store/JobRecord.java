@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * A training job as stored in {@code jobs/<id>.json}. Immutable: null strings become "", null
@@ -87,6 +88,15 @@ public record JobRecord(
     return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, newMetrics,
         error, createTime, startTime, endTime, createdBy);
+  }
+
+  /**
+   * The metrics so far (per epoch) followed by the final ones of the stored model, each final
+   * metric with epoch 0 (as a succeeded job reports them).
+   */
+  public JobRecord withFinalMetrics(List<MetricValue> finals) {
+    return withMetrics(Stream.concat(metrics.stream(),
+        finals.stream().map(m -> new MetricValue(m.name(), m.value(), m.split(), 0))).toList());
   }
 
   public JobRecord withError(JobError newError) {

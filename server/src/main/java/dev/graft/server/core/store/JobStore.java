@@ -31,14 +31,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Jobs saved through this store are served from memory; others (written by another replica
  * sharing the store) are read from disk, and cached once terminal. {@link #recoverAfterRestart}
- * fails the unfinished jobs whose owner is no longer alive, which covers this server's previous
- * run and crashed replicas, but never the running jobs of a live replica.
+ * ends the unfinished jobs whose owner is no longer alive, which covers this server's previous
+ * run and crashed replicas, but never the running jobs of a live replica: a job whose model was
+ * published before its server died is SUCCEEDED, any other FAILED.
  *
  * <p>Thread-safe: saves of one id are serialised, saves of different ids run in parallel. Each
  * save fsyncs, so callers throttle frequent progress updates.
  */
 public final class JobStore {
   static final String SERVER_RESTARTED = "SERVER_RESTARTED";
+  /** A request to cancel job {@code <id>}, for its owner: {@code jobs/<id>.cancel}. */
+  public static final String CANCEL_SUFFIX = ".cancel";
+  /** Why a job that was running is SUCCEEDED after a restart (logged). */
+  static final String RECOVERED_PUBLISHED = "recovered: the model was published before the server stopped";
   private static final Logger LOG = LoggerFactory.getLogger(JobStore.class);
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final String SUFFIX = ".json";
@@ -73,7 +78,7 @@ public final class JobStore {
     try {
       owned.compute(job.id(), (id, previous) -> {
         try {
-          AtomicFiles.write(file(id), bytes);
+          AtomicFiles.write(file(id), bytes, layout.instanceId());
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
@@ -123,9 +128,17 @@ public final class JobStore {
   }
 
   /**
-   * Call once at start: every QUEUED or RUNNING job whose owner is no longer alive becomes FAILED
-   * with {@code JobError(UNAVAILABLE, "SERVER_RESTARTED", "server restarted")} and end time now,
-   * and is saved (this instance becomes its owner).
+   * Call once at start (and whenever a job's owner is found dead): every QUEUED or RUNNING job
+   * whose owner is no longer alive ends, with end time now, and is saved (this instance becomes
+   * its owner):
+   *
+   * <ul>
+   *   <li>if a version of its output model names the job ({@link ModelRecord#jobId()}), the server
+   *       died after publishing it: the job is SUCCEEDED with that {@code result_model} and the
+   *       model's final metrics, as if it had finished;
+   *   <li>otherwise it is FAILED with {@code JobError(UNAVAILABLE, "SERVER_RESTARTED", "server
+   *       restarted")}.
+   * </ul>
    *
    * @return the jobs changed
    */
@@ -140,15 +153,32 @@ public final class JobStore {
       if (stored == null || stored.job.state().terminal() || layout.isAlive(stored.owner)) {
         continue;
       }
-      JobRecord failed = stored.job
-          .withState(JobState.FAILED)
-          .withError(new JobError(ErrorKind.UNAVAILABLE, SERVER_RESTARTED, "server restarted"))
-          .withEndTime(now);
-      save(failed);
-      recovered.add(failed);
-      LOG.info("job {} was {} when its server stopped; marked FAILED", id, stored.job.state());
+      JobRecord ended = ended(stored.job, now);
+      save(ended);
+      recovered.add(ended);
+      if (ended.state() == JobState.SUCCEEDED) {
+        LOG.info("job {} was {} when its server stopped, but model {} was published: SUCCEEDED ({})", id,
+            stored.job.state(), ended.resultModel(), RECOVERED_PUBLISHED);
+      } else {
+        LOG.info("job {} was {} when its server stopped; marked FAILED", id, stored.job.state());
+      }
     }
     return recovered;
+  }
+
+  /** The outcome of a job whose server died: SUCCEEDED if its model was published, else FAILED. */
+  private JobRecord ended(JobRecord job, Instant now) {
+    Optional<ModelRecord> published = ModelStore.publishedBy(layout, json, job.outputModel(), job.id());
+    if (published.isPresent()) {
+      return job.withState(JobState.SUCCEEDED)
+          .withResultModel(published.get().ref())
+          .withError(null)
+          .withFinalMetrics(published.get().metrics())
+          .withEndTime(now);
+    }
+    return job.withState(JobState.FAILED)
+        .withError(new JobError(ErrorKind.UNAVAILABLE, SERVER_RESTARTED, "server restarted"))
+        .withEndTime(now);
   }
 
   private Path file(String id) {
@@ -177,14 +207,12 @@ public final class JobStore {
   private Stored read(String id) {
     Path path = file(id);
     try {
-      JsonElement tree = JsonParser.parseString(Files.readString(path, StandardCharsets.UTF_8));
-      JsonElement owner = tree.isJsonObject() ? tree.getAsJsonObject().get(OWNER) : null;
-      JobRecord job = json.fromJson(tree, JobRecord.class);
-      if (!job.id().equals(id)) {
-        LOG.warn("ignoring job file {}: it holds job {}", path, job.id());
+      Stored stored = parse(json, Files.readString(path, StandardCharsets.UTF_8));
+      if (!stored.job.id().equals(id)) {
+        LOG.warn("ignoring job file {}: it holds job {}", path, stored.job.id());
         return null;
       }
-      return new Stored(job, owner != null && owner.isJsonPrimitive() ? owner.getAsString() : "");
+      return stored;
     } catch (NoSuchFileException e) {
       return null;
     } catch (IOException | JsonParseException | NullPointerException | IllegalStateException e) {
@@ -193,5 +221,19 @@ public final class JobStore {
     }
   }
 
-  private record Stored(JobRecord job, String owner) {}
+  /**
+   * A job file's content: the record and the instance that wrote it ("" if none is named).
+   *
+   * @throws JsonParseException for a malformed record (or NullPointerException,
+   *     IllegalStateException where a required field is missing or of the wrong type)
+   */
+  static Stored parse(JsonCodec json, String text) {
+    JsonElement tree = JsonParser.parseString(text);
+    JsonElement owner = tree.isJsonObject() ? tree.getAsJsonObject().get(OWNER) : null;
+    JobRecord job = json.fromJson(tree, JobRecord.class);
+    return new Stored(job, owner != null && owner.isJsonPrimitive() ? owner.getAsString() : "");
+  }
+
+  /** A job record with the store instance that wrote it. */
+  record Stored(JobRecord job, String owner) {}
 }

@@ -91,7 +91,8 @@ public final class ModelStore {
   /**
    * Stores {@code stagedFiles} as the next version of {@code draft.name()}: assigns version =
    * latest + 1 ({@code draft.version()} is ignored), computes the size, sets the create time if
-   * null, writes {@code manifest.json} into the staged folder last and publishes the folder as
+   * null, writes {@code manifest.json} (with each file's size and SHA-256, see {@link
+   * ManifestFiles}) into the staged folder last and publishes the folder as
    * {@code models/<name>/<version>} in one rename. If another writer took that version meanwhile,
    * tries the next one. On success the staged folder is gone (it became the version); on failure
    * it stays with the caller, who deletes it.
@@ -111,12 +112,14 @@ public final class ModelStore {
         throw GraftException.invalidArgument(
             "", "RESERVED_FILE_NAME", "a model file may not be named " + MANIFEST + ": the store writes it");
       }
-      long size = FileTrees.size(stagedFiles);
+      Map<String, ManifestFiles.Entry> files = ManifestFiles.of(stagedFiles);
+      long size = files.values().stream().mapToLong(ManifestFiles.Entry::size).sum();
       Instant created = draft.createTime() != null ? draft.createTime() : Instant.now();
       int version = nextVersion(draft.name());
       for (int attempt = 0; attempt < MAX_PUBLISH_ATTEMPTS; attempt++) {
         ModelRecord record = draft.withVersion(version).withSizeBytes(size).withCreateTime(created);
-        AtomicFiles.write(stagedFiles.resolve(MANIFEST), json.toJson(record).getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(stagedFiles.resolve(MANIFEST), ManifestFiles.manifest(json, record, files),
+            layout.instanceId());
         try {
           AtomicFiles.publishDirectory(stagedFiles, directory(record));
         } catch (FileAlreadyExistsException taken) {
@@ -192,7 +195,7 @@ public final class ModelStore {
       }
       forget(record);
       AtomicFiles.fsyncDirectory(dir);
-      AtomicFiles.write(dir.resolve(TOMBSTONE), record.ref().getBytes(StandardCharsets.UTF_8));
+      AtomicFiles.write(dir.resolve(TOMBSTONE), record.ref().getBytes(StandardCharsets.UTF_8), layout.instanceId());
       for (Path child : FileTrees.children(dir)) {
         if (!child.getFileName().toString().equals(TOMBSTONE)) {
           Files.move(child, trash.resolve(child.getFileName()), StandardCopyOption.ATOMIC_MOVE);
@@ -203,6 +206,38 @@ public final class ModelStore {
     } catch (IOException e) {
       throw StoreErrors.io("cannot delete model '" + record.ref() + "'", e);
     }
+  }
+
+  /**
+   * The version of model {@code name} that job {@code jobId} published (its manifest names the
+   * job), read from disk; empty if there is none. For recovery, which runs without a model index.
+   */
+  static Optional<ModelRecord> publishedBy(StoreLayout layout, JsonCodec json, String name, String jobId) {
+    if (name == null || !NAME.matcher(name).matches() || jobId.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      for (Path versionDir : FileTrees.children(layout.models().resolve(name))) {
+        Path manifest = versionDir.resolve(MANIFEST);
+        if (versionOf(versionDir) <= 0 || !Files.isRegularFile(manifest)) {
+          continue;
+        }
+        try {
+          ModelRecord record = json.fromJson(Files.readString(manifest, StandardCharsets.UTF_8), ModelRecord.class);
+          if (record.jobId().equals(jobId) && record.name().equals(name)
+              && versionDir.getFileName().toString().equals(Integer.toString(record.version()))) {
+            return Optional.of(record);
+          }
+        } catch (NoSuchFileException deletedMeanwhile) {
+          // a delete moved the manifest out: not published any more
+        } catch (IOException | JsonParseException | NullPointerException e) {
+          LOG.warn("ignoring unreadable manifest {}: {}", manifest, e.toString());
+        }
+      }
+    } catch (IOException e) {
+      throw StoreErrors.io("cannot list versions of model '" + name + "'", e);
+    }
+    return Optional.empty();
   }
 
   /** The folder holding a version's files. */

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,6 +33,9 @@ final class StagedDatasetUpload implements DatasetUpload {
   private final DatasetParser parser;
   private final Path dir;
   private final MessageDigest sha256;
+  /** Per part: the SHA-256 of its bytes, for the manifest's {@code files}. */
+  private final Map<String, MessageDigest> partDigests = new LinkedHashMap<>();
+  private final Map<String, Long> partBytes = new LinkedHashMap<>();
   private final long maxBytes;
   private final DiskSpace.Meter disk;
   private final Map<String, OutputStream> streams = new LinkedHashMap<>();
@@ -49,11 +51,7 @@ final class StagedDatasetUpload implements DatasetUpload {
     this.createdBy = createdBy;
     this.parser = parser;
     this.dir = dir;
-    try {
-      this.sha256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
-    }
+    this.sha256 = ManifestFiles.newDigest();
   }
 
   /** The file name of a part inside a dataset folder: "data", or "data.PART". */
@@ -88,6 +86,8 @@ final class StagedDatasetUpload implements DatasetUpload {
       throw StoreErrors.io("cannot stage dataset '" + spec.name() + "'", e);
     }
     sha256.update(data, offset, length);
+    partDigests.computeIfAbsent(p, k -> ManifestFiles.newDigest()).update(data, offset, length);
+    partBytes.merge(p, (long) length, Long::sum);
     bytes += length;
   }
 
@@ -113,7 +113,10 @@ final class StagedDatasetUpload implements DatasetUpload {
       }
       DatasetStats stats = DatasetStats.of(examples, spec.task());
       String hash = HexFormat.of().formatHex(sha256.digest());
-      DatasetRecord record = store.publish(dir, spec, createdBy, stats, examples, hash, bytes);
+      Map<String, ManifestFiles.Entry> files = new LinkedHashMap<>();
+      partDigests.forEach((part, digest) -> files.put(fileName(part),
+          new ManifestFiles.Entry(partBytes.get(part), HexFormat.of().formatHex(digest.digest()))));
+      DatasetRecord record = store.publish(dir, spec, createdBy, stats, examples, hash, bytes, files);
       finished = true;
       return record;
     } catch (IOException e) {

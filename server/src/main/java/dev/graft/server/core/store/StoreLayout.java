@@ -12,7 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,9 +39,17 @@ public final class StoreLayout implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StoreLayout.class);
   private static final String LOCK_SUFFIX = ".lock";
   private static final Pattern INSTANCE_ID = Pattern.compile("[a-z0-9]{1,64}");
+  /**
+   * The lock files the layouts of this JVM hold. Their liveness is answered from here: opening
+   * such a file at all (even to read it) and closing it would drop this process's OS lock on it
+   * (POSIX record locks belong to the process and go with any of its descriptors' close), and other
+   * processes would then take a live instance for dead.
+   */
+  private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
   private final Path root;
   private final Path stagingRoot;
+  private final Instant started = Instant.now();
   private final String instanceId;
   private final FileChannel lockChannel;
   private final FileLock lock;
@@ -99,18 +111,69 @@ public final class StoreLayout implements AutoCloseable {
     return instanceId;
   }
 
+  /** When this instance opened the store: whatever is older was written before it. */
+  public Instant started() {
+    return started;
+  }
+
   /**
    * Whether the instance {@code id} (of this or another process sharing the root) still holds its
    * lock. An unknown or malformed id is not alive.
    */
   public boolean isAlive(String id) {
+    if (id != null && id.equals(instanceId)) {
+      return lock.isValid();
+    }
+    return isAlive(stagingRoot, id);
+  }
+
+  /** Whether an instance other than this one holds its lock on the store now. */
+  public boolean othersAlive() {
+    return liveInstances(root).stream().anyMatch(id -> !id.equals(instanceId));
+  }
+
+  /**
+   * The instances holding their lock on the store at {@code root} now, read without opening the
+   * store (nothing is created or removed): for tools that inspect a store.
+   */
+  public static Set<String> liveInstances(Path root) {
+    Path staging = root.resolve("staging");
+    Set<String> alive = new LinkedHashSet<>();
+    try {
+      for (Path entry : FileTrees.children(staging)) {
+        String name = entry.getFileName().toString();
+        if (name.endsWith(LOCK_SUFFIX)) {
+          String id = name.substring(0, name.length() - LOCK_SUFFIX.length());
+          if (isAlive(staging, id)) {
+            alive.add(id);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw StoreErrors.io("cannot list " + staging, e);
+    }
+    return alive;
+  }
+
+  /** The instance id a staging entry ({@code <id>} or {@code <id>.lock}) belongs to; any other name as is. */
+  public static String stagingOwner(String entryName) {
+    return entryName.endsWith(LOCK_SUFFIX)
+        ? entryName.substring(0, entryName.length() - LOCK_SUFFIX.length())
+        : entryName;
+  }
+
+  /**
+   * Whether instance {@code id} holds its lock in the staging folder {@code stagingRoot}. Never
+   * opens a lock file this JVM holds (see {@link #HELD}); a lock file naming this JVM is alive.
+   */
+  static boolean isAlive(Path stagingRoot, String id) {
     if (id == null || !INSTANCE_ID.matcher(id).matches()) {
       return false;
     }
-    if (id.equals(instanceId)) {
-      return lock.isValid();
+    Path lockFile = stagingRoot.toAbsolutePath().normalize().resolve(id + LOCK_SUFFIX);
+    if (HELD.contains(lockFile)) {
+      return true;
     }
-    Path lockFile = stagingRoot.resolve(id + LOCK_SUFFIX);
     String owner;
     try {
       owner = Files.readString(lockFile, StandardCharsets.UTF_8);
@@ -144,7 +207,7 @@ public final class StoreLayout implements AutoCloseable {
     }
     try {
       FileTrees.deleteRecursively(staging());
-      Files.deleteIfExists(stagingRoot.resolve(instanceId + LOCK_SUFFIX));
+      Files.deleteIfExists(lockFile());
     } catch (IOException e) {
       LOG.warn("cannot clean staging folder {}: {}", staging(), e.toString());
     }
@@ -153,7 +216,13 @@ public final class StoreLayout implements AutoCloseable {
       lockChannel.close();
     } catch (IOException e) {
       LOG.warn("cannot release the store lock: {}", e.toString());
+    } finally {
+      HELD.remove(lockFile());
     }
+  }
+
+  private Path lockFile() {
+    return stagingRoot.resolve(instanceId + LOCK_SUFFIX);
   }
 
   @Override
@@ -164,8 +233,7 @@ public final class StoreLayout implements AutoCloseable {
   /** Removes staging folders and lock files of instances that are not alive. */
   private void wipeLeftovers() throws IOException {
     for (Path entry : FileTrees.children(stagingRoot)) {
-      String name = entry.getFileName().toString();
-      String id = name.endsWith(LOCK_SUFFIX) ? name.substring(0, name.length() - LOCK_SUFFIX.length()) : name;
+      String id = stagingOwner(entry.getFileName().toString());
       if (INSTANCE_ID.matcher(id).matches() && isAlive(id)) {
         continue;
       }
@@ -199,6 +267,7 @@ public final class StoreLayout implements AutoCloseable {
       }
       // A neighbour sweeping leftovers may have locked and deleted the file before we locked it.
       if (l != null && Files.exists(lockFile)) {
+        HELD.add(lockFile);
         return new Claim(id, ch, l);
       }
       ch.close();

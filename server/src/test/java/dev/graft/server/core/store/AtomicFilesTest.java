@@ -72,6 +72,29 @@ class AtomicFilesTest {
     assertEquals(List.of(), names(target));
   }
 
+  @Test
+  void temporaryFilesNameTheirOwnerWhenGiven() {
+    String owner = "0123456789abcdef";
+    String owned = ".job-1.json.3f2b8c1e-0d4a-4b8e-9c3f-1a2b3c4d5e6f." + owner + ".tmp";
+    String anonymous = ".job-1.json.3f2b8c1e-0d4a-4b8e-9c3f-1a2b3c4d5e6f.tmp";
+    assertTrue(AtomicFiles.isTemp(owned) && AtomicFiles.isTemp(anonymous));
+    assertEquals(java.util.Optional.of(owner), AtomicFiles.tempOwner(owned));
+    assertEquals(java.util.Optional.empty(), AtomicFiles.tempOwner(anonymous), "'json' is no owner");
+    for (String other : List.of("job-1.json", ".notes.tmp", "model.tmp", ".x.not-a-uuid.abc.tmp")) {
+      assertFalse(AtomicFiles.isTemp(other), other);
+    }
+  }
+
+  @Test
+  void anOwnedWriteThatFailsLeavesNoTemporaryFile() throws IOException {
+    Path target = dir.resolve("a.json");
+    Files.createDirectories(target.resolve("child")); // a non-empty folder: the rename fails
+    assertThrows(IOException.class, () -> AtomicFiles.write(target, new byte[] {1}, "abc123"));
+    assertEquals(List.of("a.json"), names(dir));
+    AtomicFiles.write(dir.resolve("b.json"), new byte[] {2}, "abc123");
+    assertEquals(List.of("a.json", "b.json"), names(dir));
+  }
+
   static List<String> names(Path folder) throws IOException {
     try (Stream<Path> s = Files.list(folder)) {
       return s.map(p -> p.getFileName().toString()).sorted().toList();

@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,6 +52,33 @@ class StoreLayoutTest {
       }
       assertTrue(live.isAlive(live.instanceId()));
     }
+  }
+
+  @Test
+  void checkingWhoIsAliveNeverDropsThisProcesssLocks() throws IOException {
+    // POSIX locks go with any close of the file by their process: reading a lock file this process
+    // holds would make the instance look dead to every other process.
+    Path locks = Path.of("/proc/locks");
+    assumeTrue(Files.isReadable(locks), "Linux only: reads /proc/locks");
+    Files.createDirectories(root.resolve("models/m/1")); // an entry only liveness can judge
+    StoreFixture.age(root.resolve("models/m/1"), Duration.ofSeconds(5));
+    try (StoreLayout me = new StoreLayout(root); StoreLayout neighbour = new StoreLayout(root)) {
+      assertEquals(Set.of(me.instanceId(), neighbour.instanceId()), StoreLayout.liveInstances(root));
+      assertTrue(me.othersAlive() && me.isAlive(neighbour.instanceId()) && neighbour.isAlive(me.instanceId()));
+      new StoreSweeper(me).sweep();
+      new StoreVerifier(root).verify();
+      for (StoreLayout layout : new StoreLayout[] {me, neighbour}) {
+        Path lockFile = root.resolve("staging/" + layout.instanceId() + ".lock");
+        assertTrue(lockedByThisProcess(locks, lockFile), "the OS lock on " + lockFile + " is still held");
+      }
+    }
+  }
+
+  /** Whether /proc/locks lists a lock of this process on {@code file}'s inode. */
+  private static boolean lockedByThisProcess(Path locks, Path file) throws IOException {
+    String inode = ":" + Files.getAttribute(file, "unix:ino") + " ";
+    String pid = " " + ProcessHandle.current().pid() + " ";
+    return Files.readAllLines(locks).stream().anyMatch(l -> l.contains(pid) && l.contains(inode));
   }
 
   @Test
