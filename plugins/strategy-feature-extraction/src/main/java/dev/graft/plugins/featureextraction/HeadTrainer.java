@@ -12,9 +12,9 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterServer;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.loss.L2Loss;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.tracker.Tracker;
+import dev.graft.plugins.trainingkit.MeanSquaredLoss;
 import dev.graft.plugins.trainingkit.NonFiniteGuard;
 import dev.graft.plugins.trainingkit.OwnedAdam;
 import dev.graft.plugins.trainingkit.SharedCollector;
@@ -181,8 +181,9 @@ final class HeadTrainer {
   }
 
   private Loss loss() {
-    // Regression: mean squared error on standardised targets (DJL's default L2 weight is 1/2).
-    return targetScale == null ? Loss.softmaxCrossEntropyLoss() : new L2Loss("loss", 1f);
+    // Regression: mean squared error on standardised targets (not DJL's L2Loss: its number
+    // operand corrupts the gradient when a GC runs mid-step; see MeanSquaredLoss).
+    return targetScale == null ? Loss.softmaxCrossEntropyLoss() : new MeanSquaredLoss();
   }
 
   private OwnedAdam optimizer(NDManager manager) {

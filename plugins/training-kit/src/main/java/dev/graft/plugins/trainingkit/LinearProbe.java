@@ -10,7 +10,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterServer;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.loss.L2Loss;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.tracker.Tracker;
 import dev.graft.spi.CancellationToken;
@@ -67,7 +66,7 @@ final class LinearProbe {
     LabelledData scored = validation != null ? validation : train;
     float[] vx = validation != null ? features(validation) : x;
     Engine engine = TransferTrainer.engine();
-    Loss loss = train.classification() ? Loss.softmaxCrossEntropyLoss() : new L2Loss("loss", 1f);
+    Loss loss = train.classification() ? Loss.softmaxCrossEntropyLoss() : new MeanSquaredLoss();
     List<Parameter> params = List.copyOf(head.getParameters().values());
     List<float[]> best = snapshot(params);
     double bestLoss = Double.POSITIVE_INFINITY;

@@ -23,9 +23,14 @@ import java.util.function.Supplier;
  * ({@code hyperparameters.extra}, default {@value #DEFAULT_MAX_STEPS}, from 1 to
  * {@value #MAX_MAX_STEPS}; read with {@link #maxSteps}).
  *
- * <p>Why skip rather than fail at once: the PyTorch engine occasionally (about once in a few
- * thousand backward passes, seen on CPU) returns a non-finite gradient for a finite loss and
- * finite weights; the next batch is fine. Not thread-safe: one per training loop.
+ * <p>Why skip rather than fail at once: a backward pass can return a non-finite gradient for a
+ * finite loss and finite weights, and the next batch is fine. The cause found: on DJL's PyTorch
+ * engine an operation with a number operand ({@code x.div(8f)}, {@code mul}, {@code minimum}, …)
+ * makes the number a tensor over a Java direct buffer and closes it at once, while autograd keeps
+ * it for the backward pass; a GC in between frees the buffer and the gradient is computed from
+ * reused memory (see {@link MeanSquaredLoss}). The more GC — a busy server — the more such
+ * steps. The kit's own losses avoid number operands; backbones that use them in their forward
+ * pass still expose jobs to it. Not thread-safe: one per training loop.
  */
 public final class NonFiniteGuard {
   /** The {@code extra} key of the number of non-finite steps in a row that fails a job. */

@@ -9,7 +9,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterServer;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.loss.L2Loss;
 import ai.djl.training.loss.Loss;
 import dev.graft.spi.CancellationToken;
 import dev.graft.spi.GraftException;
@@ -96,7 +95,7 @@ final class TransferTrainer {
     int stepsPerEpoch = (n + batch - 1) / batch;
     long totalSteps = (long) settings.epochs() * stepsPerEpoch;
     LearningRates rates = new LearningRates(settings, totalSteps, scales());
-    Loss loss = train.classification() ? Loss.softmaxCrossEntropyLoss() : new L2Loss("loss", 1f);
+    Loss loss = train.classification() ? Loss.softmaxCrossEntropyLoss() : new MeanSquaredLoss();
     LabelledData scored = validation != null ? validation : train;
     int firstEpoch = resumed == null ? 1 : resumed.epoch() + 1;
     long step = resumed == null ? 0 : resumed.step();
