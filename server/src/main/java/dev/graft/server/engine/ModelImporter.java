@@ -287,7 +287,7 @@ public final class ModelImporter {
       } catch (GraftException e) {
         if (e.kind() == dev.graft.spi.ErrorKind.FAILED_PRECONDITION) {
           // What a domain cannot load from the store is, at import, the client's file at fault.
-          throw GraftException.invalidArgument("chunk", e.reason(), e.getMessage());
+          throw GraftException.invalidArgument("chunk", e.reason(), unstaged(e.getMessage()));
         }
         if (e.kind() != dev.graft.spi.ErrorKind.INTERNAL) {
           // the domain's own reason, without the staging folder it names

@@ -852,7 +852,7 @@ class MalformedCorpusTest {
     importCase("a hidden part", INVALID_ARGUMENT, "INVALID_PART", modelSpec(), "", junk, ".env", junk);
     importCase("no model file", INVALID_ARGUMENT, "MISSING_MODEL_FILE", modelSpec(), "tokenizer.json", utf8("{}"));
     importCase("no chunk at all", INVALID_ARGUMENT, "MISSING_MODEL_FILE", modelSpec());
-    importCase("an ONNX model without tokenizer.json", FAILED_PRECONDITION, "MODEL_FILE_MISSING", modelSpec(), "",
+    importCase("an ONNX model without tokenizer.json", INVALID_ARGUMENT, "MODEL_FILE_MISSING", modelSpec(), "",
         junk);
     importCase("text as an ONNX model", INVALID_ARGUMENT, "INVALID_MODEL_FILE", modelSpec(), "", junk,
         "tokenizer.json", utf8("{}"));
