@@ -83,7 +83,9 @@ final class BertLayer extends AbstractBlock {
     NDArray q = heads(linear(x, qw, qb, store, training), batch, tokens).transpose(0, 2, 1, 3);
     NDArray k = heads(linear(x, kw, kb, store, training), batch, tokens).transpose(0, 2, 3, 1);
     NDArray v = heads(linear(x, vw, vb, store, training), batch, tokens).transpose(0, 2, 1, 3);
-    NDArray scores = q.matMul(k).div((float) Math.sqrt(size)).add(maskBias);
+    // The scale is an array of the batch's manager, not div(float): DJL frees a scalar operand's
+    // buffer at once while PyTorch keeps it for backward, so a GC in between corrupts gradients.
+    NDArray scores = q.matMul(k).div(q.getManager().create((float) Math.sqrt(size))).add(maskBias);
     NDArray probabilities = dropout(scores.softmax(-1), training);
     NDArray context = probabilities.matMul(v).transpose(0, 2, 1, 3)
         .reshape(batch, tokens, (long) heads * size);

@@ -57,7 +57,9 @@ final class EncoderLayer extends AbstractBlock {
     NDArray q = split.get(0);
     NDArray k = split.get(1);
     NDArray v = split.get(2);
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(d));
+    // An array of the batch's manager, not div(float): DJL frees a scalar operand's buffer while
+    // PyTorch still needs it for backward (a GC in between corrupts gradients).
+    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(q.getManager().create((float) Math.sqrt(d)));
     NDArray attn = scores.softmax(-1).matMul(v); // [b, heads, t, d]
     NDArray merged = attn.transpose(0, 2, 1, 3).reshape(b, t, width);
     x = x.add(out.forward(store, new NDList(merged), training).singletonOrThrow());

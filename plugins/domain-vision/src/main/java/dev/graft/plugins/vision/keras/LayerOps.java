@@ -105,7 +105,8 @@ final class LayerOps {
     return lambda(layer, (in, training) -> {
       NDArray x = in.get(0);
       NDArray y = slope == 0 ? Activation.relu(x) : Activation.leakyRelu(x, (float) slope);
-      return max == null ? y : y.minimum(max.floatValue());
+      // An array of the batch's manager, not minimum(float) (see BertLayer: backward needs it alive).
+      return max == null ? y : y.minimum(y.getManager().create(max.floatValue()));
     });
   }
 
