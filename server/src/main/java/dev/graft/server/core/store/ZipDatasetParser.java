@@ -89,8 +89,9 @@ public final class ZipDatasetParser implements DatasetParser {
             "the archive holds no images (.png, .jpg, .jpeg, .bmp, .gif) in label folders");
       }
       return out;
-    } catch (ZipException | EOFException e) {
-      // The staged file is whole: an archive that ends early is the archive's fault.
+    } catch (ZipException | EOFException | IllegalArgumentException e) {
+      // The staged file is whole: an archive that ends early, or whose entry names are not UTF-8
+      // (ZipFile throws IllegalArgumentException "malformed input"), is the archive's fault.
       throw GraftException.invalidArgument("data", RecordErrors.INVALID_DATASET_RECORD,
           "not a readable ZIP archive: " + e.getMessage());
     } catch (IOException e) {
