@@ -24,7 +24,9 @@ import java.util.Map;
 /**
  * Builds a {@link GraftClient}: target ("localhost:50051", "dns:///graft:50051"), plaintext or TLS
  * (system roots or a CA of your own, and a client certificate for mutual TLS), an optional
- * bearer token, a default deadline, and retries of UNAVAILABLE on idempotent calls.
+ * bearer token, a default deadline, and retries of UNAVAILABLE on idempotent calls. When the
+ * OpenTelemetry API is on the classpath, every call carries the caller's trace context
+ * ({@code traceparent}); see {@link #openTelemetry}.
  */
 public final class GraftClientBuilder {
   private static final Metadata.Key<String> AUTHORIZATION =
@@ -39,6 +41,7 @@ public final class GraftClientBuilder {
   private String token = "";
   private Duration deadline = Duration.ofSeconds(60);
   private int maxAttempts = 4;
+  private Object openTelemetry; // an io.opentelemetry.api.OpenTelemetry; null: W3C Trace Context
 
   GraftClientBuilder(String target) {
     this.target = target;
@@ -120,6 +123,23 @@ public final class GraftClientBuilder {
     return this;
   }
 
+  /**
+   * Propagates the trace context with this instance's propagators (e.g. your SDK's, or {@code
+   * GlobalOpenTelemetry.get()}, to send baggage or another format too); {@code
+   * OpenTelemetry.noop()} sends nothing. Without this call, and when the OpenTelemetry API is on
+   * the classpath, every call carries W3C Trace Context ({@code traceparent}, {@code tracestate})
+   * taken from {@code Context.current()} when the call starts — no SDK or global registration
+   * needed — and nothing when no valid span is current. Without the API on the classpath the
+   * client propagates nothing.
+   */
+  public GraftClientBuilder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+    if (openTelemetry == null) {
+      throw new IllegalArgumentException("openTelemetry: null (use OpenTelemetry.noop() to send no trace context)");
+    }
+    this.openTelemetry = openTelemetry;
+    return this;
+  }
+
   /** Uses a channel the caller made (e.g. in-process for tests); the client will not close it. */
   public GraftClientBuilder channel(ManagedChannel channel) {
     this.channel = channel;
@@ -138,6 +158,9 @@ public final class GraftClientBuilder {
       base = owned;
     }
     List<ClientInterceptor> interceptors = new ArrayList<>();
+    if (Tracing.AVAILABLE) {
+      interceptors.add(TraceContextInterceptor.create(openTelemetry));
+    }
     if (!token.isEmpty()) {
       Metadata headers = new Metadata();
       headers.put(AUTHORIZATION, "Bearer " + token);
