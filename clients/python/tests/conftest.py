@@ -35,11 +35,11 @@ class FakeChannel:
         return answer(request) if callable(answer) else answer
 
     def unary_unary(self, method: str, *_: Any, **__: Any) -> Callable[..., Any]:
-        return lambda request, timeout=None, metadata=None, **kw: self._answer(method, request, timeout, metadata)
+        return FakeMultiCallable(lambda request, timeout, metadata: self._answer(method, request, timeout, metadata))
 
     def stream_unary(self, method: str, *_: Any, **__: Any) -> Callable[..., Any]:
-        return lambda requests, timeout=None, metadata=None, **kw: self._answer(
-            method, list(requests), timeout, metadata)
+        return FakeMultiCallable(lambda requests, timeout, metadata: self._answer(
+            method, list(requests), timeout, metadata))
 
     def unary_stream(self, method: str, *_: Any, **__: Any) -> Callable[..., Any]:
         def call(request: Any, timeout: float | None = None, metadata: Any = None, **kw: Any) -> Any:
@@ -53,6 +53,21 @@ class FakeChannel:
 
     def last(self, method_suffix: str) -> Recorded:
         return [c for c in self.calls if c.method.endswith("/" + method_suffix)][-1]
+
+
+class FakeMultiCallable:
+    """A unary-response method: called directly, or through ``with_call`` as ``grpc.intercept_channel``
+    does (the client's interceptors wrap a channel passed in too)."""
+
+    def __init__(self, answer: Callable[[Any, float | None, Any], Any]) -> None:
+        self._answer = answer
+
+    def __call__(self, request: Any, timeout: float | None = None, metadata: Any = None, **kw: Any) -> Any:
+        return self._answer(request, timeout, metadata)
+
+    def with_call(self, request: Any, timeout: float | None = None, metadata: Any = None,
+                  **kw: Any) -> tuple[Any, None]:
+        return self._answer(request, timeout, metadata), None
 
 
 class FakeStream:
@@ -103,6 +118,9 @@ class FakeRpcError(grpc.RpcError, grpc.Call):  # type: ignore[misc]
 
     def add_callback(self, callback: Any) -> bool:
         return False
+
+    def result(self, timeout: float | None = None) -> Any:
+        raise self  # what a failed call's future does (grpc.intercept_channel asks for it)
 
 
 def rich_status(code: grpc.StatusCode, message: str, reason: str = "",

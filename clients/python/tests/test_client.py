@@ -58,9 +58,9 @@ def test_job_calls_carry_the_output_model_once_known(channel: FakeChannel) -> No
     assert header(channel.last("CancelJob")) == "sentiment"
     list(client.watch("job-1"))
     assert header(channel.last("WatchJob")) == "sentiment"
-    other = make(FakeChannel(responses={"GetJob": job}))
-    other.get_job(pb.Job(id="job-2", output_model="from-object"))
-    assert header(other.channel.last("GetJob")) == "from-object"  # type: ignore[attr-defined]
+    fake = FakeChannel(responses={"GetJob": job})
+    make(fake).get_job(pb.Job(id="job-2", output_model="from-object"))
+    assert header(fake.last("GetJob")) == "from-object"
 
 
 def test_deadline_default_and_per_call_override(channel: FakeChannel) -> None:

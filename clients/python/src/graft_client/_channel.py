@@ -1,7 +1,8 @@
-"""Channel construction: TLS, bearer token, retry service config, headers."""
+"""Channel construction: TLS, bearer token, retry service config, headers, trace context."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -16,6 +17,8 @@ __all__ = [
     "MODEL_HEADER",
     "RetryPolicy",
     "HeaderInterceptor",
+    "TraceContextInterceptor",
+    "trace_context_interceptor",
     "service_config",
     "make_channel",
     "channel_credentials",
@@ -118,6 +121,57 @@ class HeaderInterceptor(
         return continuation(self._details(details), requests)
 
 
+class TraceContextInterceptor(
+    grpc.UnaryUnaryClientInterceptor,  # type: ignore[misc]
+    grpc.UnaryStreamClientInterceptor,  # type: ignore[misc]
+    grpc.StreamUnaryClientInterceptor,  # type: ignore[misc]
+    grpc.StreamStreamClientInterceptor,  # type: ignore[misc]
+):
+    """Adds the caller's OpenTelemetry context to every call's metadata with
+    ``opentelemetry.propagate.inject``: the global propagator, by default W3C Trace Context and
+    Baggage (``traceparent``, ``tracestate``, ``baggage``; ``OTEL_PROPAGATORS`` or
+    ``propagate.set_global_textmap`` change it). Writes nothing when no span is current. Keys are
+    lower-cased (gRPC refuses others); a value the caller set for the same key is replaced.
+    Only made when opentelemetry-api is importable (:func:`trace_context_interceptor`)."""
+
+    def __init__(self, inject: Callable[..., None]) -> None:
+        self._inject = inject
+
+    def _details(self, details: Any) -> Any:
+        carrier: dict[str, str] = {}
+        self._inject(carrier)
+        if not carrier:
+            return details
+        injected = {key.lower(): value for key, value in carrier.items()}
+        metadata = [m for m in (details.metadata or ()) if m[0] not in injected]
+        metadata.extend(injected.items())
+        return _CallDetails(details.method, details.timeout, metadata, details.credentials,
+                            getattr(details, "wait_for_ready", None), getattr(details, "compression", None))
+
+    def intercept_unary_unary(self, continuation: Callable[..., Any], details: Any, request: Any) -> Any:
+        return continuation(self._details(details), request)
+
+    def intercept_unary_stream(self, continuation: Callable[..., Any], details: Any, request: Any) -> Any:
+        return continuation(self._details(details), request)
+
+    def intercept_stream_unary(self, continuation: Callable[..., Any], details: Any, requests: Any) -> Any:
+        return continuation(self._details(details), requests)
+
+    def intercept_stream_stream(self, continuation: Callable[..., Any], details: Any, requests: Any) -> Any:
+        return continuation(self._details(details), requests)
+
+
+@functools.cache
+def trace_context_interceptor() -> TraceContextInterceptor | None:
+    """The trace context interceptor when opentelemetry-api is installed, else ``None`` (looked up
+    once; without it nothing is imported and no interceptor is added)."""
+    try:
+        from opentelemetry import propagate
+    except ImportError:
+        return None
+    return TraceContextInterceptor(propagate.inject)
+
+
 PemSource = bytes | str | os.PathLike[str]
 
 
@@ -187,6 +241,12 @@ def make_channel(
 
 
 def intercept(channel: grpc.Channel, token: str | None) -> grpc.Channel:
-    if not token:
-        return channel
-    return grpc.intercept_channel(channel, HeaderInterceptor([("authorization", f"Bearer {token}")]))
+    """The channel with the bearer token header and, when opentelemetry-api is installed, the
+    caller's trace context on every call."""
+    interceptors: list[Any] = []
+    if token:
+        interceptors.append(HeaderInterceptor([("authorization", f"Bearer {token}")]))
+    tracing = trace_context_interceptor()
+    if tracing is not None:
+        interceptors.append(tracing)
+    return grpc.intercept_channel(channel, *interceptors) if interceptors else channel
