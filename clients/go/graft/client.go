@@ -29,8 +29,9 @@ type Client struct {
 }
 
 // Dial makes a client for target ("localhost:50051", "dns:///graft.example.com:443"). By
-// default the connection is plaintext, unary calls get a 60 s deadline, and idempotent calls
-// are retried on UNAVAILABLE. Dial returns at once unless WithBlock is given, in which case it
+// default the connection is plaintext, unary calls get a 60 s deadline, idempotent calls are
+// retried on UNAVAILABLE, and every call carries the W3C trace context of its ctx
+// (WithTextMapPropagator). Dial returns at once unless WithBlock is given, in which case it
 // waits for the connection until ctx ends.
 func Dial(ctx context.Context, target string, opts ...Option) (*Client, error) {
 	o := defaultOptions()
@@ -54,8 +55,14 @@ func Dial(ctx context.Context, target string, opts ...Option) (*Client, error) {
 	dopts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithUserAgent("graft-go/" + Version),
-		grpc.WithChainUnaryInterceptor(modelHeaderInterceptor, deadlineInterceptor(o.timeout)),
 	}
+	unary := []grpc.UnaryClientInterceptor{modelHeaderInterceptor, deadlineInterceptor(o.timeout)}
+	if o.propagator != nil {
+		tracing := newTraceInjector(o.propagator)
+		unary = append([]grpc.UnaryClientInterceptor{tracing.unary}, unary...)
+		dopts = append(dopts, grpc.WithChainStreamInterceptor(tracing.stream))
+	}
+	dopts = append(dopts, grpc.WithChainUnaryInterceptor(unary...))
 	if o.token != "" {
 		dopts = append(dopts, grpc.WithPerRPCCredentials(bearerToken{token: o.token, requireTLS: !o.tokenInsecure}))
 	}

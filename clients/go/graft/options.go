@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/grpc"
 )
 
@@ -27,10 +28,11 @@ type options struct {
 	retry         RetryPolicy
 	block         bool
 	dialOptions   []grpc.DialOption
+	propagator    propagation.TextMapPropagator // nil: no trace context
 }
 
 func defaultOptions() options {
-	return options{timeout: DefaultTimeout, retry: DefaultRetryPolicy()}
+	return options{timeout: DefaultTimeout, retry: DefaultRetryPolicy(), propagator: propagation.TraceContext{}}
 }
 
 // WithTLS connects over TLS. A nil config trusts the system's roots and checks the target's
@@ -90,6 +92,16 @@ func WithRetry(p RetryPolicy) Option {
 // Without it Dial returns at once and connects in the background.
 func WithBlock() Option {
 	return func(o *options) { o.block = true }
+}
+
+// WithTextMapPropagator sets how each call's context is written into its metadata. By default
+// every call, unary or stream, carries W3C Trace Context (propagation.TraceContext{}: the
+// "traceparent" of the span in the call's ctx, and "tracestate" when not empty; nothing when ctx
+// has no valid span context) with no SDK and no global propagator needed. Pass
+// otel.GetTextMapPropagator() to use the globally registered one (e.g. to send baggage too), or
+// nil to send nothing.
+func WithTextMapPropagator(p propagation.TextMapPropagator) Option {
+	return func(o *options) { o.propagator = p }
 }
 
 // WithDialOptions adds gRPC dial options (a custom dialer, keepalive, a stats handler...).
