@@ -69,6 +69,11 @@ public final class TestServer implements AutoCloseable {
     return server.port();
   }
 
+  /** The HTTP listener's port. */
+  public int httpPort() {
+    return server.httpPort();
+  }
+
   public ServerConfig config() {
     return config;
   }

@@ -82,6 +82,11 @@ public final class ConfigLoader {
     d.put("permit-keepalive-time-seconds", "10");
     d.put("max-connection-age-seconds", "300");
     d.put("max-connection-age-grace-seconds", "3600");
+    d.put("http-port", "8080");
+    d.put("http-address", "");
+    d.put("metrics", "true");
+    d.put("tracing", "");
+    d.put("log-format", "text");
     return Map.copyOf(d);
   }
 
@@ -161,6 +166,7 @@ public final class ConfigLoader {
 
   private ServerConfig build(Map<String, String> v, Map<String, String> src) {
     Value in = new Value(v, src);
+    SecuritySettings security = security(in, v, src);
     Map<String, String> pools = in.get("pools", ConfigLoader::parsePools);
     String defaultPool = in.get("default-pool", s -> {
       if (!pools.containsKey(s)) {
@@ -193,7 +199,7 @@ public final class ConfigLoader {
         in.get("plugin-dir", s -> s.isEmpty() ? Optional.<Path>empty() : Optional.of(Path.of(s))),
         in.get("strict-plugins", ConfigLoader::parseBoolean),
         Duration.ofSeconds(in.intIn("shutdown-grace-seconds", 0, 3600)),
-        security(in, v, src),
+        security,
         limits(in),
         replica,
         in.get("access-log", ConfigLoader::parseBoolean),
@@ -203,7 +209,44 @@ public final class ConfigLoader {
             Duration.ofSeconds(in.intIn("keepalive-timeout-seconds", 1, 3600)),
             Duration.ofSeconds(in.intIn("permit-keepalive-time-seconds", 1, 86_400)),
             Duration.ofSeconds(in.intIn("max-connection-age-seconds", 0, 31_536_000)),
-            Duration.ofSeconds(in.intIn("max-connection-age-grace-seconds", 0, 31_536_000))));
+            Duration.ofSeconds(in.intIn("max-connection-age-grace-seconds", 0, 31_536_000))),
+        observability(in, v, src, security));
+  }
+
+  /**
+   * The HTTP listener, metrics, tracing and log format. {@code http-port} defaults to 8080, or to
+   * 0 (any free port) when the gRPC port is 0, so that test and side-by-side servers never collide;
+   * {@code http-address} defaults to the gRPC address (so loopback without credentials).
+   * {@code tracing} defaults to {@code otlp} when {@code OTEL_EXPORTER_OTLP_ENDPOINT} (or its
+   * traces variant) is set, else {@code off}.
+   */
+  private ServerConfig.Observability observability(Value in, Map<String, String> v, Map<String, String> src,
+      SecuritySettings security) {
+    int httpPort = src.get("http-port").equals("default") && v.get("port").equals("0") ? 0
+        : in.intIn("http-port", -1, 65535);
+    String httpAddress = v.get("http-address").isEmpty() ? security.address() : v.get("http-address");
+    if (httpPort != ServerConfig.Observability.HTTP_OFF && !security.authEnabled() && !security.insecureNoAuth()
+        && !isLoopback(httpAddress)) {
+      throw new ConfigException("http-address " + httpAddress + " (from " + src.get("http-address") + ") is reachable"
+          + " from other machines but no authentication is configured: set auth-tokens-file (or GRAFT_AUTH_TOKEN),"
+          + " or insecure-no-auth=true to serve anyone who can reach it");
+    }
+    boolean otelEndpoint = environment.containsKey("OTEL_EXPORTER_OTLP_ENDPOINT")
+        || environment.containsKey("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+    ServerConfig.Tracing tracing = v.get("tracing").isEmpty()
+        ? (otelEndpoint ? ServerConfig.Tracing.OTLP : ServerConfig.Tracing.OFF)
+        : in.get("tracing", s -> switch (s.toLowerCase(Locale.ROOT)) {
+          case "otlp" -> ServerConfig.Tracing.OTLP;
+          case "off", "none" -> ServerConfig.Tracing.OFF;
+          default -> throw new IllegalArgumentException("expected otlp or off");
+        });
+    boolean json = in.get("log-format", s -> switch (s.toLowerCase(Locale.ROOT)) {
+      case "json" -> true;
+      case "text" -> false;
+      default -> throw new IllegalArgumentException("expected text or json");
+    });
+    return new ServerConfig.Observability(httpPort, httpAddress, in.get("metrics", ConfigLoader::parseBoolean),
+        tracing, json);
   }
 
   private static SecuritySettings security(Value in, Map<String, String> v, Map<String, String> src) {

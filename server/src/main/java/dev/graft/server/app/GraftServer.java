@@ -17,7 +17,12 @@ import dev.graft.server.core.store.StoreLayout;
 import dev.graft.server.core.store.StoreSweeper;
 import dev.graft.server.engine.BuiltinModelInstaller;
 import dev.graft.server.engine.ModelRuntime;
+import dev.graft.server.http.HttpListener;
 import dev.graft.server.scheduler.DeviceScheduler;
+import dev.graft.server.telemetry.RpcMetricsInterceptor;
+import dev.graft.server.telemetry.ServerMetrics;
+import dev.graft.server.telemetry.Tracing;
+import dev.graft.server.telemetry.TracingInterceptor;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -33,6 +38,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +54,9 @@ import javax.inject.Singleton;
  * only then reports SERVING. {@code graft.v1.ServerService} is SERVING from the start: it is the
  * liveness signal, the overall status ("") the readiness signal. Every response names the
  * replica in {@code x-graft-replica}. The checkpoint sweep ({@code checkpoint-max-age-days})
- * and the store sweep ({@link StoreSweeper}) start with the server and run hourly.
+ * and the store sweep ({@link StoreSweeper}) start with the server and run hourly. The HTTP
+ * listener ({@code /metrics}, {@code /healthz}, {@code /readyz}) starts right after the gRPC one,
+ * with its TLS; {@code /readyz} follows the overall health status.
  *
  * <p>{@link #shutdown} drains: health goes NOT_SERVING and new calls are refused at once, live
  * jobs end FAILED (SERVER_SHUTDOWN) so their watchers finish, in-flight calls get the grace period
@@ -80,8 +88,13 @@ public final class GraftServer {
   private final ScheduledExecutorService housekeeping;
   private final CheckpointRetention retention;
   private final StoreSweeper sweeper;
+  private final RpcMetricsInterceptor rpcMetrics;
+  private final TracingInterceptor tracingInterceptor;
+  private final Tracing tracing;
+  private final HttpListener http;
   private ServerTls tls;
   private Server server;
+  private volatile boolean serving;
 
   @Inject
   GraftServer(ServerConfig config, Set<BindableService> services, HealthStatusManager health,
@@ -91,7 +104,8 @@ public final class GraftServer {
       PluginRegistry plugins, StoreLayout layout,
       @Named("credentials") ScheduledExecutorService credentialsTimer,
       @Named("housekeeping") ScheduledExecutorService housekeeping, CheckpointRetention retention,
-      StoreSweeper sweeper) {
+      StoreSweeper sweeper, RpcMetricsInterceptor rpcMetrics, TracingInterceptor tracingInterceptor, Tracing tracing,
+      ServerMetrics serverMetrics, HttpListener http) {
     this.config = config;
     this.services = services;
     this.health = health;
@@ -113,6 +127,10 @@ public final class GraftServer {
     this.housekeeping = housekeeping;
     this.retention = retention;
     this.sweeper = sweeper;
+    this.rpcMetrics = rpcMetrics;
+    this.tracingInterceptor = tracingInterceptor;
+    this.tracing = tracing;
+    this.http = http; // serverMetrics registers its gauges when built; nothing else to keep
   }
 
   /**
@@ -183,6 +201,10 @@ public final class GraftServer {
         + (config.security().tlsEnabled() ? ", TLS" + (config.security().tlsClientCa().isPresent()
         ? " with client certificates required" : "") : ", plaintext") + ", auth "
         + (config.security().authEnabled() ? "on" : "off") + "); warming up built-in models");
+    if (config.observability().httpPort() != ServerConfig.Observability.HTTP_OFF) {
+      http.start(Optional.ofNullable(tls).map(t -> new HttpListener.Tls(t.sslContext(), t.clientCertificates())),
+          () -> serving);
+    }
 
     try {
       List<String> warmed = warmup.warm();
@@ -213,9 +235,10 @@ public final class GraftServer {
   }
 
   /**
-   * A service behind Graft's interceptors. The last one listed runs first: replica header, access
-   * log, auth; then requests are parsed ({@link RequestParsing}: malformed bytes are
-   * INVALID_ARGUMENT, not UNKNOWN); then audit and the exception guard, which see typed messages.
+   * A service behind Graft's interceptors. The last one listed runs first: the trace (the call's
+   * span, current for everything after it), replica header, RPC metrics, access log, auth; then
+   * requests are parsed ({@link RequestParsing}: malformed bytes are INVALID_ARGUMENT, not
+   * UNKNOWN); then audit and the exception guard, which see typed messages.
    */
   private ServerServiceDefinition intercepted(ServerServiceDefinition service) {
     ServerServiceDefinition inner = parsing.wrap(ServerInterceptors.intercept(service, guard, audit));
@@ -223,11 +246,18 @@ public final class GraftServer {
     if (config.accessLog()) {
       outer.add(accessLog);
     }
+    if (config.observability().metrics()) {
+      outer.add(rpcMetrics);
+    }
     outer.add(replicaHeader);
+    if (tracing.enabled()) {
+      outer.add(tracingInterceptor);
+    }
     return ServerInterceptors.intercept(inner, outer);
   }
 
   private void setServing(ServingStatus status) {
+    serving = status == ServingStatus.SERVING;
     health.setStatus("", status);
     services.forEach(s -> health.setStatus(s.bindService().getServiceDescriptor().getName(), status));
   }
@@ -237,12 +267,18 @@ public final class GraftServer {
     return server.getPort();
   }
 
+  /** The HTTP listener's port (useful with {@code http-port=0}). */
+  public int httpPort() {
+    return http.port();
+  }
+
   /** Drains and stops; safe to call more than once. */
   public synchronized void shutdown() {
     if (server == null || server.isTerminated()) {
       return;
     }
     health.enterTerminalState();
+    serving = false;
     server.shutdown();
     Duration grace = config.shutdownGrace();
     long deadline = System.nanoTime() + grace.toNanos();
@@ -263,6 +299,8 @@ public final class GraftServer {
       housekeeping.shutdownNow(); // before the store closes: a sweep moves folders into staging
       runtime.close();
       layout.close();
+      http.close();
+      tracing.close(); // exports the last spans
       if (tls != null) {
         tls.close();
       }

@@ -1,5 +1,12 @@
 package dev.graft.server.app;
 
+import dev.graft.server.telemetry.JsonLogFormatter;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.Logger;
+
 /**
  * {@code java -jar graft-server.jar [--port N] [--store DIR] [--config FILE] ...}: starts Graft
  * and serves until SIGTERM or Ctrl-C, then drains. Exits 2 on a configuration error.
@@ -8,6 +15,10 @@ package dev.graft.server.app;
  * exits ({@link VerifyStoreCommand}): 0 when it is consistent, 1 with one line per problem.
  */
 public final class Main {
+  /** Held so that their levels stick (java.util.logging keeps loggers weakly). */
+  private static final List<Logger> QUIETED = List.of(Logger.getLogger("org.eclipse.jetty"),
+      Logger.getLogger("io.javalin"), Logger.getLogger("io.opentelemetry"));
+
   private Main() {}
 
   public static void main(String[] args) throws Exception {
@@ -21,6 +32,7 @@ public final class Main {
     GraftServer server;
     try {
       ServerConfig config = new ConfigLoader(System.getenv()).load(args);
+      configureLogging(config);
       server = ServerComponent.create(config).server().start();
     } catch (ConfigException e) {
       System.err.println("graft: " + e.getMessage());
@@ -29,5 +41,15 @@ public final class Main {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "graft-shutdown"));
     server.awaitTermination();
+  }
+
+  /** {@code log-format=json} puts {@link JsonLogFormatter} on the console; the HTTP stack logs warnings only. */
+  private static void configureLogging(ServerConfig config) {
+    QUIETED.forEach(l -> l.setLevel(Level.WARNING));
+    if (config.observability().jsonLogs()) {
+      for (Handler handler : LogManager.getLogManager().getLogger("").getHandlers()) {
+        handler.setFormatter(new JsonLogFormatter());
+      }
+    }
   }
 }

@@ -7,7 +7,7 @@ import javax.inject.Singleton;
 /** The server's object graph: one per process (or per test server). */
 @Singleton
 @Component(modules = {ConfigModule.class, StoreModule.class, PluginModule.class, SchedulerModule.class,
-    GrpcModule.class, SecurityModule.class})
+    GrpcModule.class, SecurityModule.class, TelemetryModule.class})
 public interface ServerComponent {
 
   GraftServer server();

@@ -30,6 +30,7 @@ import java.util.Optional;
  * @param accessLog whether to log one line per call
  * @param maxBatch the most inputs concurrent Extract/Predict calls are merged into per engine call
  * @param connections HTTP/2 keepalive and connection-age limits of the network listener
+ * @param observability the HTTP listener (metrics, probes), tracing and the log format
  */
 public record ServerConfig(
     int port,
@@ -49,7 +50,8 @@ public record ServerConfig(
     String replicaId,
     boolean accessLog,
     int maxBatch,
-    Connections connections) {
+    Connections connections,
+    Observability observability) {
 
   public ServerConfig {
     pools = Map.copyOf(pools);
@@ -75,6 +77,29 @@ public record ServerConfig(
       Duration maxConnectionAge,
       Duration maxConnectionAgeGrace) {}
 
+  /**
+   * What an operator sees of the server.
+   *
+   * @param httpPort the HTTP listener's port ({@code /metrics}, {@code /healthz}, {@code /readyz});
+   *     0 = any free port, -1 = no HTTP listener
+   * @param httpAddress the address it listens on
+   * @param metrics whether RPCs, inference, jobs, pools and the store are measured and
+   *     {@code /metrics} serves them
+   * @param tracing whether spans are exported over OTLP
+   * @param jsonLogs one JSON object per log line (with trace and span ids) instead of text
+   */
+  public record Observability(int httpPort, String httpAddress, boolean metrics, Tracing tracing, boolean jsonLogs) {
+    public static final int HTTP_OFF = -1;
+  }
+
+  /** Whether and where spans go. */
+  public enum Tracing {
+    /** No spans are made. */
+    OFF,
+    /** Spans go to an OTLP endpoint configured by the standard {@code OTEL_*} variables. */
+    OTLP
+  }
+
   /** The pool names in a stable order, the default first. */
   public List<String> poolNames() {
     return pools.keySet().stream()
@@ -86,6 +111,6 @@ public record ServerConfig(
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(newPort, store, pools, defaultPool, trainingSlots, inferenceSlots,
         queueCapacity, maxInboundMessageBytes, maxInputsPerRequest, pluginDir, strictPlugins,
-        shutdownGrace, security, limits, replicaId, accessLog, maxBatch, connections);
+        shutdownGrace, security, limits, replicaId, accessLog, maxBatch, connections, observability);
   }
 }

@@ -17,19 +17,28 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 
 /**
  * The listener's TLS: the server's certificate and key, and for mTLS the CA that client
  * certificates must chain to. The files are read now (a bad one stops start-up) and again whenever
  * they change (checked every {@code credentials-refresh-seconds}), so certificates rotate without a
- * restart: new connections get the new ones. Close to stop watching.
+ * restart: new connections get the new ones. The HTTP listener uses the same managers
+ * ({@link #sslContext()}). Close to stop watching.
  */
 final class ServerTls implements AutoCloseable {
   private final ServerCredentials credentials;
+  private final SSLContext sslContext;
+  private final boolean clientCertificates;
   private final List<FileWatch> watches;
 
-  private ServerTls(ServerCredentials credentials, List<FileWatch> watches) {
+  private ServerTls(ServerCredentials credentials, SSLContext sslContext, boolean clientCertificates,
+      List<FileWatch> watches) {
     this.credentials = credentials;
+    this.sslContext = sslContext;
+    this.clientCertificates = clientCertificates;
     this.watches = watches;
   }
 
@@ -48,6 +57,7 @@ final class ServerTls implements AutoCloseable {
     watches.add(FileWatch.start(List.of(cert, key), "tls-cert/tls-key", identity, settings.credentialsRefresh(),
         timer));
     TlsServerCredentials.Builder builder = TlsServerCredentials.newBuilder().keyManager(keys);
+    AdvancedTlsX509TrustManager clientTrust = null;
     if (settings.tlsClientCa().isPresent()) {
       Path ca = settings.tlsClientCa().get();
       AdvancedTlsX509TrustManager trust;
@@ -68,8 +78,29 @@ final class ServerTls implements AutoCloseable {
       authorities.run();
       watches.add(FileWatch.start(List.of(ca), "tls-client-ca", authorities, settings.credentialsRefresh(), timer));
       builder.trustManager(trust).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+      clientTrust = trust;
     }
-    return new ServerTls(builder.build(), watches);
+    SSLContext context;
+    try {
+      context = SSLContext.getInstance("TLS");
+      context.init(new KeyManager[] {keys}, clientTrust == null ? null : new TrustManager[] {clientTrust}, null);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the JDK has no TLS", e);
+    }
+    return new ServerTls(builder.build(), context, clientTrust != null, watches);
+  }
+
+  /**
+   * The same (rotating) key and trust managers as a JDK context, for the HTTP listener; client
+   * certificates verify against the client CA when {@link #clientCertificates()}.
+   */
+  SSLContext sslContext() {
+    return sslContext;
+  }
+
+  /** Whether mTLS is configured. */
+  boolean clientCertificates() {
+    return clientCertificates;
   }
 
   /** The credentials to build the listener with. */

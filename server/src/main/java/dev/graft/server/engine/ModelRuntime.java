@@ -86,6 +86,14 @@ public final class ModelRuntime implements AutoCloseable {
     return backbones.size() + trained.size();
   }
 
+  /** The model versions loaded now, one entry per loaded instance (a version on two devices twice). */
+  public List<String> loadedRefs() {
+    List<String> refs = new ArrayList<>();
+    backbones.keySet().forEach(k -> refs.add(k.ref()));
+    trained.keySet().forEach(k -> refs.add(k.ref()));
+    return refs;
+  }
+
   @Override
   public void close() {
     trained.values().forEach(ModelRuntime::closeQuietly);

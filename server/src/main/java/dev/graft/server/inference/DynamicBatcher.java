@@ -1,6 +1,10 @@
 package dev.graft.server.inference;
 
 import dev.graft.spi.ModelInput;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -20,18 +24,23 @@ import java.util.function.Function;
  * crowd gets the engine's batch throughput.
  *
  * <p>If a merged call fails, each request in it is retried alone, so an error (say, about
- * {@code inputs[3]}) always reaches the request it belongs to. Thread-safe.
+ * {@code inputs[3]}) always reaches the request it belongs to.
+ *
+ * <p>Each engine call is a span, {@code graft.inference.batch}: the child of the first request
+ * in it, linked to every request merged into it, current while the engine runs. Thread-safe.
  */
 final class DynamicBatcher {
   private final int maxBatch;
   private final int parallelism;
   private final ExecutorService executor;
+  private final Tracer tracer;
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
 
-  DynamicBatcher(int maxBatch, int parallelism, ExecutorService executor) {
+  DynamicBatcher(int maxBatch, int parallelism, ExecutorService executor, Tracer tracer) {
     this.maxBatch = maxBatch;
     this.parallelism = parallelism;
     this.executor = executor;
+    this.tracer = tracer;
   }
 
   /**
@@ -55,9 +64,10 @@ final class DynamicBatcher {
     }
   }
 
-  private record Pending(List<ModelInput> inputs, CompletableFuture<float[][]> result) {
+  /** A request waiting for the engine, with the trace context of the call that made it. */
+  private record Pending(List<ModelInput> inputs, CompletableFuture<float[][]> result, Context context) {
     Pending(List<ModelInput> inputs) {
-      this(inputs, new CompletableFuture<>());
+      this(inputs, new CompletableFuture<>(), Context.current());
     }
   }
 
@@ -110,7 +120,7 @@ final class DynamicBatcher {
       batch.forEach(p -> all.addAll(p.inputs()));
       float[][] out;
       try {
-        out = engine.apply(all);
+        out = traced(batch, all.size(), () -> engine.apply(all));
       } catch (RuntimeException | Error e) {
         batch.forEach(this::runAlone);
         return;
@@ -126,9 +136,29 @@ final class DynamicBatcher {
 
     private void runAlone(Pending p) {
       try {
-        p.result().complete(engine.apply(p.inputs()));
+        p.result().complete(traced(List.of(p), p.inputs().size(), () -> engine.apply(p.inputs())));
       } catch (RuntimeException | Error e) {
         p.result().completeExceptionally(e);
+      }
+    }
+
+    private float[][] traced(List<Pending> batch, int inputs, java.util.function.Supplier<float[][]> call) {
+      var builder = tracer.spanBuilder("graft.inference.batch").setParent(batch.get(0).context())
+          .setAttribute("graft.batch.requests", batch.size())
+          .setAttribute("graft.batch.inputs", inputs);
+      for (Pending p : batch) {
+        builder.addLink(Span.fromContext(p.context()).getSpanContext());
+      }
+      Span span = builder.startSpan();
+      Scope scope = span.makeCurrent();
+      try {
+        return call.get();
+      } catch (RuntimeException | Error e) {
+        span.recordException(e);
+        throw e;
+      } finally {
+        scope.close();
+        span.end();
       }
     }
   }

@@ -113,4 +113,29 @@ class ConfigLoaderTest {
     assertTrue(missing.getMessage().contains("not a readable file"), missing.getMessage());
   }
 
+
+  @Test
+  void observabilityDefaultsAndTheirRules() {
+    ServerConfig.Observability d = new ConfigLoader(Map.of()).load().observability();
+    assertEquals(8080, d.httpPort());
+    assertEquals("127.0.0.1", d.httpAddress(), "loopback like gRPC without credentials");
+    assertEquals(true, d.metrics());
+    assertEquals(ServerConfig.Tracing.OFF, d.tracing());
+    assertEquals(false, d.jsonLogs());
+    assertEquals(0, new ConfigLoader(Map.of()).load("--port", "0").observability().httpPort(),
+        "with any free gRPC port, any free HTTP port");
+    assertEquals(9100, new ConfigLoader(Map.of()).load("--port", "0", "--http-port", "9100").observability().httpPort());
+    assertEquals(-1, new ConfigLoader(Map.of()).load("--http-port", "-1").observability().httpPort());
+    assertEquals(ServerConfig.Tracing.OTLP, new ConfigLoader(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"))
+        .load().observability().tracing(), "the standard OTel variable turns tracing on");
+    assertEquals(ServerConfig.Tracing.OFF, new ConfigLoader(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"))
+        .load("--tracing", "off").observability().tracing());
+    assertEquals(true, new ConfigLoader(Map.of("GRAFT_LOG_FORMAT", "json")).load().observability().jsonLogs());
+    var open = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of()).load("--http-address", "0.0.0.0"));
+    assertTrue(open.getMessage().contains("http-address 0.0.0.0"), open.getMessage());
+    var tracing = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of()).load("--tracing", "jaeger"));
+    assertTrue(tracing.getMessage().contains("expected otlp or off"), tracing.getMessage());
+    var format = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of()).load("--log-format", "xml"));
+    assertTrue(format.getMessage().contains("log-format"), format.getMessage());
+  }
 }

@@ -20,6 +20,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class DynamicBatcherTest {
+  private static final io.opentelemetry.api.trace.Tracer NO_TRACES =
+      io.opentelemetry.api.OpenTelemetry.noop().getTracer("test");
   private final ExecutorService engineThreads = Executors.newCachedThreadPool();
   private final ExecutorService callers = Executors.newCachedThreadPool();
 
@@ -68,7 +70,7 @@ class DynamicBatcherTest {
 
   @Test
   void aLoneCallRunsAtOnce() {
-    DynamicBatcher batcher = new DynamicBatcher(32, 1, engineThreads);
+    DynamicBatcher batcher = new DynamicBatcher(32, 1, engineThreads, NO_TRACES);
     Engine engine = new Engine(new CountDownLatch(0));
     float[][] out = batcher.run("m", texts("a", "abc"), engine);
     assertArrayEquals(new float[] {1}, out[0]);
@@ -78,7 +80,7 @@ class DynamicBatcherTest {
 
   @Test
   void callsArrivingWhileTheEngineIsBusyAreMergedAndSplitBack() throws Exception {
-    DynamicBatcher batcher = new DynamicBatcher(32, 1, engineThreads);
+    DynamicBatcher batcher = new DynamicBatcher(32, 1, engineThreads, NO_TRACES);
     CountDownLatch release = new CountDownLatch(1);
     Engine engine = new Engine(release);
     Future<float[][]> first = callers.submit(() -> batcher.run("m", texts("x"), engine));
@@ -98,8 +100,47 @@ class DynamicBatcherTest {
   }
 
   @Test
+  void aMergedBatchIsOneSpanLinkedToEveryRequestInIt() throws Exception {
+    io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter exported =
+        io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter.create();
+    try (io.opentelemetry.sdk.trace.SdkTracerProvider provider = io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+        .addSpanProcessor(io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(exported)).build()) {
+      io.opentelemetry.api.trace.Tracer tracer = provider.get("test");
+      DynamicBatcher batcher = new DynamicBatcher(32, 1, engineThreads, tracer);
+      CountDownLatch release = new CountDownLatch(1);
+      Engine engine = new Engine(release);
+      List<io.opentelemetry.api.trace.Span> requests = new ArrayList<>();
+      List<Future<float[][]>> calls = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        io.opentelemetry.api.trace.Span request = tracer.spanBuilder("request-" + i).startSpan();
+        requests.add(request);
+        calls.add(callers.submit(io.opentelemetry.context.Context.root().with(request)
+            .wrap(() -> batcher.run("m", texts("x"), engine))));
+        Thread.sleep(i == 0 ? 100 : 20); // the first holds the engine, the other three queue
+      }
+      Thread.sleep(100);
+      release.countDown();
+      for (Future<float[][]> f : calls) {
+        f.get();
+      }
+      assertEquals(List.of(1, 3), engine.batches);
+      var batches = exported.getFinishedSpanItems().stream().filter(s -> s.getName().equals("graft.inference.batch"))
+          .toList();
+      assertEquals(2, batches.size());
+      var merged = batches.stream().filter(s -> s.getLinks().size() == 3).findFirst().orElseThrow();
+      assertEquals(requests.get(1).getSpanContext().getSpanId(), merged.getParentSpanId(), "child of the first merged");
+      for (int i = 1; i < 4; i++) {
+        String id = requests.get(i).getSpanContext().getSpanId();
+        assertTrue(merged.getLinks().stream().anyMatch(l -> l.getSpanContext().getSpanId().equals(id)),
+            "linked to request " + i);
+      }
+      assertEquals(3L, merged.getAttributes().get(io.opentelemetry.api.common.AttributeKey.longKey("graft.batch.inputs")));
+    }
+  }
+
+  @Test
   void batchesRespectMaxBatchAndAFailureReachesOnlyItsCaller() throws Exception {
-    DynamicBatcher batcher = new DynamicBatcher(4, 1, engineThreads);
+    DynamicBatcher batcher = new DynamicBatcher(4, 1, engineThreads, NO_TRACES);
     CountDownLatch release = new CountDownLatch(1);
     Engine engine = new Engine(release);
     Future<float[][]> first = callers.submit(() -> batcher.run("m", texts("x"), engine));

@@ -13,6 +13,7 @@ import dev.graft.server.scheduler.DeviceScheduler;
 import dev.graft.server.scheduler.ScheduledWork;
 import dev.graft.server.scheduler.WorkRequest;
 import dev.graft.server.security.Principal;
+import dev.graft.server.telemetry.JobTelemetry;
 import dev.graft.spi.ErrorKind;
 import dev.graft.spi.GraftException;
 import java.time.Clock;
@@ -48,6 +49,7 @@ public final class JobManager {
   private final Clock clock;
   private final Limits limits;
   private final CheckpointRetention retention;
+  private final JobTelemetry telemetry;
   private final Map<String, JobHandle> live = new ConcurrentHashMap<>();
   private final JobRelay relay;
   private volatile boolean stopping;
@@ -55,7 +57,7 @@ public final class JobManager {
   @Inject
   public JobManager(JobPreparer preparer, JobStore store, ModelStore models, ModelRuntime runtime,
       DeviceScheduler scheduler, FeatureCache cache, StoreLayout layout, Clock clock, Limits limits,
-      CheckpointRetention retention) {
+      CheckpointRetention retention, JobTelemetry telemetry) {
     this.preparer = preparer;
     this.store = store;
     this.models = models;
@@ -66,6 +68,7 @@ public final class JobManager {
     this.clock = clock;
     this.limits = limits;
     this.retention = retention;
+    this.telemetry = telemetry;
     this.relay = new JobRelay(store, layout, RELAY_INTERVAL);
     relay.relayCancels(live::keySet, id -> {
       JobHandle handle = live.get(id);
@@ -94,7 +97,8 @@ public final class JobManager {
         JobProgress.none(), List.of(), null, clock.instant(), null, null, command.principal().name());
     JobHandle handle = new JobHandle(initial, store);
     live.put(id, handle);
-    TrainingRun run = new TrainingRun(handle, job, models, runtime, cache, layout, retention, clock);
+    TrainingRun run = new TrainingRun(handle, job, models, runtime, cache, layout, retention, clock, telemetry,
+        io.opentelemetry.context.Context.current());
     ScheduledWork<JobRecord> work;
     try {
       work = scheduler.submit(new WorkRequest(id, command.devicePool(), command.priority(), 0), run::run);

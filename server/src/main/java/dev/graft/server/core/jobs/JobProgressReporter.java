@@ -1,23 +1,29 @@
 package dev.graft.server.core.jobs;
 
 import dev.graft.server.core.store.JobProgress;
+import dev.graft.server.telemetry.JobTelemetry;
 import dev.graft.spi.MetricValue;
 import dev.graft.spi.ProgressListener;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Turns a strategy's progress calls into job updates: step progress with fraction and ETA (in
- * memory, streamed to watchers), per-epoch metrics (persisted).
+ * memory, streamed to watchers), per-epoch metrics (persisted); and tells {@link JobTelemetry}
+ * (loss, steps, epoch spans).
  */
 final class JobProgressReporter implements ProgressListener {
   private final JobHandle handle;
+  private final JobTelemetry.Run telemetry;
   private final long startNanos = System.nanoTime();
 
-  JobProgressReporter(JobHandle handle) {
+  JobProgressReporter(JobHandle handle, JobTelemetry.Run telemetry) {
     this.handle = handle;
+    this.telemetry = telemetry;
   }
 
   @Override
@@ -25,6 +31,7 @@ final class JobProgressReporter implements ProgressListener {
     double fraction = totalSteps > 0 ? Math.min(1.0, (double) step / totalSteps) : 0;
     long eta = fraction > 0 ? (long) (elapsed().toMillis() * (1 - fraction) / fraction) : 0;
     JobProgress progress = new JobProgress(epoch, totalEpochs, step, totalSteps, fraction, eta);
+    telemetry.step(epoch, loss);
     handle.update(r -> r.withProgress(progress),
         String.format(Locale.ROOT, "epoch %d/%d step %d/%d loss %.4f", epoch, totalEpochs, step, totalSteps, loss),
         false);
@@ -32,6 +39,9 @@ final class JobProgressReporter implements ProgressListener {
 
   @Override
   public void onEpoch(int epoch, int totalEpochs, List<MetricValue> metrics) {
+    Map<String, Double> values = new LinkedHashMap<>();
+    metrics.forEach(m -> values.put(m.split() + "." + m.name(), m.value()));
+    telemetry.epochEnded(epoch, values);
     StringBuilder line = new StringBuilder("epoch " + epoch + "/" + totalEpochs + " done:");
     metrics.forEach(m -> line.append(String.format(Locale.ROOT, " %s.%s=%.4f", m.split(), m.name(), m.value())));
     handle.update(r -> {

@@ -9,6 +9,8 @@ import dev.graft.server.core.store.ModelStore;
 import dev.graft.server.core.store.StoreLayout;
 import dev.graft.server.engine.ModelRuntime;
 import dev.graft.server.scheduler.DeviceSpec;
+import dev.graft.server.telemetry.JobTelemetry;
+import io.opentelemetry.context.Context;
 import dev.graft.spi.ErrorKind;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.Hyperparameters;
@@ -29,6 +31,8 @@ import java.util.stream.Stream;
  * Runs one admitted job on the device the scheduler chose: marks it RUNNING, trains with its
  * strategy, publishes the model atomically, trims its checkpoints ({@code keep-checkpoints}) and
  * ends the job SUCCEEDED, FAILED (with the reason) or CANCELLED. Never throws: every outcome is written to the job.
+ * Measured and traced by {@link JobTelemetry} (the job's span is the child of {@code parent}, the
+ * context of the Train call that queued it).
  */
 final class TrainingRun {
   private static final System.Logger LOG = System.getLogger(TrainingRun.class.getName());
@@ -41,9 +45,12 @@ final class TrainingRun {
   private final StoreLayout layout;
   private final CheckpointRetention retention;
   private final Clock clock;
+  private final JobTelemetry telemetry;
+  private final Context parent;
 
   TrainingRun(JobHandle handle, PreparedJob job, ModelStore models, ModelRuntime runtime,
-      FeatureCache cache, StoreLayout layout, CheckpointRetention retention, Clock clock) {
+      FeatureCache cache, StoreLayout layout, CheckpointRetention retention, Clock clock, JobTelemetry telemetry,
+      Context parent) {
     this.handle = handle;
     this.job = job;
     this.models = models;
@@ -52,6 +59,8 @@ final class TrainingRun {
     this.layout = layout;
     this.retention = retention;
     this.clock = clock;
+    this.telemetry = telemetry;
+    this.parent = parent;
   }
 
   JobRecord run(DeviceSpec device) {
@@ -59,6 +68,16 @@ final class TrainingRun {
         "running on " + device.id(), true)) {
       return handle.current();
     }
+    JobTelemetry.Run tracked = telemetry.start(handle.current().id(), job.strategy().id(), job.base().ref(), parent);
+    try {
+      return train(device, tracked);
+    } finally {
+      JobRecord last = handle.current();
+      tracked.end(last.state().name(), last.error() == null ? "" : last.error().reason());
+    }
+  }
+
+  private JobRecord train(DeviceSpec device, JobTelemetry.Run tracked) {
     Path staged = null;
     try {
       handle.throwIfCancelled();
@@ -68,7 +87,7 @@ final class TrainingRun {
       JobTrainContext context = new JobTrainContext(handle.current().id(),
           runtime.backbone(job.base(), device), runtime.baseModel(job.base()), job.task(),
           job.train(), job.validation(), job.hyperparameters(), device.toDjlDevice(),
-          new JobProgressReporter(handle), handle, staged, checkpoints, cache, job.dataKey());
+          new JobProgressReporter(handle, tracked), handle, staged, checkpoints, cache, job.dataKey());
       var outcome = job.strategy().train(context);
       handle.throwIfCancelled();
       JobAccess.checkOutputModel(models, job.outputModel(), job.principal());
