@@ -74,7 +74,7 @@ class Server:
         began = time.monotonic()
         self.proc = subprocess.Popen(
             [self.java, "-jar", str(self.jar), "--store", str(self.store), "--port", str(self.port),
-             "--shutdown-grace-seconds", "2", "--access-log", "false"],
+             "--shutdown-grace-seconds", "2", "--access-log", "false", "--http-port", "0"],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         out.close()
         with grpc.insecure_channel(f"localhost:{self.port}") as channel:

@@ -214,4 +214,52 @@ class TlsTest {
       return delegate.getAcceptedIssuers();
     }
   }
+
+  @Test
+  void theHttpListenerSpeaksTlsWithTheSameCertificatesAndMapsClientCertificates() throws Exception {
+    TestCertificates ca = TestCertificates.newCa(dir, "graft-test-ca");
+    TestCertificates.Issued serverCert = ca.server("server-1");
+    TestCertificates.Issued alice = ca.client("alice", "CN=alice,O=Graft");
+    Path tokens = Files.writeString(dir.resolve("tokens"), "alice reader subject=CN=alice, O=Graft\n");
+    try (TestServer server = TestServer.onPort(dir.resolve("store"), "tls-cert", serverCert.certFile().toString(),
+        "tls-key", serverCert.keyFile().toString(), "tls-client-ca", ca.ca().certFile().toString(),
+        "auth-tokens-file", tokens.toString())) {
+      java.net.URI base = java.net.URI.create("https://localhost:" + server.httpPort());
+      java.net.http.HttpClient withCert = https(ca, alice);
+      java.net.http.HttpClient anonymous = https(ca, null);
+      assertEquals(200, get(withCert, base.resolve("/metrics")).statusCode(), "alice's certificate is a reader");
+      assertEquals(401, get(anonymous, base.resolve("/metrics")).statusCode(), "no certificate, no token");
+      assertEquals(200, get(anonymous, base.resolve("/readyz")).statusCode(), "probes need no certificate");
+      assertThrows(java.io.IOException.class, () -> get(java.net.http.HttpClient.newHttpClient(),
+          java.net.URI.create("http://localhost:" + server.httpPort() + "/healthz")), "no plaintext on the TLS port");
+    }
+  }
+
+  private static java.net.http.HttpResponse<String> get(java.net.http.HttpClient client, java.net.URI uri)
+      throws Exception {
+    return client.send(java.net.http.HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** An HTTPS client trusting {@code ca}, presenting {@code identity} when given. */
+  private static java.net.http.HttpClient https(TestCertificates ca, TestCertificates.Issued identity) throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("ca", ca.ca().certificate());
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    javax.net.ssl.KeyManager[] keys = null;
+    if (identity != null) {
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setKeyEntry("me", identity.key(), new char[0], new X509Certificate[] {identity.certificate()});
+      javax.net.ssl.KeyManagerFactory kmf =
+          javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, new char[0]);
+      keys = kmf.getKeyManagers();
+    }
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(keys, tmf.getTrustManagers(), null);
+    return java.net.http.HttpClient.newBuilder().sslContext(context).build();
+  }
 }
