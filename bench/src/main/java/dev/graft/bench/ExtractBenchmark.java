@@ -72,12 +72,12 @@ public final class ExtractBenchmark {
     void apply(List<String> batch) throws Exception;
   }
 
-  private static int graft(GraftClient client, List<String> batch) {
+  static int graft(GraftClient client, List<String> batch) {
     return client.extract(ExtractRequest.newBuilder().setModel("minilm-l6").addAllInputs(Inputs.texts(batch))
         .setNormalize(true).build()).getFeaturesCount();
   }
 
-  private static Measure run(double seconds, int clients, int batch, List<String> sentences, Embed embed)
+  static Measure run(double seconds, int clients, int batch, List<String> sentences, Embed embed)
       throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     AtomicInteger next = new AtomicInteger();
@@ -107,7 +107,7 @@ public final class ExtractBenchmark {
         sorted[sorted.length / 2] / 1e6, sorted[(int) (sorted.length * 0.99)] / 1e6);
   }
 
-  private static List<String> sentences(Path assets) throws IOException {
+  static List<String> sentences(Path assets) throws IOException {
     List<String> out = new ArrayList<>();
     for (String set : List.of("yelp", "amazon")) {
       for (String line : Files.readAllLines(assets.resolve("sentiment/" + set + ".jsonl"))) {
