@@ -21,6 +21,7 @@ import { toDataSource, toExample, toInput, type DataSourceLike, type ExampleLike
 import { baseUrl, callHeaders, type HeadersLike } from "./metadata.js";
 import { backoffMs, retryPolicy, shouldRetry, sleep, type RetryPolicy } from "./retry.js";
 import { sessionOptions, type TlsOptions } from "./tls.js";
+import { traceContextInterceptor, type TracingMode } from "./tracing.js";
 
 export interface GraftClientOptions {
   /** `host:port` (plaintext unless `tls`), or an `http://` / `https://` URL. */
@@ -41,8 +42,15 @@ export interface GraftClientOptions {
   retry?: Partial<RetryPolicy> | false;
   /** Headers sent on every call. */
   headers?: HeadersLike;
-  /** Extra Connect interceptors (logging, tracing). */
+  /** Extra Connect interceptors (logging, tracing); they run after the trace context one. */
   interceptors?: Interceptor[];
+  /**
+   * Trace context propagation when `@opentelemetry/api` is installed (an optional peer
+   * dependency): `"w3c"` (default) sends the active span's `traceparent`/`tracestate`, `"global"`
+   * the globally registered propagator's headers, `false` nothing. Without the package, nothing.
+   * Applies to the transport the client makes, not to a `transport` given here.
+   */
+  tracing?: TracingMode;
   /** Use this transport instead of opening a gRPC connection (tests, custom setups). */
   transport?: Transport;
   /** Size of the chunks an upload sends (default 1 MiB). */
@@ -207,10 +215,11 @@ export class GraftClient {
     if (transport === undefined) {
       const url = baseUrl(options.target, options.tls !== undefined && options.tls !== false);
       this.sessions = new Http2SessionManager(url, {}, sessionOptions(url, options.tls));
+      const tracing = traceContextInterceptor(options.tracing ?? "w3c");
       transport = createGrpcTransport({
         baseUrl: url,
         sessionManager: this.sessions,
-        interceptors: options.interceptors ?? [],
+        interceptors: [...(tracing === undefined ? [] : [tracing]), ...(options.interceptors ?? [])],
       });
     }
     this.training = createClient(TrainingService, transport);

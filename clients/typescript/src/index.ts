@@ -50,6 +50,7 @@ export {
 } from "./inputs.js";
 export { MODEL_HEADER, baseUrl, callHeaders, type HeadersLike } from "./metadata.js";
 export { sessionOptions, type TlsOptions } from "./tls.js";
+export { traceContextInterceptor, traceparent, type TracingMode } from "./tracing.js";
 export { DEFAULT_RETRY_POLICY, backoffMs, retryPolicy, shouldRetry, type RetryPolicy } from "./retry.js";
 // The generated messages, enums and service descriptors (graft.v1 and google.rpc).
 export * from "./gen/graft/v1/common_pb.js";
