@@ -5,7 +5,10 @@ deploy/envoy/envoy.yaml plus TLS and nothing else, selectors match pod labels, v
 maps and Secrets exist, the replicas run with TLS and a tokens file from mounted read-only
 Secrets (placeholders only: no token, no principal), probes are TLS gRPC health probes as
 docs/deploy.md describes, Envoy terminates client TLS and verifies the replicas' certificates
-with files it mounts, the store is ReadWriteMany and the Graft Service is headless.
+with files it mounts, the store is ReadWriteMany and the Graft Service is headless. Metrics: the
+replicas' HTTP port (http-port) is a named container and Service port with Prometheus scrape
+annotations, and servicemonitor.yaml (kept out of the kustomization: the CRD may be absent)
+scrapes it over HTTPS, verifying the replicas' certificate, with a placeholder reader token.
 Prints "ok <check>" lines; exits 1 on the first failure."""
 import base64
 import copy
@@ -194,7 +197,8 @@ for number, line in enumerate(secret_text(tokens_secret, tokens_key).splitlines(
     if line.split("#", 1)[0].strip():
         fail("Secret %s: line %d of the shipped tokens file is a principal, not a comment: ship placeholders only"
              % (tokens_secret, number))
-for name in kustomization["resources"]:
+SERVICEMONITOR = "servicemonitor.yaml"
+for name in kustomization["resources"] + [SERVICEMONITOR]:
     if re.search(r"graft_[A-Za-z0-9_-]{43}", read(os.path.join("deploy/kubernetes", name))):
         fail("%s contains what looks like a real token (graft_...)" % name)
 print("ok Secret %s is a placeholder tokens file (comments only, no token)" % tokens_secret)
@@ -308,3 +312,86 @@ if address["address"] != HEADLESS or address["port_value"] != 50051:
 print("ok Envoy: client TLS terminated (Secret %s), TLS to the replicas verified with ca.crt of Secret %s "
       "and name %s" % (", ".join(sorted(cert_secrets)), tls_secret, HEADLESS))
 print("ok manifests: probes, headless Service, ReadWriteMany store, Envoy upstream")
+
+# --- metrics: the HTTP port, scrape annotations, the ServiceMonitor --------------------------------
+
+
+def setting(name, default):
+    """A setting as the server resolves it here: the flag, else GRAFT_<NAME>, else graft.properties,
+    else the default."""
+    if "--" + name in args:
+        return args[args.index("--" + name) + 1]
+    env = [e for e in graft.get("env", []) if e.get("name") == "GRAFT_" + name.upper().replace("-", "_")]
+    if env:
+        return env[-1].get("value", "")
+    found = re.findall(r"^\s*%s\s*=\s*(\S*)\s*$" % re.escape(name), properties, re.M)
+    return found[-1] if found else default
+
+
+http_port = int(setting("http-port", "8080"))
+if setting("metrics", "true").lower() not in ("true", "yes", "1"):
+    fail("graft-config turns metrics off: nothing for Prometheus to scrape")
+if setting("http-address", "") not in ("", "0.0.0.0"):
+    fail("http-address must be empty (the gRPC address, 0.0.0.0) or 0.0.0.0: Prometheus scrapes from other pods")
+if http_port <= 0:
+    fail("graft-config turns the HTTP listener off (http-port=%d): Prometheus could not scrape" % http_port)
+http_ports = [p for p in graft.get("ports", []) if p.get("name") == "http"]
+if len(http_ports) != 1 or http_ports[0].get("containerPort") != http_port:
+    fail("graft container needs one port named http, containerPort %d (http-port)" % http_port)
+pod_metadata = objects[("Deployment", "graft")]["spec"]["template"]["metadata"]
+expected = {"prometheus.io/scrape": "true", "prometheus.io/port": str(http_port),
+            "prometheus.io/path": "/metrics", "prometheus.io/scheme": "https"}
+annotations = pod_metadata.get("annotations", {})
+for key, value in expected.items():
+    if annotations.get(key) != value:  # quoted strings: an annotation value must be a string
+        fail("graft pod annotation %s must be %r, not %r" % (key, value, annotations.get(key)))
+headless = objects[("Service", "graft-headless")]
+service_http = [p for p in headless["spec"]["ports"] if p.get("name") == "http"]
+if len(service_http) != 1 or service_http[0].get("targetPort") not in ("http", http_port):
+    fail("Service graft-headless needs a port named http targeting the container's http port")
+print("ok graft HTTP port %d: container and Service port http, prometheus.io annotations (https)" % http_port)
+
+if SERVICEMONITOR in kustomization["resources"]:
+    fail("%s must not be in kustomization.yaml: apply -k fails where the Prometheus Operator's CRDs are absent"
+         % SERVICEMONITOR)
+monitors = [d for d in yaml.safe_load_all(read(os.path.join("deploy/kubernetes", SERVICEMONITOR))) if d]
+if len(monitors) != 1 or monitors[0].get("kind") != "ServiceMonitor" \
+        or monitors[0].get("apiVersion") != "monitoring.coreos.com/v1":
+    fail("%s must hold one ServiceMonitor (monitoring.coreos.com/v1)" % SERVICEMONITOR)
+monitor = monitors[0]
+if monitor["metadata"].get("namespace") != "graft":
+    fail("ServiceMonitor must be in namespace graft (it reads its Secrets from there)")
+if monitor["spec"].get("namespaceSelector", {}).get("matchNames") != ["graft"]:
+    fail("ServiceMonitor namespaceSelector must be matchNames [graft]")
+selector = monitor["spec"]["selector"].get("matchLabels", {})
+selected = sorted(name for (kind, name), doc in objects.items() if kind == "Service"
+                  and all(doc["metadata"].get("labels", {}).get(k) == v for k, v in selector.items()))
+if selected != ["graft-headless"]:
+    fail("ServiceMonitor must select Service graft-headless alone, selects %s" % selected)
+endpoints = monitor["spec"].get("endpoints", [])
+if len(endpoints) != 1:
+    fail("ServiceMonitor needs one endpoint")
+endpoint = endpoints[0]
+if endpoint.get("port") != "http" or endpoint.get("path", "/metrics") != "/metrics":
+    fail("ServiceMonitor must scrape port http, path /metrics")
+if endpoint.get("scheme") != "https":
+    fail("ServiceMonitor must scrape with scheme https: the HTTP listener shares the replicas' TLS")
+tls_config = endpoint.get("tlsConfig", {})
+if tls_config.get("insecureSkipVerify"):
+    fail("ServiceMonitor must verify the replicas' certificate, not skip it")
+if tls_config.get("ca", {}).get("secret") != {"name": tls_secret, "key": "ca.crt"}:
+    fail("ServiceMonitor must trust ca.crt of Secret %s" % tls_secret)
+if tls_config.get("serverName") != HEADLESS:
+    fail("ServiceMonitor serverName must be %s (the name in the replicas' certificate)" % HEADLESS)
+authorization = endpoint.get("authorization", {})
+if authorization.get("type", "Bearer") != "Bearer" or "credentials" not in authorization:
+    fail("ServiceMonitor must send a bearer token (authorization.credentials): /metrics needs role reader")
+token_ref = authorization["credentials"]
+keys = secret_keys(token_ref["name"])
+if keys is None or token_ref["key"] not in keys:
+    fail("ServiceMonitor's token: no Secret %s with key %s in the manifests" % (token_ref["name"], token_ref["key"]))
+if "PLACEHOLDER" not in secret_text(token_ref["name"], token_ref["key"]):
+    fail("Secret %s must ship a PLACEHOLDER, not a token" % token_ref["name"])
+print("ok %s: ServiceMonitor (not in the kustomization) scrapes graft-headless:http/metrics over HTTPS "
+      "(ca.crt of Secret %s, name %s) with the token of Secret %s (placeholder)"
+      % (SERVICEMONITOR, tls_secret, HEADLESS, token_ref["name"]))
