@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Training jobs as metrics and spans: how long each ran ({@code graft_job_duration_seconds}, by
  * strategy and final state), training steps ({@code graft_training_steps_total}: their rate is the
  * throughput), and the latest loss of each running job ({@code graft_job_loss}, labelled by job
- * id: bounded by the training slots, the series goes when the job ends). A job is a span
+ * id, {@code job_id}: bounded by the training slots, the series goes when the job ends). A job is a span
  * ({@code graft.job}, the child of the Train call that queued it) with a child span per epoch
  * carrying that epoch's metrics. Thread-safe.
  */
@@ -38,8 +38,8 @@ public final class JobTelemetry {
         .help("Optimizer steps taken by training jobs, by strategy (the rate is the training throughput)")
         .labelNames("strategy").register(registry);
     GaugeWithCallback.builder().name("graft_job_loss")
-        .help("The latest training loss of each running job (label job: bounded by the training slots)")
-        .labelNames("job", "strategy")
+        .help("The latest training loss of each running job (label job_id: bounded by the training slots)")
+        .labelNames("job_id", "strategy")
         .callback(cb -> running.values().forEach(r -> {
           if (!Double.isNaN(r.loss)) {
             cb.call(r.loss, r.jobId, r.strategy);

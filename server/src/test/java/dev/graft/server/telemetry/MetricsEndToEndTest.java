@@ -117,7 +117,7 @@ class MetricsEndToEndTest {
     assertFalse(values.isEmpty());
     assertTrue(values.size() < 2000, values.size() + " series");
     for (String v : values) {
-      assertFalse(v.startsWith("job=") || v.contains("job-"), "job ids only label running jobs' loss: " + v);
+      assertFalse(v.startsWith("job_id=") || v.contains("job-"), "job ids only label running jobs' loss: " + v);
       assertTrue(v.length() < 120, "label value too long: " + v);
     }
   }
