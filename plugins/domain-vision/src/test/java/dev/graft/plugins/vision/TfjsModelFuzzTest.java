@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -55,8 +54,7 @@ class TfjsModelFuzzTest {
     }
   }
 
-  // Findings: inputs that break the contracts above, replayed here (and failing) until the bug is
-  // fixed; then drop @Disabled (docs/fuzzing.md).
+  // Findings: inputs that broke the contracts above, replayed as regression tests (docs/fuzzing.md).
 
   private static final String INPUT = "{\"name\":\"in\",\"class_name\":\"InputLayer\","
       + "\"config\":{\"batch_input_shape\":[null,4,4,1]},\"inbound_nodes\":[]}";
@@ -72,11 +70,12 @@ class TfjsModelFuzzTest {
   private static final String IN = ",\"input_layers\":[[\"in\",0,0]]";
   private static final String NO_WEIGHTS = ",\"weightsManifest\":[]";
 
+  /**
+   * Found by {@code #read}: a member of model.json missing or of another JSON type made the reader
+   * throw NullPointerException, UnsupportedOperationException or NumberFormatException (and
+   * ConvertedNetwork.open let them escape instead of FAILED_PRECONDITION).
+   */
   @Test
-  @Disabled("BUG (found by TfjsModelFuzzTest#read): TfjsLayersModel.read throws NullPointerException,"
-      + " UnsupportedOperationException or NumberFormatException, not UnsupportedModelException, when"
-      + " a member of model.json is missing or of another JSON type; ConvertedNetwork.open lets all"
-      + " but NumberFormatException escape VisionDomain.openBackbone instead of FAILED_PRECONDITION")
   void findingMissingOrMistypedModelJsonMembers() {
     String[] cases = {
       "{\"modelTopology\":{\"config\":{}}" + NO_WEIGHTS + "}", // no class_name: NPE in read
@@ -93,12 +92,14 @@ class TfjsModelFuzzTest {
           + "\"shape\":[1]}]}]") + "\u0000\u0000\u0000\u0000\u0000", // weight without dtype: NPE in values
     };
     assertAll(Stream.of(cases).map(json -> (Executable) () -> read(bytes(json))));
+    assertAll(Stream.of(cases).map(json -> (Executable) () -> open(bytes(json))));
   }
 
+  /**
+   * Found by {@code #open}: an input layer whose class_name is not InputLayer made
+   * KerasGraphBlock.channels throw ArrayIndexOutOfBoundsException from ConvertedNetwork.open.
+   */
   @Test
-  @Disabled("BUG (found by TfjsModelFuzzTest#open): an input layer whose class_name is not"
-      + " InputLayer (and so has no inbound node) makes KerasGraphBlock.channels throw"
-      + " ArrayIndexOutOfBoundsException from ConvertedNetwork.open instead of FAILED_PRECONDITION")
   void findingInputLayerOfAnotherClass() throws IOException {
     open(bytes(model(INPUT.replace("InputLayer", "ReLU") + "," + RELU, IN, NO_WEIGHTS)));
   }

@@ -68,6 +68,19 @@ public final class TfjsLayersModel {
     } catch (RuntimeException e) {
       throw new UnsupportedModelException("model.json is not valid JSON: " + e.getMessage());
     }
+    try {
+      return read(directory, root);
+    } catch (NullPointerException | IllegalStateException | UnsupportedOperationException | ClassCastException
+        | NumberFormatException | IndexOutOfBoundsException e) {
+      // Gson's tree throws these for a member that is missing or of another JSON type: the
+      // file is not laid out as a Keras layers model, which is the caller's input, not a bug.
+      throw new UnsupportedModelException("model.json is not laid out as a Keras layers model (a member is"
+          + " missing or of the wrong JSON type: " + e.getClass().getSimpleName()
+          + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+    }
+  }
+
+  private static TfjsLayersModel read(Path directory, JsonObject root) throws IOException {
     JsonObject topology = object(root, "modelTopology");
     JsonObject modelConfig = topology.has("model_config") ? object(topology, "model_config")
         : topology;
@@ -87,6 +100,12 @@ public final class TfjsLayersModel {
           + " inputs; only single-input models convert");
     }
     String input = inputs.get(0).getAsJsonArray().get(0).getAsString();
+    for (KerasLayer l : layers) {
+      if (l.name().equals(input) && !l.className().equals("InputLayer")) {
+        throw new UnsupportedModelException("input layer '" + input + "' is a " + l.className()
+            + ", not an InputLayer");
+      }
+    }
     int[] shape = inputShape(layers, input);
     Map<String, float[]> weights = new HashMap<>();
     Map<String, long[]> shapes = new HashMap<>();
