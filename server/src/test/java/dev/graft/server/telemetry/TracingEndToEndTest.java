@@ -7,7 +7,6 @@ import com.google.protobuf.ByteString;
 import dev.graft.api.v1.DataSource;
 import dev.graft.api.v1.ExtractRequest;
 import dev.graft.api.v1.Hyperparameters;
-import dev.graft.api.v1.InferenceServiceGrpc;
 import dev.graft.api.v1.InlineExamples;
 import dev.graft.api.v1.Job;
 import dev.graft.api.v1.JobState;
@@ -31,9 +30,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A server with {@code tracing=otlp} exports to a real OTLP/gRPC endpoint started here. A client
- * sends a W3C {@code traceparent}; the spans that come out continue that trace and nest as
- * documented: RPC → batch → slot wait and engine call; Train RPC → job → epochs.
+ * A server with {@code tracing=otlp} exports to a real OTLP/gRPC endpoint started here. Clients
+ * send a W3C {@code traceparent} (the Java SDK from the caller's current span, a raw stub by
+ * hand); the spans that come out continue those traces and nest as documented: RPC → batch →
+ * slot wait and engine call; Train RPC → job → epochs.
  */
 class TracingEndToEndTest {
   private static final String CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -54,8 +54,18 @@ class TracingEndToEndTest {
       try (TestServer server = TestServer.onPort(dir.resolve("store"), "tracing", "otlp")) {
         ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", server.port()).usePlaintext().build();
         try {
-          InferenceServiceGrpc.newBlockingStub(channel).withInterceptors(traceparent(CLIENT_TRACE, CLIENT_SPAN))
-              .extract(ExtractRequest.newBuilder().setModel("minilm-l6").addInputs(Inputs.text("a traced call")).build());
+          // The Java SDK sends the caller's current span as traceparent; the Train call below sets
+          // the header by hand, as any gRPC client can.
+          io.opentelemetry.context.Scope scope = io.opentelemetry.api.trace.Span.wrap(
+              io.opentelemetry.api.trace.SpanContext.create(CLIENT_TRACE, CLIENT_SPAN,
+                  io.opentelemetry.api.trace.TraceFlags.getSampled(), io.opentelemetry.api.trace.TraceState.getDefault()))
+              .makeCurrent();
+          try {
+            server.client().extract(ExtractRequest.newBuilder().setModel("minilm-l6")
+                .addInputs(Inputs.text("a traced call")).build());
+          } finally {
+            scope.close();
+          }
           Job job = TrainingServiceGrpc.newBlockingStub(channel).withInterceptors(traceparent(TRAIN_TRACE, TRAIN_SPAN))
               .train(TrainRequest.newBuilder().setBaseModel("minilm-l6").setStrategy("feature-extraction")
                   .setOutputModel("traced").setValidationSplit(0.25f)
