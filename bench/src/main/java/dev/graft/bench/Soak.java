@@ -51,7 +51,8 @@ import javax.imageio.ImageIO;
  * models (some texts far longer than the model reads), Predict on a trained model, image Extract,
  * uploads that are read back and deleted, training jobs cycling the three strategies (each
  * watched to its end, its model queried and deleted), listings, and deliberately bad requests
- * whose code and reason are known. {@code bench/soak} starts the server and writes the report.
+ * whose code and reason are known. {@code bench/soak} starts the server and writes the report;
+ * it exits 1 when any call ended in an error (CI runs a one-minute soak).
  *
  * <pre>Soak TARGET SERVER_PID ASSETS_DIR OUT_DIR MINUTES CLIENTS</pre>
  */
@@ -97,10 +98,16 @@ public final class Soak {
     double minutes = Double.parseDouble(args[4]);
     int clients = Integer.parseInt(args[5]);
     Files.createDirectories(out);
+    long errors;
     try (GraftClient client = GraftClient.builder(target).deadline(Duration.ofMinutes(5)).build()) {
       Soak soak = new Soak(client, pid, assets);
       soak.prepare();
       soak.run(minutes, clients, out);
+      errors = soak.tallies.values().stream().mapToLong(Tally::errorCount).sum();
+    }
+    if (errors > 0) {
+      System.err.println("soak: " + errors + " error(s); see the report above");
+      System.exit(1);
     }
   }
 

@@ -55,8 +55,9 @@ import javax.inject.Singleton;
  * liveness signal, the overall status ("") the readiness signal. Every response names the
  * replica in {@code x-graft-replica}. The checkpoint sweep ({@code checkpoint-max-age-days})
  * and the store sweep ({@link StoreSweeper}) start with the server and run hourly. The HTTP
- * listener ({@code /metrics}, {@code /healthz}, {@code /readyz}) starts right after the gRPC one,
- * with its TLS; {@code /readyz} follows the overall health status.
+ * listener ({@code /metrics}, {@code /healthz}, {@code /readyz}) starts just before the gRPC one,
+ * with its TLS (a port it cannot bind stops start-up); {@code /readyz} follows the overall health
+ * status.
  *
  * <p>{@link #shutdown} drains: health goes NOT_SERVING and new calls are refused at once, live
  * jobs end FAILED (SERVER_SHUTDOWN) so their watchers finish, in-flight calls get the grace period
@@ -195,17 +196,18 @@ public final class GraftServer {
     definitions.forEach(d -> builder.addService(intercepted(d)));
     setServing(ServingStatus.NOT_SERVING);
     health.setStatus(ServerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    server = builder.build().start();
+    startHttp();
+    try {
+      server = builder.build().start();
+    } catch (IOException | RuntimeException e) {
+      http.close();
+      throw e;
+    }
     // "listening on port N" is what scripts wait for; keep it first.
     LOG.log(System.Logger.Level.INFO, "listening on port " + port() + " (address " + config.security().address()
         + (config.security().tlsEnabled() ? ", TLS" + (config.security().tlsClientCa().isPresent()
         ? " with client certificates required" : "") : ", plaintext") + ", auth "
         + (config.security().authEnabled() ? "on" : "off") + "); warming up built-in models");
-    if (config.observability().httpPort() != ServerConfig.Observability.HTTP_OFF) {
-      http.start(Optional.ofNullable(tls).map(t -> new HttpListener.Tls(t.sslContext(), t.clientCertificates())),
-          () -> serving);
-    }
-
     try {
       List<String> warmed = warmup.warm();
       LOG.log(System.Logger.Level.INFO, "warmed " + warmed.size() + " built-in model instance(s): " + warmed);
@@ -221,6 +223,22 @@ public final class GraftServer {
     LOG.log(System.Logger.Level.INFO, "Graft " + ServerIdentity.versionFromManifest() + " replica "
         + config.replicaId() + " serving on port " + port() + ", store " + config.store());
     return this;
+  }
+
+  /** The HTTP listener, unless {@code http-port=-1}; a port it cannot bind stops start-up. */
+  private void startHttp() {
+    ServerConfig.Observability o = config.observability();
+    if (o.httpPort() == ServerConfig.Observability.HTTP_OFF) {
+      return;
+    }
+    try {
+      http.start(Optional.ofNullable(tls).map(t -> new HttpListener.Tls(t.sslContext(), t.clientCertificates())),
+          () -> serving);
+    } catch (RuntimeException e) {
+      http.close();
+      throw new ConfigException("cannot listen for HTTP on " + o.httpAddress() + ":" + o.httpPort() + " ("
+          + e.getMessage() + "): set http-port to a free port, 0 for any, or -1 for no HTTP listener");
+    }
   }
 
   /** Ends the jobs a dead process left unfinished; a recovered success gets its keep-checkpoints. */

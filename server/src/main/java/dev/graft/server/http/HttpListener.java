@@ -69,7 +69,7 @@ public final class HttpListener implements AutoCloseable {
     QueuedThreadPool threads = new QueuedThreadPool(64, 2);
     threads.setName("graft-http");
     threads.setDaemon(true);
-    app = Javalin.create(config -> {
+    Javalin created = Javalin.create(config -> {
       config.startup.showJavalinBanner = false;
       config.startup.showOldJavalinVersionWarning = false;
       config.jetty.threadPool = threads;
@@ -85,7 +85,13 @@ public final class HttpListener implements AutoCloseable {
       }
       config.routes.error(404, "*", ctx -> error(ctx, 404, "NOT_FOUND", "no such path: " + path(ctx)));
     });
-    app.start();
+    try {
+      created.start();
+    } catch (RuntimeException e) {
+      created.stop();
+      throw e;
+    }
+    app = created;
     LOG.log(System.Logger.Level.INFO, "HTTP listener on port " + port() + " (address " + settings.address()
         + (tls.isPresent() ? ", TLS" : ", plaintext") + "): /metrics, /healthz, /readyz");
   }

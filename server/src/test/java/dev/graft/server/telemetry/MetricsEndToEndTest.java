@@ -136,6 +136,16 @@ class MetricsEndToEndTest {
     assertTrue(text.body().contains("# TYPE graft_rpc_requests_total counter"), "Prometheus text by default");
   }
 
+  @Test
+  void anHttpPortInUseStopsStartUpWithAClearError() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      var e = assertThrows(dev.graft.server.app.ConfigException.class, () -> TestServer.onPort(dir.resolve("other"),
+          "http-port", Integer.toString(taken.getLocalPort())));
+      assertTrue(e.getMessage().contains("cannot listen for HTTP on 127.0.0.1:" + taken.getLocalPort()), e.getMessage());
+      assertTrue(e.getMessage().contains("http-port"), e.getMessage());
+    }
+  }
+
   private static HttpResponse<String> get(HttpClient http, String path) throws IOException, InterruptedException {
     return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.httpPort() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
