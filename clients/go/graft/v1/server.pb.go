@@ -9,6 +9,7 @@ package graftv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -309,20 +310,101 @@ func (x *DevicePoolInfo) GetQueueCapacity() int32 {
 	return 0
 }
 
+// A model instance loaded in this replica's memory.
+type LoadedModel struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Model          string                 `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`                                          // name@version
+	Device         string                 `protobuf:"bytes,2,opt,name=device,proto3" json:"device,omitempty"`                                        // cpu, gpu:0
+	EstimatedBytes int64                  `protobuf:"varint,3,opt,name=estimated_bytes,json=estimatedBytes,proto3" json:"estimated_bytes,omitempty"` // its stored size, what the model-memory-budget counts
+	InUse          bool                   `protobuf:"varint,4,opt,name=in_use,json=inUse,proto3" json:"in_use,omitempty"`                            // held by a call or a training job right now (never unloaded then)
+	LastUsed       *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=last_used,json=lastUsed,proto3" json:"last_used,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *LoadedModel) Reset() {
+	*x = LoadedModel{}
+	mi := &file_graft_v1_server_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoadedModel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoadedModel) ProtoMessage() {}
+
+func (x *LoadedModel) ProtoReflect() protoreflect.Message {
+	mi := &file_graft_v1_server_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoadedModel.ProtoReflect.Descriptor instead.
+func (*LoadedModel) Descriptor() ([]byte, []int) {
+	return file_graft_v1_server_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *LoadedModel) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *LoadedModel) GetDevice() string {
+	if x != nil {
+		return x.Device
+	}
+	return ""
+}
+
+func (x *LoadedModel) GetEstimatedBytes() int64 {
+	if x != nil {
+		return x.EstimatedBytes
+	}
+	return 0
+}
+
+func (x *LoadedModel) GetInUse() bool {
+	if x != nil {
+		return x.InUse
+	}
+	return false
+}
+
+func (x *LoadedModel) GetLastUsed() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastUsed
+	}
+	return nil
+}
+
 type ServerInfo struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Version string                 `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
 	Plugins []*PluginInfo          `protobuf:"bytes,2,rep,name=plugins,proto3" json:"plugins,omitempty"`
 	Pools   []*DevicePoolInfo      `protobuf:"bytes,3,rep,name=pools,proto3" json:"pools,omitempty"`
 	// The replica that answered (host name or configured id).
-	Replica       string `protobuf:"bytes,4,opt,name=replica,proto3" json:"replica,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Replica string `protobuf:"bytes,4,opt,name=replica,proto3" json:"replica,omitempty"`
+	// This replica's loaded models, least recently used first; unloaded in that order when a model
+	// to load would not fit the budget.
+	LoadedModels           []*LoadedModel `protobuf:"bytes,5,rep,name=loaded_models,json=loadedModels,proto3" json:"loaded_models,omitempty"`
+	ModelMemoryBudgetBytes int64          `protobuf:"varint,6,opt,name=model_memory_budget_bytes,json=modelMemoryBudgetBytes,proto3" json:"model_memory_budget_bytes,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *ServerInfo) Reset() {
 	*x = ServerInfo{}
-	mi := &file_graft_v1_server_proto_msgTypes[4]
+	mi := &file_graft_v1_server_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -334,7 +416,7 @@ func (x *ServerInfo) String() string {
 func (*ServerInfo) ProtoMessage() {}
 
 func (x *ServerInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_graft_v1_server_proto_msgTypes[4]
+	mi := &file_graft_v1_server_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -347,7 +429,7 @@ func (x *ServerInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerInfo.ProtoReflect.Descriptor instead.
 func (*ServerInfo) Descriptor() ([]byte, []int) {
-	return file_graft_v1_server_proto_rawDescGZIP(), []int{4}
+	return file_graft_v1_server_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ServerInfo) GetVersion() string {
@@ -378,11 +460,25 @@ func (x *ServerInfo) GetReplica() string {
 	return ""
 }
 
+func (x *ServerInfo) GetLoadedModels() []*LoadedModel {
+	if x != nil {
+		return x.LoadedModels
+	}
+	return nil
+}
+
+func (x *ServerInfo) GetModelMemoryBudgetBytes() int64 {
+	if x != nil {
+		return x.ModelMemoryBudgetBytes
+	}
+	return 0
+}
+
 var File_graft_v1_server_proto protoreflect.FileDescriptor
 
 const file_graft_v1_server_proto_rawDesc = "" +
 	"\n" +
-	"\x15graft/v1/server.proto\x12\bgraft.v1\"\x16\n" +
+	"\x15graft/v1/server.proto\x12\bgraft.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x16\n" +
 	"\x14GetServerInfoRequest\"\x8e\x01\n" +
 	"\n" +
 	"PluginInfo\x12\x0e\n" +
@@ -409,13 +505,21 @@ const file_graft_v1_server_proto_rawDesc = "" +
 	"\adevices\x18\x02 \x03(\v2\x14.graft.v1.DeviceInfoR\adevices\x12\x1f\n" +
 	"\vqueued_jobs\x18\x03 \x01(\x05R\n" +
 	"queuedJobs\x12%\n" +
-	"\x0equeue_capacity\x18\x04 \x01(\x05R\rqueueCapacity\"\xa0\x01\n" +
+	"\x0equeue_capacity\x18\x04 \x01(\x05R\rqueueCapacity\"\xb4\x01\n" +
+	"\vLoadedModel\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12\x16\n" +
+	"\x06device\x18\x02 \x01(\tR\x06device\x12'\n" +
+	"\x0festimated_bytes\x18\x03 \x01(\x03R\x0eestimatedBytes\x12\x15\n" +
+	"\x06in_use\x18\x04 \x01(\bR\x05inUse\x127\n" +
+	"\tlast_used\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\blastUsed\"\x97\x02\n" +
 	"\n" +
 	"ServerInfo\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12.\n" +
 	"\aplugins\x18\x02 \x03(\v2\x14.graft.v1.PluginInfoR\aplugins\x12.\n" +
 	"\x05pools\x18\x03 \x03(\v2\x18.graft.v1.DevicePoolInfoR\x05pools\x12\x18\n" +
-	"\areplica\x18\x04 \x01(\tR\areplica2V\n" +
+	"\areplica\x18\x04 \x01(\tR\areplica\x12:\n" +
+	"\rloaded_models\x18\x05 \x03(\v2\x15.graft.v1.LoadedModelR\floadedModels\x129\n" +
+	"\x19model_memory_budget_bytes\x18\x06 \x01(\x03R\x16modelMemoryBudgetBytes2V\n" +
 	"\rServerService\x12E\n" +
 	"\rGetServerInfo\x12\x1e.graft.v1.GetServerInfoRequest\x1a\x14.graft.v1.ServerInfoBL\n" +
 	"\x10dev.graft.api.v1P\x01Z6github.com/graft-dev/graft/clients/go/graft/v1;graftv1b\x06proto3"
@@ -432,25 +536,29 @@ func file_graft_v1_server_proto_rawDescGZIP() []byte {
 	return file_graft_v1_server_proto_rawDescData
 }
 
-var file_graft_v1_server_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_graft_v1_server_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_graft_v1_server_proto_goTypes = []any{
-	(*GetServerInfoRequest)(nil), // 0: graft.v1.GetServerInfoRequest
-	(*PluginInfo)(nil),           // 1: graft.v1.PluginInfo
-	(*DeviceInfo)(nil),           // 2: graft.v1.DeviceInfo
-	(*DevicePoolInfo)(nil),       // 3: graft.v1.DevicePoolInfo
-	(*ServerInfo)(nil),           // 4: graft.v1.ServerInfo
+	(*GetServerInfoRequest)(nil),  // 0: graft.v1.GetServerInfoRequest
+	(*PluginInfo)(nil),            // 1: graft.v1.PluginInfo
+	(*DeviceInfo)(nil),            // 2: graft.v1.DeviceInfo
+	(*DevicePoolInfo)(nil),        // 3: graft.v1.DevicePoolInfo
+	(*LoadedModel)(nil),           // 4: graft.v1.LoadedModel
+	(*ServerInfo)(nil),            // 5: graft.v1.ServerInfo
+	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
 }
 var file_graft_v1_server_proto_depIdxs = []int32{
 	2, // 0: graft.v1.DevicePoolInfo.devices:type_name -> graft.v1.DeviceInfo
-	1, // 1: graft.v1.ServerInfo.plugins:type_name -> graft.v1.PluginInfo
-	3, // 2: graft.v1.ServerInfo.pools:type_name -> graft.v1.DevicePoolInfo
-	0, // 3: graft.v1.ServerService.GetServerInfo:input_type -> graft.v1.GetServerInfoRequest
-	4, // 4: graft.v1.ServerService.GetServerInfo:output_type -> graft.v1.ServerInfo
-	4, // [4:5] is the sub-list for method output_type
-	3, // [3:4] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	6, // 1: graft.v1.LoadedModel.last_used:type_name -> google.protobuf.Timestamp
+	1, // 2: graft.v1.ServerInfo.plugins:type_name -> graft.v1.PluginInfo
+	3, // 3: graft.v1.ServerInfo.pools:type_name -> graft.v1.DevicePoolInfo
+	4, // 4: graft.v1.ServerInfo.loaded_models:type_name -> graft.v1.LoadedModel
+	0, // 5: graft.v1.ServerService.GetServerInfo:input_type -> graft.v1.GetServerInfoRequest
+	5, // 6: graft.v1.ServerService.GetServerInfo:output_type -> graft.v1.ServerInfo
+	6, // [6:7] is the sub-list for method output_type
+	5, // [5:6] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_graft_v1_server_proto_init() }
@@ -464,7 +572,7 @@ func file_graft_v1_server_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_graft_v1_server_proto_rawDesc), len(file_graft_v1_server_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

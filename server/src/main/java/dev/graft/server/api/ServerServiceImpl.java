@@ -3,24 +3,32 @@ package dev.graft.server.api;
 import dev.graft.api.v1.DeviceInfo;
 import dev.graft.api.v1.DevicePoolInfo;
 import dev.graft.api.v1.GetServerInfoRequest;
+import dev.graft.api.v1.LoadedModel;
 import dev.graft.api.v1.PluginInfo;
 import dev.graft.api.v1.ServerInfo;
 import dev.graft.api.v1.ServerServiceGrpc;
 import dev.graft.server.app.ServerIdentity;
 import dev.graft.server.core.plugins.PluginRegistry;
+import dev.graft.server.engine.ModelRuntime;
 import dev.graft.server.scheduler.DeviceScheduler;
 import io.grpc.stub.StreamObserver;
 import javax.inject.Inject;
 
-/** ServerService: version, plugins with their state, device pools with their load. */
+/**
+ * ServerService: version, plugins with their state, device pools with their load, the models
+ * loaded in memory and the budget they are kept within.
+ */
 public final class ServerServiceImpl extends ServerServiceGrpc.ServerServiceImplBase {
   private final PluginRegistry plugins;
   private final DeviceScheduler scheduler;
   private final ServerIdentity identity;
   private final Calls calls;
+  private final ModelRuntime runtime;
 
   @Inject
-  public ServerServiceImpl(PluginRegistry plugins, DeviceScheduler scheduler, ServerIdentity identity, Calls calls) {
+  public ServerServiceImpl(PluginRegistry plugins, DeviceScheduler scheduler, ServerIdentity identity, Calls calls,
+      ModelRuntime runtime) {
+    this.runtime = runtime;
     this.plugins = plugins;
     this.scheduler = scheduler;
     this.identity = identity;
@@ -43,6 +51,11 @@ public final class ServerServiceImpl extends ServerServiceGrpc.ServerServiceImpl
             .setRunningInferences(d.runningInferences())));
         info.addPools(b);
       });
+      runtime.loaded().forEach(m -> info.addLoadedModels(LoadedModel.newBuilder().setModel(m.ref())
+          .setDevice(m.device()).setEstimatedBytes(m.estimatedBytes()).setInUse(m.inUse())
+          .setLastUsed(com.google.protobuf.Timestamp.newBuilder().setSeconds(m.lastUsed().getEpochSecond())
+              .setNanos(m.lastUsed().getNano()))));
+      info.setModelMemoryBudgetBytes(runtime.budget());
       return info.build();
     });
   }

@@ -71,8 +71,15 @@ final class BuiltinWarmup {
             continue;
           }
           for (DeviceSpec device : targets) {
-            warm(domain, model, device);
-            warmed.add(model.ref() + "@" + device.id());
+            try {
+              warm(domain, model, device);
+              warmed.add(model.ref() + "@" + device.id());
+            } catch (GraftException e) {
+              if (!"MODEL_TOO_LARGE".equals(e.reason())) {
+                throw e;
+              }
+              LOG.log(System.Logger.Level.WARNING, "not warming " + model.ref() + ": " + e.getMessage());
+            }
           }
         }
       }
@@ -84,17 +91,18 @@ final class BuiltinWarmup {
 
   private void warm(DomainPlugin domain, ModelRecord model, DeviceSpec device) {
     long start = System.nanoTime();
-    var backbone = runtime.backbone(model, device);
-    ModelInput sample = sample(domain.inputKinds(), model);
-    if (sample != null) {
-      try {
-        backbone.extract(List.of(sample), FeatureRequest.defaults());
-      } catch (GraftException e) {
-        if (e.kind() != ErrorKind.INVALID_ARGUMENT) {
-          throw e;
+    try (var backbone = runtime.backbone(model, device)) {
+      ModelInput sample = sample(domain.inputKinds(), model);
+      if (sample != null) {
+        try {
+          backbone.get().extract(List.of(sample), FeatureRequest.defaults());
+        } catch (GraftException e) {
+          if (e.kind() != ErrorKind.INVALID_ARGUMENT) {
+            throw e;
+          }
+          LOG.log(System.Logger.Level.WARNING, "warm-up input refused by " + model.ref() + " (loaded anyway): "
+              + e.getMessage());
         }
-        LOG.log(System.Logger.Level.WARNING, "warm-up input refused by " + model.ref() + " (loaded anyway): "
-            + e.getMessage());
       }
     }
     LOG.log(System.Logger.Level.INFO, "warmed " + model.ref() + " on " + device.id() + " in "

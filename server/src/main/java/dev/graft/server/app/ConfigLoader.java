@@ -87,6 +87,7 @@ public final class ConfigLoader {
     d.put("metrics", "true");
     d.put("tracing", "");
     d.put("log-format", "text");
+    d.put("model-memory-budget", "");
     return Map.copyOf(d);
   }
 
@@ -210,7 +211,19 @@ public final class ConfigLoader {
             Duration.ofSeconds(in.intIn("permit-keepalive-time-seconds", 1, 86_400)),
             Duration.ofSeconds(in.intIn("max-connection-age-seconds", 0, 31_536_000)),
             Duration.ofSeconds(in.intIn("max-connection-age-grace-seconds", 0, 31_536_000))),
-        observability(in, v, src, security));
+        observability(in, v, src, security),
+        v.get("model-memory-budget").isEmpty() ? defaultModelMemoryBudget()
+            : in.longIn("model-memory-budget", 1L << 20, Long.MAX_VALUE));
+  }
+
+  /**
+   * Half of the machine's (or the container's) memory, at least 1 GiB: models live mostly outside
+   * the Java heap (engine memory), so the heap size is not the measure.
+   */
+  static long defaultModelMemoryBudget() {
+    long total = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getTotalMemorySize();
+    return Math.max(1L << 30, total / 2);
   }
 
   /**

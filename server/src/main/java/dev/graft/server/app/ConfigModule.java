@@ -4,6 +4,7 @@ import dagger.Module;
 import dagger.Provides;
 import dev.graft.server.inference.Inferencer;
 import java.time.Clock;
+import javax.inject.Named;
 import javax.inject.Singleton;
 
 /** Values derived from the server configuration. */
@@ -19,6 +20,12 @@ interface ConfigModule {
   @Provides
   static Clock clock() {
     return Clock.systemUTC();
+  }
+
+  @Provides
+  @Named("model-memory-budget")
+  static long modelMemoryBudget(ServerConfig config) {
+    return config.modelMemoryBudget();
   }
 
   @Provides

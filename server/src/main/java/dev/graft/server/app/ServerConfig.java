@@ -31,6 +31,8 @@ import java.util.Optional;
  * @param maxBatch the most inputs concurrent Extract/Predict calls are merged into per engine call
  * @param connections HTTP/2 keepalive and connection-age limits of the network listener
  * @param observability the HTTP listener (metrics, probes), tracing and the log format
+ * @param modelMemoryBudget bytes the loaded models may take (each counted at its stored size);
+ *     least recently used ones are unloaded to stay within it
  */
 public record ServerConfig(
     int port,
@@ -51,7 +53,8 @@ public record ServerConfig(
     boolean accessLog,
     int maxBatch,
     Connections connections,
-    Observability observability) {
+    Observability observability,
+    long modelMemoryBudget) {
 
   public ServerConfig {
     pools = Map.copyOf(pools);
@@ -111,6 +114,6 @@ public record ServerConfig(
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(newPort, store, pools, defaultPool, trainingSlots, inferenceSlots,
         queueCapacity, maxInboundMessageBytes, maxInputsPerRequest, pluginDir, strictPlugins,
-        shutdownGrace, security, limits, replicaId, accessLog, maxBatch, connections, observability);
+        shutdownGrace, security, limits, replicaId, accessLog, maxBatch, connections, observability, modelMemoryBudget);
   }
 }

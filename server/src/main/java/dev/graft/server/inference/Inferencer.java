@@ -2,6 +2,7 @@ package dev.graft.server.inference;
 
 import dev.graft.server.core.store.ModelRecord;
 import dev.graft.server.core.store.ModelStore;
+import dev.graft.server.engine.Loaded;
 import dev.graft.server.engine.ModelRuntime;
 import dev.graft.server.scheduler.DeviceScheduler;
 import dev.graft.server.scheduler.InferenceLease;
@@ -12,6 +13,7 @@ import dev.graft.spi.DomainPlugin;
 import dev.graft.spi.FeatureRequest;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.ModelInput;
+import dev.graft.spi.TrainedModel;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
@@ -75,10 +77,9 @@ public final class Inferencer {
     ModelRecord model = resolve(modelRef, inputs);
     String key = "extract|" + model.ref() + "|" + request;
     float[][] features = batcher.run(key, inputs, batch -> {
-      try (InferenceLease lease = lease()) {
-        Backbone backbone = runtime.backbone(model, lease.device());
-        defaultLayers.putIfAbsent(model.ref(), backbone.defaultLayer());
-        return engine(model, batch.size(), () -> backbone.extract(batch, request));
+      try (InferenceLease lease = lease(); Loaded<Backbone> backbone = runtime.backbone(model, lease.device())) {
+        defaultLayers.putIfAbsent(model.ref(), backbone.get().defaultLayer());
+        return engine(model, batch.size(), () -> backbone.get().extract(batch, request));
       }
     });
     metrics.request("extract", model.ref(), inputs.size(), System.nanoTime() - start);
@@ -91,9 +92,8 @@ public final class Inferencer {
     long start = System.nanoTime();
     ModelRecord model = resolve(modelRef, inputs);
     float[][] outputs = batcher.run("predict|" + model.ref(), inputs, batch -> {
-      try (InferenceLease lease = lease()) {
-        var trained = runtime.trained(model, lease.device());
-        return engine(model, batch.size(), () -> trained.predict(batch));
+      try (InferenceLease lease = lease(); Loaded<TrainedModel> trained = runtime.trained(model, lease.device())) {
+        return engine(model, batch.size(), () -> trained.get().predict(batch));
       }
     });
     metrics.request("predict", model.ref(), inputs.size(), System.nanoTime() - start);

@@ -4,7 +4,6 @@ import dev.graft.server.core.jobs.JobManager;
 import dev.graft.server.core.store.DatasetStore;
 import dev.graft.server.core.store.JobRecord;
 import dev.graft.server.core.store.JobState;
-import dev.graft.server.core.store.ModelRecord;
 import dev.graft.server.core.store.ModelStore;
 import dev.graft.server.core.store.StoreLayout;
 import dev.graft.server.engine.ModelRuntime;
@@ -84,10 +83,12 @@ public final class ServerMetrics {
         .callback(cb -> cb.call(store.get().freeBytes())).register(registry);
     GaugeWithCallback.builder().name("graft_models_loaded").help("Model instances loaded in memory")
         .callback(cb -> cb.call(runtime.loadedCount())).register(registry);
+    GaugeWithCallback.builder().name("graft_model_memory_budget_bytes")
+        .help("The model-memory-budget loaded models are kept within (least recently used ones are unloaded)")
+        .callback(cb -> cb.call(runtime.budget())).register(registry);
     GaugeWithCallback.builder().name("graft_models_loaded_bytes")
         .help("Estimated memory of the loaded models: the stored size of each loaded instance")
-        .callback(cb -> cb.call(runtime.loadedRefs().stream()
-            .mapToLong(ref -> models.find(ref).map(ModelRecord::sizeBytes).orElse(0L)).sum()))
+        .callback(cb -> cb.call(runtime.loaded().stream().mapToLong(ModelRuntime.LoadedModel::estimatedBytes).sum()))
         .register(registry);
   }
 

@@ -37,7 +37,7 @@ class BuiltinWarmupTest {
       ModelStore models = new ModelStore(layout, new JsonCodec());
       new BuiltinModelInstaller(models, plugins).installMissing();
       DeviceScheduler scheduler = SchedulerModule.scheduler(config, SchedulerModule.discovery());
-      try (ModelRuntime runtime = new ModelRuntime(models, plugins)) {
+      try (ModelRuntime runtime = new ModelRuntime(models, plugins, config.modelMemoryBudget())) {
         assertEquals(0, runtime.loadedCount());
         List<String> warmed = new BuiltinWarmup(plugins, models, runtime, scheduler).warm();
         List<String> builtins = plugins.domains().values().stream()

@@ -87,6 +87,13 @@ class MetricsEndToEndTest {
     assertTrue(s.value("graft_store_free_bytes") > 0);
     assertTrue(s.value("graft_models_loaded") >= 1);
     assertTrue(s.value("graft_models_loaded_bytes") > 1_000_000, "MiniLM is ~90 MB stored");
+    assertTrue(s.value("graft_model_memory_budget_bytes") >= 1L << 30);
+    var info = server.client().serverInfo();
+    var minilm = info.getLoadedModelsList().stream().filter(m -> m.getModel().equals("minilm-l6@1")).findFirst()
+        .orElseThrow(() -> new AssertionError("minilm-l6@1 not among " + info.getLoadedModelsList()));
+    assertTrue(minilm.getEstimatedBytes() > 1_000_000);
+    assertEquals("cpu", minilm.getDevice());
+    assertEquals((long) s.value("graft_model_memory_budget_bytes"), info.getModelMemoryBudgetBytes());
     assertTrue(s.value("process_resident_memory_bytes") > 100e6, "native memory is visible");
     assertTrue(s.value("jvm_memory_used_bytes", "area", "heap") > 0);
     assertTrue(s.value("jvm_threads_current") > 0);

@@ -258,7 +258,10 @@ public final class JobPreparer {
     if (layer == null || layer.isBlank()) {
       return;
     }
-    List<String> layers = runtime.backbone(base, new DeviceSpec(DeviceSpec.CPU, 0, 0, 0)).layers();
+    List<String> layers;
+    try (var backbone = runtime.backbone(base, new DeviceSpec(DeviceSpec.CPU, 0, 0, 0))) {
+      layers = backbone.get().layers();
+    }
     if (!layers.contains(layer)) {
       throw GraftException.invalidArgument("hyperparameters.extra[layer]", "UNKNOWN_LAYER",
           "the base model " + base.ref() + " has no feature layer " + Echo.quote(layer) + "; it has "

@@ -7,16 +7,19 @@ import dev.graft.server.core.store.ModelKind;
 import dev.graft.server.core.store.ModelRecord;
 import dev.graft.server.core.store.ModelStore;
 import dev.graft.server.core.store.StoreLayout;
+import dev.graft.server.engine.Loaded;
 import dev.graft.server.engine.ModelRuntime;
 import dev.graft.server.scheduler.DeviceSpec;
 import dev.graft.server.telemetry.JobTelemetry;
 import io.opentelemetry.context.Context;
+import dev.graft.spi.Backbone;
 import dev.graft.spi.ErrorKind;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.Hyperparameters;
 import dev.graft.spi.MetricValue;
 import dev.graft.spi.StrategyPlugin;
 import dev.graft.spi.TaskSpec;
+import dev.graft.spi.TrainOutcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,11 +87,15 @@ final class TrainingRun {
       staged = models.newStagingDirectory();
       Path checkpoints = layout.checkpoints().resolve(handle.current().id());
       Files.createDirectories(checkpoints);
-      JobTrainContext context = new JobTrainContext(handle.current().id(),
-          runtime.backbone(job.base(), device), runtime.baseModel(job.base()), job.task(),
-          job.train(), job.validation(), job.hyperparameters(), device.toDjlDevice(),
-          new JobProgressReporter(handle, tracked), handle, staged, checkpoints, cache, job.dataKey());
-      var outcome = job.strategy().train(context);
+      TrainOutcome outcome;
+      // The base model's backbone is held for the whole training: never unloaded under the job.
+      try (Loaded<Backbone> backbone = runtime.backbone(job.base(), device)) {
+        JobTrainContext context = new JobTrainContext(handle.current().id(), backbone.get(),
+            runtime.baseModel(job.base()), job.task(), job.train(), job.validation(), job.hyperparameters(),
+            device.toDjlDevice(), new JobProgressReporter(handle, tracked), handle, staged, checkpoints, cache,
+            job.dataKey());
+        outcome = job.strategy().train(context);
+      }
       handle.throwIfCancelled();
       JobAccess.checkOutputModel(models, job.outputModel(), job.principal());
       ModelRecord stored = models.create(trainedRecord(outcome.metrics(), outcome.properties()), staged);

@@ -1,0 +1,139 @@
+package dev.graft.server.app;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graft.server.TestServer;
+import dev.graft.server.core.plugins.PluginRegistry;
+import dev.graft.server.engine.BuiltinModelInstaller;
+import dev.graft.server.engine.Loaded;
+import dev.graft.server.engine.ModelRuntime;
+import dev.graft.server.core.store.JsonCodec;
+import dev.graft.server.core.store.ModelRecord;
+import dev.graft.server.core.store.ModelStore;
+import dev.graft.server.core.store.StoreLayout;
+import dev.graft.server.scheduler.DeviceSpec;
+import dev.graft.spi.Backbone;
+import dev.graft.spi.ErrorKind;
+import dev.graft.spi.FeatureRequest;
+import dev.graft.spi.GraftException;
+import dev.graft.spi.ModelInput;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The model-memory-budget: least-recently-used unloading, held models kept, too-large refused. */
+class ModelMemoryBudgetTest {
+  private static final DeviceSpec CPU = new DeviceSpec(DeviceSpec.CPU, 0, 0, 0);
+  private static final List<ModelInput> SENTENCE = List.of(new ModelInput.Text("a memory test"));
+
+  @TempDir
+  Path store;
+  private StoreLayout layout;
+  private ModelStore models;
+  private PluginRegistry plugins;
+  private ModelRecord minilm;
+  private ModelRecord bge;
+  private ModelRecord ts;
+
+  @BeforeEach
+  void install() {
+    ServerConfig config = TestServer.config(store);
+    plugins = PluginModule.plugins(config);
+    layout = new StoreLayout(config.store());
+    models = new ModelStore(layout, new JsonCodec());
+    new BuiltinModelInstaller(models, plugins).installMissing();
+    minilm = models.get("minilm-l6");
+    bge = models.get("bge-small-en");
+    ts = models.get("ts-encoder");
+    assertTrue(ts.sizeBytes() < minilm.sizeBytes() && minilm.sizeBytes() < bge.sizeBytes(),
+        ts.sizeBytes() + " " + minilm.sizeBytes() + " " + bge.sizeBytes());
+  }
+
+  @AfterEach
+  void close() {
+    layout.close();
+  }
+
+  @Test
+  void theLeastRecentlyUsedModelNobodyHoldsIsUnloadedAndComesBackTheSame() {
+    try (ModelRuntime runtime = new ModelRuntime(models, plugins, minilm.sizeBytes() + bge.sizeBytes() - 1)) {
+      float[][] before;
+      try (Loaded<Backbone> m = runtime.backbone(minilm, CPU); Loaded<Backbone> g = runtime.backbone(bge, CPU)) {
+        before = m.get().extract(SENTENCE, FeatureRequest.defaults());
+        g.get().extract(SENTENCE, FeatureRequest.defaults());
+        assertEquals(2, runtime.loadedCount(), "both held: the budget is exceeded rather than unload a model in use");
+        assertTrue(runtime.loaded().stream().allMatch(ModelRuntime.LoadedModel::inUse));
+      }
+      runtime.backbone(minilm, CPU).close();
+      assertEquals(2, runtime.loadedCount(), "a hit loads nothing, so unloads nothing");
+      runtime.backbone(ts, CPU).close();
+      assertEquals(List.of("minilm-l6@1", "ts-encoder@1"), refs(runtime), "bge, least recently used, went");
+      runtime.backbone(bge, CPU).close();
+      assertEquals(List.of("ts-encoder@1", "bge-small-en@1"), refs(runtime), "minilm went for bge");
+      try (Loaded<Backbone> m = runtime.backbone(minilm, CPU)) {
+        assertArrayEquals(before[0], m.get().extract(SENTENCE, FeatureRequest.defaults())[0], "reloaded, same features");
+      }
+    }
+  }
+
+  @Test
+  void aModelLargerThanTheWholeBudgetIsRefused() {
+    try (ModelRuntime runtime = new ModelRuntime(models, plugins, minilm.sizeBytes())) {
+      GraftException e = assertThrows(GraftException.class, () -> runtime.backbone(bge, CPU));
+      assertEquals(ErrorKind.RESOURCE_EXHAUSTED, e.kind());
+      assertEquals("MODEL_TOO_LARGE", e.reason());
+      assertTrue(e.getMessage().contains("model-memory-budget"), e.getMessage());
+      runtime.backbone(minilm, CPU).close();
+      assertEquals(1, runtime.loadedCount(), "what fits still loads");
+    }
+  }
+
+  @Test
+  void residentMemoryStaysFlatOverLoadUnloadCycles() throws Exception {
+    try (ModelRuntime runtime = new ModelRuntime(models, plugins, bge.sizeBytes() + ts.sizeBytes())) {
+      cycles(runtime, 3); // warm up the engines and the allocator
+      long start = rssAfterGc();
+      cycles(runtime, 20);
+      long growth = rssAfterGc() - start;
+      System.out.printf("ModelMemoryBudgetTest: RSS %d MB, %+d MB after 20 load/unload cycles of minilm-l6 and"
+          + " bge-small-en%n", start >> 20, growth >> 20);
+      assertTrue(growth < 150L << 20, "RSS grew " + (growth >> 20) + " MB over 20 cycles");
+    }
+  }
+
+  /** Each cycle loads minilm (unloading bge) and bge (unloading minilm), one extraction each. */
+  private void cycles(ModelRuntime runtime, int n) {
+    for (int i = 0; i < n; i++) {
+      for (ModelRecord model : List.of(minilm, bge)) {
+        try (Loaded<Backbone> b = runtime.backbone(model, CPU)) {
+          b.get().extract(SENTENCE, FeatureRequest.defaults());
+        }
+        assertEquals(1, runtime.loadedCount());
+      }
+    }
+  }
+
+  private static List<String> refs(ModelRuntime runtime) {
+    return runtime.loaded().stream().map(ModelRuntime.LoadedModel::ref).toList();
+  }
+
+  private static long rssAfterGc() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(100);
+    }
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("\\D", "")) << 10;
+      }
+    }
+    throw new IllegalStateException("no VmRSS");
+  }
+}
