@@ -1,10 +1,10 @@
 package dev.graft.server.inference;
 
+import dev.graft.server.telemetry.Spans;
 import dev.graft.spi.ModelInput;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.Scope;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Merges concurrent requests for the same model into one engine call. Requests for one key queue
@@ -142,24 +143,14 @@ final class DynamicBatcher {
       }
     }
 
-    private float[][] traced(List<Pending> batch, int inputs, java.util.function.Supplier<float[][]> call) {
+    private float[][] traced(List<Pending> batch, int inputs, Supplier<float[][]> call) {
       var builder = tracer.spanBuilder("graft.inference.batch").setParent(batch.get(0).context())
           .setAttribute("graft.batch.requests", batch.size())
           .setAttribute("graft.batch.inputs", inputs);
       for (Pending p : batch) {
         builder.addLink(Span.fromContext(p.context()).getSpanContext());
       }
-      Span span = builder.startSpan();
-      Scope scope = span.makeCurrent();
-      try {
-        return call.get();
-      } catch (RuntimeException | Error e) {
-        span.recordException(e);
-        throw e;
-      } finally {
-        scope.close();
-        span.end();
-      }
+      return Spans.within(builder.startSpan(), call);
     }
   }
 }

@@ -7,6 +7,7 @@ import dev.graft.server.engine.ModelRuntime;
 import dev.graft.server.scheduler.DeviceScheduler;
 import dev.graft.server.scheduler.InferenceLease;
 import dev.graft.server.telemetry.InferenceMetrics;
+import dev.graft.server.telemetry.Spans;
 import dev.graft.server.telemetry.Tracing;
 import dev.graft.spi.Backbone;
 import dev.graft.spi.DomainPlugin;
@@ -16,7 +17,6 @@ import dev.graft.spi.ModelInput;
 import dev.graft.spi.TrainedModel;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -103,18 +103,8 @@ public final class Inferencer {
   /** One engine call over a merged batch: counted and traced. */
   private float[][] engine(ModelRecord model, int inputs, Supplier<float[][]> call) {
     metrics.batch(inputs);
-    Span span = tracer.spanBuilder("graft.engine").setAttribute("graft.model", model.ref())
-        .setAttribute("graft.inputs", inputs).startSpan();
-    Scope scope = span.makeCurrent();
-    try {
-      return call.get();
-    } catch (RuntimeException | Error e) {
-      span.recordException(e);
-      throw e;
-    } finally {
-      scope.close();
-      span.end();
-    }
+    return Spans.within(tracer.spanBuilder("graft.engine").setAttribute("graft.model", model.ref())
+        .setAttribute("graft.inputs", inputs).startSpan(), call);
   }
 
   /** The model record a reference resolves to (for label names and task). */
