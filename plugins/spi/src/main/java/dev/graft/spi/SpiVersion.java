@@ -12,14 +12,15 @@ package dev.graft.spi;
  * {@link TrainableBackbone}, {@link ParameterGroup}) and {@link TrainContext#checkpointDirectoryOf}; 1.2 added
  * {@link TrainableBackbone#inputs(ai.djl.ndarray.NDManager, java.util.List, boolean)} (augment
  * training batches only); 1.3 added {@link DomainPlugin#codeFormats()} (import formats that carry
- * code, refused unless the operator allows code imports) and {@link ErrorKind#PERMISSION_DENIED}.
+ * code, refused unless the operator allows code imports) and {@link ErrorKind#PERMISSION_DENIED}; 1.4 added {@link FeatureHead} (heads on a frozen
+ * backbone, whose backbone passes the server may share).
  */
 public record SpiVersion(int major, int minor) {
 
   /** The major version of this SPI; changes on an incompatible change. */
   public static final int MAJOR = 1;
   /** The minor version of this SPI; changes when something is added. */
-  public static final int MINOR = 3;
+  public static final int MINOR = 4;
 
   /** The version of the SPI on the class path at run time. */
   public static SpiVersion current() {

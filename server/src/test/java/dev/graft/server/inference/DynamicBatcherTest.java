@@ -160,4 +160,49 @@ class DynamicBatcherTest {
     assertEquals("inputs[0]", ((GraftException) e.getCause()).field(), "the error names the caller's own input");
     assertTrue(engine.batches.stream().allMatch(n -> n <= 4), "no engine call above max batch: " + engine.batches);
   }
+
+  @Test
+  void callsWithDifferentTagsShareOneEngineCallAndEachPartIsFinishedByItsTag() throws Exception {
+    DynamicBatcher batcher = new DynamicBatcher(32, 1, engineThreads, NO_TRACES);
+    CountDownLatch release = new CountDownLatch(1);
+    List<List<String>> calls = Collections.synchronizedList(new ArrayList<>());
+    // the shared pass gives each input its length; the tag then scales its part's rows
+    DynamicBatcher.Engine engine = parts -> {
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      calls.add(parts.stream().map(p -> String.valueOf(p.tag())).toList());
+      List<float[][]> out = new ArrayList<>();
+      for (DynamicBatcher.Part p : parts) {
+        float scale = p.tag() == null ? 1 : Float.parseFloat(p.tag());
+        float[][] rows = new float[p.inputs().size()][];
+        for (int i = 0; i < rows.length; i++) {
+          rows[i] = new float[] {scale * ((ModelInput.Text) p.inputs().get(i)).text().length()};
+        }
+        out.add(rows);
+      }
+      return out;
+    };
+    Future<float[][]> first = callers.submit(() -> batcher.run("base", null, texts("x"), engine));
+    Thread.sleep(100); // the first call holds the engine
+    List<Future<float[][]>> heads = new ArrayList<>();
+    for (int h = 1; h <= 4; h++) {
+      String tag = Integer.toString(10 * h);
+      heads.add(callers.submit(() -> batcher.run("base", tag, texts("ab", "abc"), engine)));
+    }
+    Future<float[][]> untagged = callers.submit(() -> batcher.run("base", null, texts("abcd"), engine));
+    Thread.sleep(200);
+    release.countDown();
+    assertArrayEquals(new float[] {1}, first.get()[0]);
+    for (int h = 1; h <= 4; h++) {
+      float[][] out = heads.get(h - 1).get();
+      assertArrayEquals(new float[] {20 * h}, out[0], "head " + h + " finished its own rows");
+      assertArrayEquals(new float[] {30 * h}, out[1]);
+    }
+    assertArrayEquals(new float[] {4}, untagged.get()[0]);
+    assertEquals(2, calls.size(), "four heads and an untagged call merged into one engine call: " + calls);
+    assertEquals(List.of("10", "20", "30", "40", "null"), calls.get(1).stream().sorted().toList());
+  }
 }

@@ -15,10 +15,10 @@ import java.util.Map;
  * One scrape of {@code /metrics}, parsed with Prometheus' own protobuf exposition schema
  * ({@code io.prometheus.client.MetricFamily}, length-delimited): what Prometheus reads.
  */
-record Scrape(Map<String, Metrics.MetricFamily> families) {
+public record Scrape(Map<String, Metrics.MetricFamily> families) {
   static final String PROTOBUF = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited";
 
-  static Scrape of(int port) throws IOException, InterruptedException {
+  public static Scrape of(int port) throws IOException, InterruptedException {
     HttpResponse<byte[]> response = HttpClient.newHttpClient().send(
         HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).header("Accept", PROTOBUF).build(),
         HttpResponse.BodyHandlers.ofByteArray());
@@ -43,7 +43,7 @@ record Scrape(Map<String, Metrics.MetricFamily> families) {
   }
 
   /** The value of the sample of {@code name} with these labels ("k", "v", ...), 0 if absent. */
-  double value(String name, String... labels) {
+  public double value(String name, String... labels) {
     Metrics.MetricFamily f = families.get(name);
     if (f == null) {
       return 0;
@@ -62,7 +62,7 @@ record Scrape(Map<String, Metrics.MetricFamily> families) {
   }
 
   /** The sum of a histogram's observations with these labels. */
-  double histogramSum(String name, String... labels) {
+  public double histogramSum(String name, String... labels) {
     for (Metrics.Metric m : family(name).getMetricList()) {
       if (matches(m, labels)) {
         return m.getHistogram().getSampleSum();

@@ -8,26 +8,27 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.graft.plugins.trainingkit.scoring.SeriesTargets;
 import dev.graft.spi.Backbone;
+import dev.graft.spi.FeatureHead;
 import dev.graft.spi.FeatureRequest;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.LoadContext;
 import dev.graft.spi.ModelInput;
 import dev.graft.spi.Task;
-import dev.graft.spi.TrainedModel;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A trained head served on top of a borrowed backbone: features → standardisation → head →
  * softmax probabilities (classification, in the task's label order) or values (regression,
- * forecasting).
+ * forecasting). A {@link FeatureHead}: the server may compute the features for several heads on
+ * one backbone at once.
  *
  * <p>Thread-safety: {@link #predict} may run on many threads at once; each call works in its own
  * NDManager scope over read-only weights. {@link #close} waits for running calls, then frees the
  * head's DJL model; later calls fail with FAILED_PRECONDITION. Ownership: the server closes this
  * model; it never closes the backbone.
  */
-public final class FeatureExtractionModel implements TrainedModel {
+public final class FeatureExtractionModel implements FeatureHead {
   private final HeadSpec spec;
   private final Backbone backbone;
   private final Model head;
@@ -82,11 +83,23 @@ public final class FeatureExtractionModel implements TrainedModel {
   }
 
   @Override
+  public FeatureRequest featureRequest() {
+    return request;
+  }
+
+  @Override
   public float[][] predict(List<ModelInput> inputs) {
     if (inputs.isEmpty()) {
       return new float[0][];
     }
-    float[][] rows = backbone.extract(inputs, request);
+    return predictFeatures(inputs, backbone.extract(inputs, request));
+  }
+
+  @Override
+  public float[][] predictFeatures(List<ModelInput> inputs, float[][] rows) {
+    if (inputs.isEmpty()) {
+      return new float[0][];
+    }
     int d = spec.architecture().inputs();
     if (rows == null || rows.length != inputs.size()) {
       throw GraftException.internal("BACKBONE_FAILED", "the backbone returned a wrong batch", null);
