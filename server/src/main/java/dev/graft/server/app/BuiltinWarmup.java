@@ -95,7 +95,11 @@ final class BuiltinWarmup {
       ModelInput sample = sample(domain.inputKinds(), model);
       if (sample != null) {
         try {
-          backbone.get().extract(List.of(sample), FeatureRequest.defaults());
+          // Engines plan and allocate per input shape: run the sample twice, and text at a few
+          // lengths and as a batch, so a first real call finds its shapes warm.
+          for (List<ModelInput> call : calls(sample)) {
+            backbone.get().extract(call, FeatureRequest.defaults());
+          }
         } catch (GraftException e) {
           if (e.kind() != ErrorKind.INVALID_ARGUMENT) {
             throw e;
@@ -109,7 +113,22 @@ final class BuiltinWarmup {
         + (System.nanoTime() - start) / 1_000_000 + " ms");
   }
 
-  /** A tiny input the domain accepts, or null when none can be made up (the backbone is then only opened). */
+  /** The warm-up calls made from a sample. */
+  static List<List<ModelInput>> calls(ModelInput sample) {
+    if (sample instanceof ModelInput.Text) {
+      ModelInput longer = new ModelInput.Text("Graft loads each built-in model and runs it on a few inputs of"
+          + " different lengths before it reports that it is serving, so that the first call of a client does not"
+          + " pay for the engine's first run.");
+      return List.of(List.of(sample), List.of(longer), List.of(sample, longer), List.of(sample));
+    }
+    return List.of(List.of(sample), List.of(sample));
+  }
+
+  /**
+   * An input the domain accepts, at the model's own input size where it has one ({@code
+   * input_size} of an image model), or null when none can be made up (the backbone is then only
+   * opened).
+   */
   static ModelInput sample(Set<InputKind> kinds, ModelRecord model) {
     if (kinds.contains(InputKind.TEXT)) {
       return new ModelInput.Text("Graft warm-up.");
@@ -123,8 +142,17 @@ final class BuiltinWarmup {
       return new ModelInput.Series(values, 1);
     }
     if (kinds.contains(InputKind.TENSOR)) {
-      return new ModelInput.Tensor("uint8", new long[] {32, 32, 3}, new byte[32 * 32 * 3]);
+      int side = imageSide(model);
+      return new ModelInput.Tensor("uint8", new long[] {side, side, 3}, new byte[side * side * 3]);
     }
     return null;
+  }
+
+  private static int imageSide(ModelRecord model) {
+    try {
+      return Math.max(16, Math.min(1024, Integer.parseInt(model.properties().getOrDefault("input_size", "32"))));
+    } catch (NumberFormatException e) {
+      return 32;
+    }
   }
 }

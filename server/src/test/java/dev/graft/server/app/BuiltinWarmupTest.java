@@ -1,5 +1,6 @@
 package dev.graft.server.app;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -60,5 +61,11 @@ class BuiltinWarmupTest {
     assertEquals(96, ((ModelInput.Series) BuiltinWarmup.sample(Set.of(InputKind.SERIES), series)).values().length);
     assertInstanceOf(ModelInput.Tensor.class, BuiltinWarmup.sample(Set.of(InputKind.IMAGE, InputKind.TENSOR), series));
     assertNull(BuiltinWarmup.sample(Set.of(InputKind.IMAGE), series));
+    ModelRecord image = new ModelRecord("i", 1, ModelKind.BASE, "vision", "PyTorch", "graft-converted", "", "", "",
+        "", null, List.of(), List.of(), ModelInputSpec.empty(), Map.of(), Map.of("input_size", "224"), 0, null, "", 0,
+        "graft");
+    assertArrayEquals(new long[] {224, 224, 3},
+        ((ModelInput.Tensor) BuiltinWarmup.sample(Set.of(InputKind.TENSOR), image)).shape(), "at the model's own size");
+    assertEquals(4, BuiltinWarmup.calls(new ModelInput.Text("x")).size(), "text warms at several lengths");
   }
 }
