@@ -1,5 +1,6 @@
 package dev.graft.server.app;
 
+
 import dev.graft.server.core.plugins.PluginRegistry;
 import dev.graft.server.core.store.ModelKind;
 import dev.graft.server.core.store.ModelRecord;
@@ -15,12 +16,17 @@ import dev.graft.spi.FeatureRequest;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.InputKind;
 import dev.graft.spi.ModelInput;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import javax.inject.Inject;
+import javax.imageio.ImageIO;
 
 /**
  * Makes a replica ready before it reports SERVING: opens the backbone of every built-in BASE
@@ -141,6 +147,9 @@ final class BuiltinWarmup {
       }
       return new ModelInput.Series(values, 1);
     }
+    if (kinds.contains(InputKind.IMAGE)) {
+      return png(imageSide(model));
+    }
     if (kinds.contains(InputKind.TENSOR)) {
       int side = imageSide(model);
       return new ModelInput.Tensor("uint8", new long[] {side, side, 3}, new byte[side * side * 3]);
@@ -154,5 +163,22 @@ final class BuiltinWarmup {
     } catch (NumberFormatException e) {
       return 32;
     }
+  }
+
+  /** A PNG of a gradient, {@code side} pixels square: warms the image decoder as well as the engine. */
+  private static ModelInput png(int side) {
+    BufferedImage image = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < side; y++) {
+      for (int x = 0; x < side; x++) {
+        image.setRGB(x, y, (x * 255 / side) << 16 | (y * 255 / side) << 8 | 128);
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      ImageIO.write(image, "png", out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new ModelInput.Image(out.toByteArray());
   }
 }

@@ -53,19 +53,24 @@ class BuiltinWarmupTest {
   }
 
   @Test
-  void samplesFitEachInputKind() {
+  void samplesFitEachInputKind() throws Exception {
     ModelRecord series = new ModelRecord("s", 1, ModelKind.BASE, "timeseries", "PyTorch", "torchscript", "", "", "",
         "", null, List.of(), List.of(), new ModelInputSpec(List.of(), 0, 96, 0, List.of(), List.of()), Map.of(),
         Map.of(), 0, null, "", 0, "graft");
     assertInstanceOf(ModelInput.Text.class, BuiltinWarmup.sample(Set.of(InputKind.TEXT), series));
     assertEquals(96, ((ModelInput.Series) BuiltinWarmup.sample(Set.of(InputKind.SERIES), series)).values().length);
-    assertInstanceOf(ModelInput.Tensor.class, BuiltinWarmup.sample(Set.of(InputKind.IMAGE, InputKind.TENSOR), series));
-    assertNull(BuiltinWarmup.sample(Set.of(InputKind.IMAGE), series));
+    assertInstanceOf(ModelInput.Tensor.class, BuiltinWarmup.sample(Set.of(InputKind.TENSOR), series));
+    assertInstanceOf(ModelInput.Image.class, BuiltinWarmup.sample(Set.of(InputKind.IMAGE, InputKind.TENSOR), series),
+        "an encoded image, so the decoder is warm too");
+    assertNull(BuiltinWarmup.sample(Set.of(), series));
     ModelRecord image = new ModelRecord("i", 1, ModelKind.BASE, "vision", "PyTorch", "graft-converted", "", "", "",
         "", null, List.of(), List.of(), ModelInputSpec.empty(), Map.of(), Map.of("input_size", "224"), 0, null, "", 0,
         "graft");
     assertArrayEquals(new long[] {224, 224, 3},
         ((ModelInput.Tensor) BuiltinWarmup.sample(Set.of(InputKind.TENSOR), image)).shape(), "at the model's own size");
+    java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+        ((ModelInput.Image) BuiltinWarmup.sample(Set.of(InputKind.IMAGE, InputKind.TENSOR), image)).encoded()));
+    assertEquals(224, png.getWidth());
     assertEquals(4, BuiltinWarmup.calls(new ModelInput.Text("x")).size(), "text warms at several lengths");
   }
 }
