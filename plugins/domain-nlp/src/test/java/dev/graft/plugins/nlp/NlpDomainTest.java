@@ -57,7 +57,7 @@ class NlpDomainTest {
   @Test
   void builtinMiniLmFilesOpenWithTheExpectedSizes() throws Exception {
     List<BuiltinModel> builtins = domain.builtinModels();
-    assertEquals(List.of("minilm-l6", "bge-small-en"),
+    assertEquals(List.of("minilm-l6", "bge-small-en", "minilm-l6-q"),
         builtins.stream().map(BuiltinModel::name).toList());
     BuiltinModel minilm = builtins.get(0);
     assertEquals("minilm-l6", minilm.name());

@@ -8,6 +8,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Recovers a BERT encoder's shape and weights from its ONNX export. Embeddings, LayerNorms and
@@ -25,6 +28,11 @@ public final class OnnxBertConverter {
   private static final String WORDS = "embeddings.word_embeddings.weight";
   private static final String FIRST_QUERY = "encoder/layer.0/attention/self/query/MatMul";
   private static final float DEFAULT_EPS = 1e-12f;
+  /** Operators of quantised graphs (ONNX and ONNX Runtime's com.microsoft domain). */
+  private static final Set<String> QUANTIZED_OPS = Set.of(
+      "MatMulInteger", "DynamicQuantizeLinear", "QuantizeLinear", "DequantizeLinear",
+      "QLinearMatMul", "ConvInteger", "QLinearConv", "DynamicQuantizeMatMul",
+      "MatMulIntegerToFloat", "QAttention", "QGemm", "QOrderedMatMul", "MatMulNBits");
 
   private final OnnxGraph graph;
   private final String prefix;
@@ -62,6 +70,17 @@ public final class OnnxBertConverter {
 
   private static OnnxBertConverter start(OnnxGraph graph, boolean copy)
       throws NotBertShapedException {
+    Map<String, Integer> quantized = new TreeMap<>();
+    for (OnnxNode node : graph.nodes()) {
+      if (QUANTIZED_OPS.contains(node.opType())) {
+        quantized.merge(node.opType(), 1, Integer::sum);
+      }
+    }
+    if (!quantized.isEmpty()) {
+      throw new NotBertShapedException("its graph is quantised (" + quantized.entrySet().stream()
+          .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "))
+          + " nodes) and only a floating-point graph can be rebuilt with trainable weights");
+    }
     String prefix = null;
     for (String name : graph.initializers().keySet()) {
       if (name.endsWith(WORDS)) {
