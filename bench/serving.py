@@ -131,7 +131,8 @@ def run_graft(work, texts, seconds):
         one, many = os.path.join(work, "graft-1.json"), os.path.join(work, "graft-32.json")
         graft_data(texts, 1, one)
         graft_data(texts, 32, many)
-        ghz(target, call, one, 8, max(3, seconds // 3), os.path.join(work, "warm.json"), [])  # warm up
+        for clients in (8, 1):  # warm up (the JIT compiles the server's path for a while)
+            ghz(target, call, one, clients, max(5, seconds // 2), os.path.join(work, "warm.json"), [])
         rows = [measure("Graft Extract", proc.pid, target, call, one, c, 1, seconds, work, []) for c in CLIENTS]
         rows.append(measure("Graft Extract", proc.pid, target, call, many, 1, 32, seconds, work, []))
         return rows, os.path.join(store, "models/minilm-l6/1")
@@ -167,7 +168,8 @@ def run_triton(work, texts, seconds, model_dir):
             except subprocess.CalledProcessError:
                 pass
             time.sleep(2)
-        ghz(target, call, one, 8, max(3, seconds // 3), os.path.join(work, "warm.json"), extra)
+        for clients in (8, 1):
+            ghz(target, call, one, clients, max(5, seconds // 2), os.path.join(work, "warm.json"), extra)
         rows = [measure("Triton (PyTriton 0.7.0)", proc.pid, target, call, one, c, 1, seconds, work, extra)
                 for c in CLIENTS]
         rows.append(measure("Triton (PyTriton 0.7.0)", proc.pid, target, call, many, 1, 32, seconds, work, extra))

@@ -53,9 +53,17 @@ final class TokenBatch {
    */
   static TokenBatch encode(
       HuggingFaceTokenizer tokenizer, List<ModelInput.Text> texts, int maxTokens, int limit, int offset) {
+    return pad(List.of(tokenize(tokenizer, texts, maxTokens, limit, offset)));
+  }
+
+  /**
+   * Tokenizes each text on its own, unpadded, checking it as {@link #encode(HuggingFaceTokenizer,
+   * List, int, int, int)} does.
+   */
+  static Encoding[] tokenize(
+      HuggingFaceTokenizer tokenizer, List<ModelInput.Text> texts, int maxTokens, int limit, int offset) {
     int maxChars = (int) Math.min(Integer.MAX_VALUE, (long) maxTokens * CHARS_PER_TOKEN);
     Encoding[] encodings = new Encoding[texts.size()];
-    int length = 1;
     for (int i = 0; i < encodings.length; i++) {
       ModelInput.Text text = texts.get(i);
       String field = "inputs[" + (offset + i) + "]";
@@ -78,23 +86,30 @@ final class TokenBatch {
         throw GraftException.invalidArgument(field, "INPUT_TOO_LONG", field + " has " + tokens
             + " tokens; the limit is " + limit + " (truncation is off)");
       }
-      length = Math.max(length, tokens);
     }
-    long[] ids = new long[encodings.length * length];
-    long[] typeIds = new long[ids.length];
-    long[] mask = new long[ids.length];
-    for (int i = 0; i < encodings.length; i++) {
-      long[] rowIds = encodings[i].getIds();
-      System.arraycopy(rowIds, 0, ids, i * length, rowIds.length);
-      long[] rowTypes = encodings[i].getTypeIds();
-      System.arraycopy(rowTypes, 0, typeIds, i * length, rowTypes.length);
-      long[] rowMask = encodings[i].getAttentionMask();
-      System.arraycopy(rowMask, 0, mask, i * length, rowMask.length);
-    }
-    return new TokenBatch(encodings.length, length, ids, typeIds, mask);
+    return encodings;
   }
 
-  /** The first {@code maxChars} characters of {@code text}, never splitting a surrogate pair. */
+  /** Tokenized texts padded to the longest of them. */
+  static TokenBatch pad(List<Encoding> encodings) {
+    int length = 1;
+    for (Encoding e : encodings) {
+      length = Math.max(length, e.getIds().length);
+    }
+    long[] ids = new long[encodings.size() * length];
+    long[] typeIds = new long[ids.length];
+    long[] mask = new long[ids.length];
+    for (int i = 0; i < encodings.size(); i++) {
+      long[] rowIds = encodings.get(i).getIds();
+      System.arraycopy(rowIds, 0, ids, i * length, rowIds.length);
+      long[] rowTypes = encodings.get(i).getTypeIds();
+      System.arraycopy(rowTypes, 0, typeIds, i * length, rowTypes.length);
+      long[] rowMask = encodings.get(i).getAttentionMask();
+      System.arraycopy(rowMask, 0, mask, i * length, rowMask.length);
+    }
+    return new TokenBatch(encodings.size(), length, ids, typeIds, mask);
+  }
+
   static String cut(String text, int maxChars) {
     if (text.length() <= maxChars) {
       return text;

@@ -164,6 +164,19 @@ class OnnxTextEncoderTest {
   }
 
   @Test
+  void textsOfMixedLengthsComeBackInTheirOwnOrder() {
+    // long, short, long, short...: ordered by length inside, answered in the caller's order
+    List<ModelInput> inputs = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      inputs.add(new ModelInput.Text(i % 2 == 0 ? "word " .repeat(60 + i) + i : "short " + i));
+    }
+    float[][] batched = encoder.extract(inputs, MEAN);
+    for (int i = 0; i < inputs.size(); i++) {
+      assertTrue(BuiltinFixture.cosine(one(inputs.get(i), MEAN), batched[i]) > 0.99999, "input " + i);
+    }
+  }
+
+  @Test
   void concurrentExtractionGivesTheSerialVectors() throws Exception {
     List<ModelInput> inputs = texts(40);
     float[][] serial = encoder.extract(inputs, MEAN);
