@@ -164,6 +164,18 @@ class OnnxTextEncoderTest {
   }
 
   @Test
+  void chunksEndBeforePaddingExceedsTheBudgetOrTheChunkSize() {
+    int[] same = new int[70];
+    java.util.Arrays.fill(same, 12);
+    assertEquals(OnnxTextEncoder.CHUNK, OnnxTextEncoder.chunkEnd(same, 0), "equal lengths fill a whole chunk");
+    assertEquals(70, OnnxTextEncoder.chunkEnd(same, 64));
+    int[] mixed = {5, 6, 6, 7, 30, 31, 60};
+    assertEquals(4, OnnxTextEncoder.chunkEnd(mixed, 0), "30 tokens would pad 5 texts to 150 positions for 54 tokens");
+    assertEquals(6, OnnxTextEncoder.chunkEnd(mixed, 4));
+    assertEquals(7, OnnxTextEncoder.chunkEnd(mixed, 6), "a chunk holds at least one text");
+  }
+
+  @Test
   void textsOfMixedLengthsComeBackInTheirOwnOrder() {
     // long, short, long, short...: ordered by length inside, answered in the caller's order
     List<ModelInput> inputs = new java.util.ArrayList<>();
