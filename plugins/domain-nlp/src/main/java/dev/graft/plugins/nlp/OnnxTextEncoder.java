@@ -13,8 +13,6 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import dev.graft.plugins.nlp.bert.BertConfig;
 import dev.graft.plugins.nlp.bert.BertWeights;
 import dev.graft.spi.Backbone;
@@ -134,22 +132,19 @@ public final class OnnxTextEncoder implements Backbone {
     try {
       tokenizer = Tokenizers.open(
           dir.resolve(TOKENIZER_FILE), settings.maxTokens(), settings.truncation());
-      try (OrtSession.SessionOptions options = OrtServingOptions.create()) {
-        model = Criteria.builder()
-            .setTypes(NDList.class, NDList.class)
-            .optModelPath(dir)
-            .optModelName(MODEL_FILE.substring(0, MODEL_FILE.length() - ".onnx".length()))
-            .optEngine(ENGINE)
-            .optDevice(device)
-            .optArgument("sessionOptions", options)
-            .optTranslator(new NoopTranslator())
-            .build()
-            .loadModel();
-      }
+      model = Criteria.builder()
+          .setTypes(NDList.class, NDList.class)
+          .optModelPath(dir)
+          .optModelName(MODEL_FILE.substring(0, MODEL_FILE.length() - ".onnx".length()))
+          .optEngine(ENGINE)
+          .optDevice(device)
+          .optTranslator(new NoopTranslator())
+          .build()
+          .loadModel();
       BertRebuild rebuild = BertRebuild.inspect(base, dir.resolve(MODEL_FILE), settings);
       return new OnnxTextEncoder(
           base, device, settings, rebuild, tokenizer, model, inputNames(base, model));
-    } catch (IOException | ModelNotFoundException | MalformedModelException | OrtException
+    } catch (IOException | ModelNotFoundException | MalformedModelException
         | RuntimeException e) {
       if (model != null) {
         model.close();
