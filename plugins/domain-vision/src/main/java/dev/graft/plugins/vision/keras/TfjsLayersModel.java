@@ -240,7 +240,12 @@ public final class TfjsLayersModel {
         if (longest.isEmpty()) {
           throw new UnsupportedModelException(js.getFileName() + " holds no base64 weight data");
         }
-        return Base64.getDecoder().decode(longest);
+        try {
+          return Base64.getDecoder().decode(longest);
+        } catch (IllegalArgumentException e) {
+          throw new UnsupportedModelException(js.getFileName() + " holds no valid base64 weight data: "
+              + e.getMessage());
+        }
       }
     }
     throw new UnsupportedModelException("weight shard " + path + " is missing (looked for "
