@@ -10,6 +10,7 @@ import dev.graft.api.v1.Job;
 import dev.graft.api.v1.JobState;
 import dev.graft.api.v1.TrainRequest;
 import dev.graft.client.GraftClient;
+import dev.graft.server.JobErrors;
 import dev.graft.server.TestData;
 import dev.graft.server.TestServer;
 import io.grpc.Status;
@@ -39,18 +40,9 @@ class AdmissionApiTest {
       client.cancelJob(queued.getId());
       Job cancelled = client.awaitJob(queued.getId(), Duration.ofSeconds(10), e -> {});
       assertEquals(JobState.JOB_STATE_CANCELLED, cancelled.getState());
-      assertEquals("JOB_CANCELLED", reason(cancelled));
+      assertEquals("JOB_CANCELLED", JobErrors.reason(cancelled));
       client.cancelJob(running.getId());
       assertEquals(JobState.JOB_STATE_CANCELLED, client.awaitJob(running.getId(), Duration.ofSeconds(10), e -> {}).getState());
     }
-  }
-
-  private static String reason(Job job) throws Exception {
-    for (var any : job.getError().getDetailsList()) {
-      if (any.is(com.google.rpc.ErrorInfo.class)) {
-        return any.unpack(com.google.rpc.ErrorInfo.class).getReason();
-      }
-    }
-    return "";
   }
 }

@@ -3,7 +3,6 @@ package dev.graft.server.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.rpc.ErrorInfo;
 import dev.graft.api.v1.DataSource;
 import dev.graft.api.v1.Dataset;
 import dev.graft.api.v1.ExtractRequest;
@@ -18,6 +17,7 @@ import dev.graft.api.v1.TrainRequest;
 import dev.graft.client.GraftClient;
 import dev.graft.client.Inputs;
 import dev.graft.plugins.nlp.testing.TinyOnnx;
+import dev.graft.server.JobErrors;
 import dev.graft.server.TestData;
 import dev.graft.server.TestServer;
 import io.grpc.Status;
@@ -72,7 +72,7 @@ class ImportedEncoderTest {
         Job failed = train(client, "lookup", strategy, "lookup-" + strategy, tiny);
         assertEquals(JobState.JOB_STATE_FAILED, failed.getState());
         assertEquals(Status.Code.FAILED_PRECONDITION.value(), failed.getError().getCode());
-        assertEquals("NOT_BERT_SHAPED", reason(failed));
+        assertEquals("NOT_BERT_SHAPED", JobErrors.reason(failed));
         assertTrue(failed.getError().getMessage().contains("embeddings.word_embeddings.weight"),
             failed.getError().getMessage());
       }
@@ -88,15 +88,6 @@ class ImportedEncoderTest {
                 strategy.equals("feature-extraction") ? "0" : "16"))
         .build());
     return client.awaitJob(job.getId(), Duration.ofMinutes(5), e -> {});
-  }
-
-  private static String reason(Job job) throws Exception {
-    for (var any : job.getError().getDetailsList()) {
-      if (any.is(ErrorInfo.class)) {
-        return any.unpack(ErrorInfo.class).getReason();
-      }
-    }
-    return "";
   }
 
   /** ImportModel: the spec, then the ONNX file (part "") and the tokenizer. */

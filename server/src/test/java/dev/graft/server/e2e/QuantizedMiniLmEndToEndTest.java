@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.rpc.ErrorInfo;
 import dev.graft.api.v1.DataSource;
 import dev.graft.api.v1.Dataset;
 import dev.graft.api.v1.ExtractRequest;
@@ -19,6 +18,7 @@ import dev.graft.api.v1.TrainRequest;
 import dev.graft.client.GraftClient;
 import dev.graft.client.GraftException;
 import dev.graft.client.Inputs;
+import dev.graft.server.JobErrors;
 import dev.graft.server.TestData;
 import dev.graft.server.TestServer;
 import io.grpc.Status;
@@ -70,7 +70,7 @@ class QuantizedMiniLmEndToEndTest {
         Job failed = train(client, strategy, "q-" + strategy, tiny);
         assertEquals(JobState.JOB_STATE_FAILED, failed.getState());
         assertEquals(Status.Code.FAILED_PRECONDITION.value(), failed.getError().getCode());
-        assertEquals("NOT_BERT_SHAPED", reason(failed));
+        assertEquals("NOT_BERT_SHAPED", JobErrors.reason(failed));
         assertTrue(failed.getError().getMessage().contains("its graph is quantised"),
             failed.getError().getMessage());
       }
@@ -84,14 +84,5 @@ class QuantizedMiniLmEndToEndTest {
             strategy.equals("feature-extraction") ? 30 : 1).setBatchSize(8).setSeed(7))
         .build());
     return client.awaitJob(job.getId(), Duration.ofMinutes(5), e -> {});
-  }
-
-  private static String reason(Job job) throws Exception {
-    for (var any : job.getError().getDetailsList()) {
-      if (any.is(ErrorInfo.class)) {
-        return any.unpack(ErrorInfo.class).getReason();
-      }
-    }
-    return "";
   }
 }
