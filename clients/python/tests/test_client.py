@@ -214,10 +214,10 @@ def test_watch_stops_at_a_terminal_state_and_wait_returns_it(channel: FakeChanne
     done = pb.Job(id="j", state=pb.JOB_STATE_SUCCEEDED)
     channel.responses["WatchJob"] = lambda request: [pb.JobEvent(job=running), pb.JobEvent(job=done),
                                                      pb.JobEvent(job=running)]
-    seen: list[int] = []
+    seen: list[str] = []
     final = make(channel).wait("j", on_event=lambda e: seen.append(e.job.state))
-    assert final.state == pb.JOB_STATE_SUCCEEDED
-    assert seen == [pb.JOB_STATE_RUNNING, pb.JOB_STATE_SUCCEEDED]
+    assert final.state == "SUCCEEDED" and final.terminal
+    assert seen == ["RUNNING", "SUCCEEDED"]
 
 
 def test_watch_resumes_after_unavailable(channel: FakeChannel) -> None:
@@ -230,7 +230,7 @@ def test_watch_resumes_after_unavailable(channel: FakeChannel) -> None:
     from graft_client import RetryPolicy
     client = make(channel, retry=RetryPolicy(initial_backoff=0.001))
     states = [e.job.state for e in client.watch("j")]
-    assert states == [pb.JOB_STATE_RUNNING, pb.JOB_STATE_CANCELLED]
+    assert states == ["RUNNING", "CANCELLED"]
     assert len([c for c in channel.calls if c.method.endswith("WatchJob")]) == 2
 
 

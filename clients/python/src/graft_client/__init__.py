@@ -7,17 +7,50 @@
 ...     job = graft.wait(job)
 ...     graft.predict("sentiment", ["what a lovely day"]).labels
 ['positive']
+
+Results are frozen dataclasses (``Job``, ``Model``, ``Dataset``, ``ServerInfo``, ``Predictions``,
+``Features``) with string enums, ``datetime``/``timedelta`` and ``.to_dict()``; ``.proto`` is the
+message each came from. ``AsyncClient`` has the same methods on asyncio.
 """
 
 from graft_client._channel import IDEMPOTENT_METHODS, MODEL_HEADER, RetryPolicy, service_config
 from graft_client.client import DEFAULT, DEFAULT_TARGET, TERMINAL_STATES, Client, is_terminal, state_name
 from graft_client.errors import FieldViolation, GraftError
-from graft_client.results import ClassScore, Prediction, Predictions
+from graft_client.aio import AsyncClient
+from graft_client.resources import (
+    Dataset,
+    DatasetFormat,
+    Job,
+    JobError,
+    JobEvent,
+    JobState,
+    Metric,
+    Model,
+    ModelKind,
+    Progress,
+    ServerInfo,
+    Task,
+)
+from graft_client.results import ClassScore, Features, Prediction, Predictions
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AsyncClient",
     "Client",
+    "Dataset",
+    "DatasetFormat",
+    "Features",
+    "Job",
+    "JobError",
+    "JobEvent",
+    "JobState",
+    "Metric",
+    "Model",
+    "ModelKind",
+    "Progress",
+    "ServerInfo",
+    "Task",
     "ClassScore",
     "DEFAULT",
     "DEFAULT_TARGET",

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import grpc
+import grpc.aio
 
 __all__ = [
     "IDEMPOTENT_METHODS",
@@ -21,6 +22,8 @@ __all__ = [
     "trace_context_interceptor",
     "service_config",
     "make_channel",
+    "make_aio_channel",
+    "call_headers",
     "channel_credentials",
 ]
 
@@ -207,6 +210,29 @@ def channel_credentials(
         certificate_chain=_read_pem(certificate_chain, "certificate_chain"))
 
 
+def channel_options(retry: RetryPolicy | None, user_agent: str, tls_server_name: str | None,
+                    options: Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The channel options of both clients: retry service config, message limits, user agent."""
+    opts: list[tuple[str, Any]] = [
+        ("grpc.service_config", service_config(retry)),
+        ("grpc.enable_retries", 1 if retry else 0),
+        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.primary_user_agent", user_agent),
+    ]
+    if tls_server_name:
+        opts.append(("grpc.ssl_target_name_override", tls_server_name))
+    opts.extend(options)
+    return opts
+
+
+def _credentials(tls: bool, root_certificates: PemSource | None, certificate_chain: PemSource | None,
+                 private_key: PemSource | None) -> grpc.ChannelCredentials | None:
+    if tls or root_certificates is not None or certificate_chain is not None or private_key is not None:
+        return channel_credentials(root_certificates, certificate_chain, private_key)
+    return None
+
+
 def make_channel(
     target: str,
     *,
@@ -222,22 +248,46 @@ def make_channel(
 ) -> grpc.Channel:
     """A channel with the retry service config, TLS when asked (mutual TLS with a client
     certificate), and the bearer token header."""
-    opts: list[tuple[str, Any]] = [
-        ("grpc.service_config", service_config(retry)),
-        ("grpc.enable_retries", 1 if retry else 0),
-        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-        ("grpc.primary_user_agent", user_agent),
-    ]
-    if tls_server_name:
-        opts.append(("grpc.ssl_target_name_override", tls_server_name))
-    opts.extend(options)
-    if tls or root_certificates is not None or certificate_chain is not None or private_key is not None:
-        credentials = channel_credentials(root_certificates, certificate_chain, private_key)
+    opts = channel_options(retry, user_agent, tls_server_name, options)
+    credentials = _credentials(tls, root_certificates, certificate_chain, private_key)
+    if credentials is not None:
         channel = grpc.secure_channel(target, credentials, options=opts)
     else:
         channel = grpc.insecure_channel(target, options=opts)
     return intercept(channel, token)
+
+
+def make_aio_channel(
+    target: str,
+    *,
+    tls: bool,
+    root_certificates: PemSource | None,
+    tls_server_name: str | None,
+    retry: RetryPolicy | None,
+    options: Sequence[tuple[str, Any]],
+    user_agent: str,
+    certificate_chain: PemSource | None = None,
+    private_key: PemSource | None = None,
+) -> grpc.aio.Channel:
+    """The asyncio channel: the same options and TLS as :func:`make_channel`. The bearer token and
+    the trace context go on each call's metadata (:func:`call_headers`), not through interceptors."""
+    opts = channel_options(retry, user_agent, tls_server_name, options)
+    credentials = _credentials(tls, root_certificates, certificate_chain, private_key)
+    if credentials is not None:
+        return grpc.aio.secure_channel(target, credentials, options=opts)
+    return grpc.aio.insecure_channel(target, options=opts)
+
+
+def call_headers(token: str | None) -> list[tuple[str, str]]:
+    """What the interceptors of :func:`intercept` add, for a channel without them (asyncio): the
+    bearer token and, when opentelemetry-api is installed, the caller's trace context."""
+    headers = [("authorization", f"Bearer {token}")] if token else []
+    tracing = trace_context_interceptor()
+    if tracing is not None:
+        carrier: dict[str, str] = {}
+        tracing._inject(carrier)
+        headers.extend((key.lower(), value) for key, value in carrier.items())
+    return headers
 
 
 def intercept(channel: grpc.Channel, token: str | None) -> grpc.Channel:

@@ -1,25 +1,44 @@
-"""The Graft client: datasets, training jobs, inference, models and server info."""
+"""The Graft client: datasets, training jobs, inference, models and server info.
+
+Results are the dataclasses of :mod:`graft_client.resources` and :mod:`graft_client.results`
+(each with ``.proto``, the message it came from, and ``.to_dict()``). :class:`AsyncClient`
+(:mod:`graft_client.aio`) has the same methods; both take their requests, checks and conversions
+from :mod:`graft_client._core`.
+"""
 
 from __future__ import annotations
 
-import enum
-import io
 import os
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
-from typing import IO, Any, Final, TypeAlias, TypeVar, cast
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from typing import Any, Final, TypeVar
 
 import grpc
 import numpy as np
 import numpy.typing as npt
 
 from graft_client import pb
-from graft_client._channel import MODEL_HEADER, RetryPolicy, intercept, make_channel
+from graft_client._channel import RetryPolicy, intercept, make_channel
+from graft_client._core import (
+    DEFAULT,
+    DatasetSource,
+    JobRef,
+    Operations,
+    Paged,
+    Timeout,
+    Unary,
+    _Default,
+    dataset_format,
+    is_terminal_state,
+    model_header,
+    pooling,
+    retry_delay,
+    task,
+)
 from graft_client.errors import from_rpc_error
-from graft_client.inputs import ExampleLike, InputLike, encode_delimited, to_example, to_inputs
-from graft_client.results import Predictions, features_array
+from graft_client.inputs import ExampleLike, InputLike
+from graft_client.resources import Dataset, Job, JobEvent, JobState, Model, ServerInfo
+from graft_client.results import Features, Predictions
 from graft_client.stubs import (
     DatasetServiceStub,
     InferenceServiceStub,
@@ -28,72 +47,27 @@ from graft_client.stubs import (
     TrainingServiceStub,
 )
 
-__all__ = ["Client", "DEFAULT", "DEFAULT_TARGET", "Timeout", "TERMINAL_STATES", "is_terminal", "state_name"]
+__all__ = ["Client", "DEFAULT", "DEFAULT_TARGET", "Timeout", "TERMINAL_STATES", "is_terminal", "state_name",
+           "dataset_format", "task", "pooling"]
 
 DEFAULT_TARGET: Final = "localhost:50051"
-CHUNK_BYTES: Final = 1 << 20
-_JOB_CACHE: Final = 4096
 _T = TypeVar("_T")
 
-
-class _Default(enum.Enum):
-    DEFAULT = "default"
-
-
-DEFAULT: Final = _Default.DEFAULT
-"""Per-call ``timeout`` value meaning "the client's default deadline"."""
-
-Timeout: TypeAlias = "float | None | _Default"
-"""Seconds until the call's deadline; ``None`` = no deadline; ``DEFAULT`` = the client's."""
-
-TERMINAL_STATES: Final = frozenset({pb.JOB_STATE_SUCCEEDED, pb.JOB_STATE_FAILED, pb.JOB_STATE_CANCELLED})
-
-_FORMATS: Final = {
-    ".jsonl": pb.DATASET_FORMAT_JSONL,
-    ".ndjson": pb.DATASET_FORMAT_JSONL,
-    ".csv": pb.DATASET_FORMAT_CSV,
-    ".zip": pb.DATASET_FORMAT_ZIP,
-    ".idx": pb.DATASET_FORMAT_IDX,
-    ".examples": pb.DATASET_FORMAT_EXAMPLES,
-    ".pb": pb.DATASET_FORMAT_EXAMPLES,
-}
-
-DatasetSource: TypeAlias = "str | os.PathLike[str] | bytes | IO[bytes] | Mapping[str, str | os.PathLike[str] | bytes]"
-JobRef: TypeAlias = "str | pb.Job"
+TERMINAL_STATES: Final = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
+"""The states a job ends in (string enums: ``"SUCCEEDED"``, ``"FAILED"``, ``"CANCELLED"``)."""
 
 
-def is_terminal(job: pb.Job | int) -> bool:
-    """Whether a job (or a ``JobState``) is SUCCEEDED, FAILED or CANCELLED."""
-    return (job if isinstance(job, int) else job.state) in TERMINAL_STATES
+def is_terminal(job: Job | pb.Job | JobState | int | str) -> bool:
+    """Whether a job (a ``Job``, a ``pb.Job``, a state name or a ``pb.JobState`` number) has ended:
+    SUCCEEDED, FAILED or CANCELLED."""
+    return is_terminal_state(job)
 
 
-def state_name(state: int) -> str:
-    """``JOB_STATE_SUCCEEDED`` -> ``SUCCEEDED``."""
+def state_name(state: int | str) -> str:
+    """``pb.JOB_STATE_SUCCEEDED`` (or ``JobState.SUCCEEDED``) -> ``"SUCCEEDED"``."""
+    if isinstance(state, str):
+        return str(state).removeprefix("JOB_STATE_")
     return str(pb.JobState.Name(state)).removeprefix("JOB_STATE_")
-
-
-def _enum_value(enum_type: Any, prefix: str, value: int | str | None) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, int):
-        return value
-    name = value.upper().replace("-", "_")
-    return int(enum_type.Value(name if name.startswith(prefix) else prefix + name))
-
-
-def dataset_format(value: int | str | None) -> pb.DatasetFormat:
-    """``"jsonl"`` / ``"JSONL"`` / ``pb.DATASET_FORMAT_JSONL`` -> the enum value (0 = unspecified)."""
-    return cast("pb.DatasetFormat", _enum_value(pb.DatasetFormat, "DATASET_FORMAT_", value))
-
-
-def task(value: int | str | None) -> pb.Task:
-    """``"classification"`` / ``pb.TASK_CLASSIFICATION`` -> the enum value (0 = infer)."""
-    return cast("pb.Task", _enum_value(pb.Task, "TASK_", value))
-
-
-def pooling(value: int | str | None) -> pb.Pooling:
-    """``"mean"`` / ``pb.POOLING_MEAN`` -> the enum value (0 = the model's default)."""
-    return cast("pb.Pooling", _enum_value(pb.Pooling, "POOLING_", value))
 
 
 class Client:
@@ -160,7 +134,9 @@ class Client:
         self.inference_stub = InferenceServiceStub(self.channel)  # type: ignore[no-untyped-call]
         self.models_stub = ModelServiceStub(self.channel)  # type: ignore[no-untyped-call]
         self.server_stub = ServerServiceStub(self.channel)  # type: ignore[no-untyped-call]
-        self._job_models: OrderedDict[str, str] = OrderedDict()
+        self._stubs = {"datasets": self.datasets_stub, "training": self.training_stub,
+                       "inference": self.inference_stub, "models": self.models_stub, "server": self.server_stub}
+        self._ops = Operations()
 
     # ---- lifecycle
 
@@ -178,52 +154,40 @@ class Client:
     def __repr__(self) -> str:
         return f"Client(target={self.target!r})"
 
-    # ---- plumbing
+    # ---- plumbing: carrying out the call plans of graft_client._core
 
     def _deadline(self, timeout: Timeout, default: float | None) -> float | None:
-        return default if timeout is DEFAULT else timeout  # type: ignore[return-value]
+        return default if isinstance(timeout, _Default) else timeout
 
-    @staticmethod
-    def _metadata(model: str | None) -> tuple[tuple[str, str], ...]:
-        return ((MODEL_HEADER, model),) if model else ()
-
-    def _call(self, method: Callable[..., _T], request: Any, *, model: str | None = None,
-              timeout: Timeout = DEFAULT, default: float | None | _Default = DEFAULT) -> _T:
-        deadline = self._deadline(timeout, self.timeout if default is DEFAULT else default)  # type: ignore[arg-type]
+    def _unary(self, call: Unary[_T], timeout: Timeout) -> _T:
+        method = getattr(self._stubs[call.stub], call.method)
+        deadline = self._deadline(timeout, self.upload_timeout if call.upload else self.timeout)
         try:
-            return method(request, timeout=deadline, metadata=self._metadata(model))
+            response = method(call.requests(), timeout=deadline, metadata=model_header(call.model))
         except grpc.RpcError as e:
             raise from_rpc_error(e) from e
+        return call.convert(response)
 
-    def _remember(self, job: pb.Job) -> pb.Job:
-        if job.id and job.output_model:
-            self._job_models[job.id] = job.output_model
-            self._job_models.move_to_end(job.id)
-            while len(self._job_models) > _JOB_CACHE:
-                self._job_models.popitem(last=False)
-        return job
-
-    def _job_ref(self, job: JobRef) -> tuple[str, str | None]:
-        if isinstance(job, pb.Job):
-            self._remember(job)
-            return job.id, job.output_model or None
-        return job, self._job_models.get(job)
-
-    @staticmethod
-    def _pages(fetch: Callable[[str], tuple[Sequence[_T], str]]) -> list[_T]:
+    def _all(self, paged: Paged[_T], timeout: Timeout) -> list[_T]:
+        method = getattr(self._stubs[paged.stub], paged.method)
+        deadline = self._deadline(timeout, self.timeout)
         items: list[_T] = []
         token = ""
         while True:
-            page, token = fetch(token)
+            try:
+                response = method(paged.request(token), timeout=deadline, metadata=())
+            except grpc.RpcError as e:
+                raise from_rpc_error(e) from e
+            page, token = paged.page(response)
             items.extend(page)
             if not token:
                 return items
 
     # ---- server
 
-    def server_info(self, *, timeout: Timeout = DEFAULT) -> pb.ServerInfo:
+    def server_info(self, *, timeout: Timeout = DEFAULT) -> ServerInfo:
         """The server's version, plugins (with state) and device pools (with load)."""
-        return self._call(self.server_stub.GetServerInfo, pb.GetServerInfoRequest(), timeout=timeout)
+        return self._unary(self._ops.server_info(), timeout)
 
     # ---- datasets
 
@@ -237,7 +201,7 @@ class Client:
         task: int | str | None = None,
         options: Mapping[str, str] | None = None,
         timeout: Timeout = DEFAULT,
-    ) -> pb.Dataset:
+    ) -> Dataset:
         """Uploads a dataset, streamed in 1 MiB chunks.
 
         ``source`` is a file path, the file's bytes, a binary file object, or a mapping from part
@@ -245,50 +209,24 @@ class Client:
         ``format`` (``"jsonl"``, ``"csv"``, ``"idx"``, ``"examples"``, ``"zip"`` or the enum) is
         inferred from a path's suffix when omitted.
         """
-        fmt = dataset_format(format)
-        if not fmt and isinstance(source, (str, os.PathLike)):
-            fmt = dataset_format(_FORMATS.get(Path(source).suffix.lower(), 0))
-        if not fmt:
-            raise ValueError("format is required (jsonl, csv, idx, examples or zip)")
-        spec = pb.DatasetSpec(name=name, domain=domain, format=fmt, task=_task(task), options=dict(options or {}))
-        parts: list[tuple[str, Any]] = (list(source.items()) if isinstance(source, Mapping) else [("", source)])
-        return self._upload(spec, _chunks(parts), timeout)
+        return self._unary(self._ops.upload_dataset(source, name=name, domain=domain, format=format, task=task,
+                                                    options=options), timeout)
 
-    def upload_examples(
-        self,
-        examples: Iterable[ExampleLike],
-        *,
-        name: str,
-        domain: str,
-        task: int | str | None = None,
-        timeout: Timeout = DEFAULT,
-    ) -> pb.Dataset:
+    def upload_examples(self, examples: Iterable[ExampleLike], *, name: str, domain: str,
+                        task: int | str | None = None, timeout: Timeout = DEFAULT) -> Dataset:
         """Uploads in-memory examples (format EXAMPLES): ``pb.Example`` or ``(input, target)``
         pairs, where a target is a label (``str``), a value (``float``) or values (a sequence)."""
-        spec = pb.DatasetSpec(name=name, domain=domain, format=pb.DATASET_FORMAT_EXAMPLES, task=_task(task))
-        return self._upload(spec, _example_chunks(examples), timeout)
+        return self._unary(self._ops.upload_examples(examples, name=name, domain=domain, task=task), timeout)
 
-    def _upload(self, spec: pb.DatasetSpec, chunks: Iterator[pb.DataChunk], timeout: Timeout) -> pb.Dataset:
-        def requests() -> Iterator[pb.UploadDatasetRequest]:
-            yield pb.UploadDatasetRequest(spec=spec)
-            for chunk in chunks:
-                yield pb.UploadDatasetRequest(chunk=chunk)
+    def get_dataset(self, id_or_name: str, *, timeout: Timeout = DEFAULT) -> Dataset:
+        return self._unary(self._ops.get_dataset(id_or_name), timeout)
 
-        return self._call(self.datasets_stub.UploadDataset, requests(), timeout=timeout, default=self.upload_timeout)
-
-    def get_dataset(self, id_or_name: str, *, timeout: Timeout = DEFAULT) -> pb.Dataset:
-        return self._call(self.datasets_stub.GetDataset, pb.GetDatasetRequest(id=id_or_name), timeout=timeout)
-
-    def list_datasets(self, filter: str = "", *, timeout: Timeout = DEFAULT) -> list[pb.Dataset]:
+    def list_datasets(self, filter: str = "", *, timeout: Timeout = DEFAULT) -> list[Dataset]:
         """All datasets (every page); ``filter``: ``domain=nlp`` or ``name=NAME``."""
-        def page(token: str) -> tuple[Sequence[pb.Dataset], str]:
-            r = self._call(self.datasets_stub.ListDatasets,
-                           pb.ListDatasetsRequest(page_size=500, page_token=token, filter=filter), timeout=timeout)
-            return r.datasets, r.next_page_token
-        return self._pages(page)
+        return self._all(self._ops.list_datasets(filter), timeout)
 
     def delete_dataset(self, id_or_name: str, *, timeout: Timeout = DEFAULT) -> None:
-        self._call(self.datasets_stub.DeleteDataset, pb.DeleteDatasetRequest(id=id_or_name), timeout=timeout)
+        self._unary(self._ops.delete_dataset(id_or_name), timeout)
 
     # ---- training
 
@@ -314,132 +252,108 @@ class Client:
         priority: int = 0,
         labels: Mapping[str, str] | None = None,
         timeout: Timeout = DEFAULT,
-    ) -> pb.Job:
+    ) -> Job:
         """Starts a training job and returns it at once (QUEUED). Zero hyperparameters mean
         "the strategy's default". Train from a stored ``dataset`` (id or name) or inline
         ``examples``; validate on ``validation`` or a ``validation_split`` of the training data."""
-        if (dataset is None) == (examples is None):
-            raise ValueError("give exactly one of dataset= or examples=")
-        request = pb.TrainRequest(
-            base_model=base,
-            strategy=strategy,
-            output_model=output,
-            task=_task(task),
-            train=_source(dataset if dataset is not None else examples),
-            validation_split=validation_split,
-            hyperparameters=pb.Hyperparameters(
-                epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, weight_decay=weight_decay,
-                early_stopping_patience=early_stopping_patience, seed=seed, extra=dict(extra or {})),
-            device_pool=device_pool,
-            priority=priority,
-            labels=dict(labels or {}),
-        )
-        if validation is not None:
-            request.validation.CopyFrom(_source(validation))
-        return self.submit(request, timeout=timeout)
+        return self._unary(self._ops.train(
+            base, strategy, output, dataset=dataset, examples=examples, validation=validation,
+            validation_split=validation_split, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+            weight_decay=weight_decay, early_stopping_patience=early_stopping_patience, seed=seed, extra=extra,
+            task=task, device_pool=device_pool, priority=priority, labels=labels), timeout)
 
-    def submit(self, request: pb.TrainRequest, *, timeout: Timeout = DEFAULT) -> pb.Job:
+    def submit(self, request: pb.TrainRequest, *, timeout: Timeout = DEFAULT) -> Job:
         """Sends a ready-made ``TrainRequest``; returns the new job (QUEUED)."""
-        job = self._call(self.training_stub.Train, request, model=request.output_model, timeout=timeout)
-        return self._remember(job)
+        return self._unary(self._ops.submit(request), timeout)
 
-    def get_job(self, job: JobRef, *, timeout: Timeout = DEFAULT) -> pb.Job:
-        job_id, model = self._job_ref(job)
-        return self._remember(self._call(self.training_stub.GetJob, pb.GetJobRequest(id=job_id),
-                                         model=model, timeout=timeout))
+    def get_job(self, job: JobRef, *, timeout: Timeout = DEFAULT) -> Job:
+        return self._unary(self._ops.get_job(job), timeout)
 
-    def list_jobs(self, filter: str = "", *, timeout: Timeout = DEFAULT) -> list[pb.Job]:
-        """All jobs (every page); ``filter``: ``state=RUNNING``, ``output_model=NAME`` or ``base_model=NAME``."""
-        def page(token: str) -> tuple[Sequence[pb.Job], str]:
-            r = self._call(self.training_stub.ListJobs,
-                           pb.ListJobsRequest(page_size=500, page_token=token, filter=filter), timeout=timeout)
-            return [self._remember(j) for j in r.jobs], r.next_page_token
-        return self._pages(page)
+    def list_jobs(self, filter: str = "", *, timeout: Timeout = DEFAULT) -> list[Job]:
+        """All jobs (every page); ``filter``: ``state=RUNNING``, ``output_model=NAME``,
+        ``strategy=NAME`` or ``base_model=NAME`` (every version) / ``base_model=NAME@VERSION``."""
+        return self._all(self._ops.list_jobs(filter), timeout)
 
-    def cancel(self, job: JobRef, *, timeout: Timeout = DEFAULT) -> pb.Job:
-        """Asks a queued or running job to stop; returns the job as it is right after."""
-        job_id, model = self._job_ref(job)
-        return self._remember(self._call(self.training_stub.CancelJob, pb.CancelJobRequest(id=job_id),
-                                         model=model, timeout=timeout))
+    def cancel(self, job: JobRef, *, timeout: Timeout = DEFAULT) -> Job:
+        """Asks a queued or running job to stop; returns the job as it is right after (often
+        still RUNNING: follow it with :meth:`wait` to see it end)."""
+        return self._unary(self._ops.cancel(job), timeout)
 
-    def watch(self, job: JobRef, *, timeout: float | None = None, resume: bool = True) -> Generator[pb.JobEvent, None, None]:
+    def watch(self, job: JobRef, *, timeout: float | None = None, resume: bool = True) -> Generator[JobEvent, None, None]:
         """The job's events: its current state first, then each change, until it ends.
 
         ``timeout`` bounds the whole watch (``None`` = none). With ``resume`` the stream is
         reopened after UNAVAILABLE (the server re-sends the current state), following the
         client's retry policy. Stop iterating (or ``close()`` the iterator) to cancel the stream.
         """
-        job_id, model = self._job_ref(job)
+        plan = self._ops.watch(job)
         deadline = None if timeout is None else time.monotonic() + timeout
-        policy = self.retry
         attempts = 0
         while True:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            call = self.training_stub.WatchJob(pb.WatchJobRequest(id=job_id), timeout=remaining,
-                                               metadata=self._metadata(model))
+            call = self.training_stub.WatchJob(plan.request, timeout=remaining, metadata=model_header(plan.model))
             try:
-                for event in call:
+                for message in call:
                     attempts = 0
-                    if not model and event.job.output_model:
-                        model = event.job.output_model
-                    self._remember(event.job)
+                    event = plan.event(message)
                     yield event
-                    if is_terminal(event.job):
+                    if event.job.terminal:
                         return
                 return
             except grpc.RpcError as e:
                 error = from_rpc_error(e)
                 attempts += 1
-                if not (resume and policy and error.code in policy.retryable_status_codes
-                        and attempts < policy.max_attempts):
+                delay = retry_delay(error, attempts, self.retry, resume)
+                if delay is None:
                     raise error from e
-                time.sleep(min(policy.max_backoff,
-                               policy.initial_backoff * policy.backoff_multiplier ** (attempts - 1)))
+                time.sleep(delay)
             finally:
                 call.cancel()
 
     def wait(self, job: JobRef, *, timeout: float | None = None,
-             on_event: Callable[[pb.JobEvent], None] | None = None) -> pb.Job:
+             on_event: Callable[[JobEvent], None] | None = None) -> Job:
         """Watches the job until it ends and returns its final state (whatever that is: check
         ``job.state``). Raises ``GraftError`` DEADLINE_EXCEEDED after ``timeout`` seconds."""
-        last: pb.Job | None = None
+        last: Job | None = None
         for event in self.watch(job, timeout=timeout):
             if on_event is not None:
                 on_event(event)
             last = event.job
-        if last is None or not is_terminal(last):
-            last = self.get_job(job)
-        return last
+        return last if last is not None and last.terminal else self.get_job(job)
 
     # ---- inference
 
     def predict(self, model: str, inputs: InputLike | Iterable[InputLike], *, top_k: int = 0,
                 timeout: Timeout = DEFAULT) -> Predictions:
         """Outputs of a trained model for each input (``top_k`` classes each; 0 = all)."""
-        request = pb.PredictRequest(model=model, inputs=to_inputs(inputs), top_k=top_k)
-        return Predictions.from_proto(self._call(self.inference_stub.Predict, request, model=model, timeout=timeout))
+        return self._unary(self._ops.predict(model, inputs, top_k=top_k), timeout)
 
     def extract(self, model: str, inputs: InputLike | Iterable[InputLike], *, layer: str = "",
                 pooling: int | str | None = None, normalize: bool = False,
                 timeout: Timeout = DEFAULT) -> npt.NDArray[np.float32]:
         """Features of each input as an [n, dim] float32 array (``normalize``: unit L2 norm)."""
-        return features_array(self.extract_response(model, inputs, layer=layer, pooling=pooling,
-                                                    normalize=normalize, timeout=timeout))
+        return self.extract_features(model, inputs, layer=layer, pooling=pooling, normalize=normalize,
+                                     timeout=timeout).vectors
+
+    def extract_features(self, model: str, inputs: InputLike | Iterable[InputLike], *, layer: str = "",
+                         pooling: int | str | None = None, normalize: bool = False,
+                         timeout: Timeout = DEFAULT) -> Features:
+        """Like :meth:`extract`, with the layer and the answering model (``Features``)."""
+        return self._unary(self._ops.extract(model, inputs, layer=layer, pooling=pooling, normalize=normalize),
+                           timeout)
 
     def extract_response(self, model: str, inputs: InputLike | Iterable[InputLike], *, layer: str = "",
                          pooling: int | str | None = None, normalize: bool = False,
                          timeout: Timeout = DEFAULT) -> pb.ExtractResponse:
-        """Like :meth:`extract`, but the raw response (with the layer and the answering model)."""
-        request = pb.ExtractRequest(model=model, inputs=to_inputs(inputs), layer=layer,
-                                    pooling=_pooling(pooling), normalize=normalize)
-        return self._call(self.inference_stub.Extract, request, model=model, timeout=timeout)
+        """The raw ``ExtractResponse`` (prefer :meth:`extract_features`)."""
+        return self.extract_features(model, inputs, layer=layer, pooling=pooling, normalize=normalize,
+                                     timeout=timeout).proto
 
     # ---- models
 
-    def get_model(self, name: str, *, timeout: Timeout = DEFAULT) -> pb.Model:
+    def get_model(self, name: str, *, timeout: Timeout = DEFAULT) -> Model:
         """A model by ``name`` (latest version) or ``name@version``."""
-        return self._call(self.models_stub.GetModel, pb.GetModelRequest(name=name), model=name.split("@")[0],
-                          timeout=timeout)
+        return self._unary(self._ops.get_model(name), timeout)
 
     def import_model(
         self,
@@ -450,7 +364,7 @@ class Client:
         format: str,
         properties: Mapping[str, str] | None = None,
         timeout: Timeout = DEFAULT,
-    ) -> pb.Model:
+    ) -> Model:
         """Imports a base model (ImportModel), streamed in 1 MiB chunks.
 
         ``source`` is the main file (a path, its bytes or a binary file object) or a mapping from
@@ -458,69 +372,13 @@ class Client:
         "tokenizer.json"}``. ``format`` is the domain's: ``onnx``, ``torchscript``,
         ``torch-state-dict``, ``tfjs-layers``; ``properties`` such as ``input_size``.
         """
-        spec = pb.ModelSpec(name=name, domain=domain, format=format, properties=dict(properties or {}))
-        parts: list[tuple[str, Any]] = (list(source.items()) if isinstance(source, Mapping) else [("", source)])
+        return self._unary(self._ops.import_model(source, name=name, domain=domain, format=format,
+                                                  properties=properties), timeout)
 
-        def requests() -> Iterator[pb.ImportModelRequest]:
-            yield pb.ImportModelRequest(spec=spec)
-            for chunk in _chunks(parts):
-                yield pb.ImportModelRequest(chunk=chunk)
-
-        return self._call(self.models_stub.ImportModel, requests(), model=name, timeout=timeout,
-                          default=self.upload_timeout)
-
-    def list_models(self, filter: str = "", *, timeout: Timeout = DEFAULT) -> list[pb.Model]:
-        """All models (every page); ``filter``: ``kind=BASE``, ``kind=TRAINED``, ``domain=nlp``, ``base_model=NAME``."""
-        def page(token: str) -> tuple[Sequence[pb.Model], str]:
-            r = self._call(self.models_stub.ListModels,
-                           pb.ListModelsRequest(page_size=500, page_token=token, filter=filter), timeout=timeout)
-            return r.models, r.next_page_token
-        return self._pages(page)
+    def list_models(self, filter: str = "", *, timeout: Timeout = DEFAULT) -> list[Model]:
+        """All models (every page); ``filter``: ``kind=BASE``, ``kind=TRAINED``, ``domain=nlp``,
+        ``name=NAME``, ``strategy=NAME``, ``base_model=NAME`` (every version) or ``base_model=NAME@VERSION``."""
+        return self._all(self._ops.list_models(filter), timeout)
 
     def delete_model(self, name: str, *, timeout: Timeout = DEFAULT) -> None:
-        self._call(self.models_stub.DeleteModel, pb.DeleteModelRequest(name=name), model=name.split("@")[0],
-                   timeout=timeout)
-
-
-_task = task
-_pooling = pooling
-
-
-def _source(value: str | Iterable[ExampleLike] | None) -> pb.DataSource:
-    if isinstance(value, str):
-        return pb.DataSource(dataset=value)
-    if value is None:
-        return pb.DataSource()
-    return pb.DataSource(examples=pb.InlineExamples(examples=[to_example(e) for e in value]))
-
-
-def _chunks(parts: list[tuple[str, Any]]) -> Iterator[pb.DataChunk]:
-    for part, source in parts:
-        if isinstance(source, (bytes, bytearray, memoryview)):
-            data = bytes(source)
-            for start in range(0, max(len(data), 1), CHUNK_BYTES):
-                yield pb.DataChunk(data=data[start:start + CHUNK_BYTES], part=part)
-        elif isinstance(source, (str, os.PathLike)):
-            with open(source, "rb") as f:
-                yield from _file_chunks(f, part)
-        elif isinstance(source, io.IOBase) or hasattr(source, "read"):
-            yield from _file_chunks(source, part)
-        else:
-            raise TypeError(f"cannot upload {type(source).__name__}: give a path, bytes or a binary file")
-
-
-def _file_chunks(f: IO[bytes], part: str) -> Iterator[pb.DataChunk]:
-    while block := f.read(CHUNK_BYTES):
-        yield pb.DataChunk(data=block, part=part)
-
-
-def _example_chunks(examples: Iterable[ExampleLike]) -> Iterator[pb.DataChunk]:
-    buffer = bytearray()
-    for example in examples:
-        buffer += encode_delimited(to_example(example))
-        if len(buffer) >= CHUNK_BYTES:
-            yield pb.DataChunk(data=bytes(buffer))
-            buffer.clear()
-    if buffer:
-        yield pb.DataChunk(data=bytes(buffer))
-
+        self._unary(self._ops.delete_model(name), timeout)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, overload
 
 import numpy as np
@@ -11,21 +11,35 @@ import numpy.typing as npt
 
 from graft_client import pb
 
-__all__ = ["ClassScore", "Prediction", "Predictions", "features_array"]
+__all__ = ["ClassScore", "Prediction", "Predictions", "Features", "features_array"]
+
+
+def _raw() -> Any:
+    return field(default=None, repr=False, compare=False, metadata={"json": False})
+
+
+class _Result:
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: floats and lists of floats (NumPy arrays become lists)."""
+        from graft_client.resources import to_jsonable
+
+        out: dict[str, Any] = to_jsonable(self)
+        return out
 
 
 @dataclass(frozen=True)
-class ClassScore:
+class ClassScore(_Result):
     label: str
     score: float
 
 
 @dataclass(frozen=True)
-class Prediction:
+class Prediction(_Result):
     """One input's outputs: classes sorted by score (highest first), or regression/forecast values."""
 
     classes: tuple[ClassScore, ...]
     values: npt.NDArray[np.float32]
+    proto: pb.Prediction = _raw()
 
     @property
     def label(self) -> str | None:
@@ -38,20 +52,21 @@ class Prediction:
 
     @classmethod
     def from_proto(cls, p: Any) -> Prediction:
-        return cls(tuple(ClassScore(c.label, c.score) for c in p.classes),
-                   np.asarray(p.values, dtype=np.float32))
+        return cls(tuple(ClassScore(c.label, float(c.score)) for c in p.classes),
+                   np.asarray(p.values, dtype=np.float32), p)
 
 
 @dataclass(frozen=True)
-class Predictions(Sequence[Prediction]):
+class Predictions(_Result, Sequence[Prediction]):
     """The predictions for each input, in order, and the model that answered (``name@version``)."""
 
     predictions: tuple[Prediction, ...]
     model: str
+    proto: pb.PredictResponse = _raw()
 
     @classmethod
     def from_proto(cls, response: pb.PredictResponse) -> Predictions:
-        return cls(tuple(Prediction.from_proto(p) for p in response.predictions), response.model)
+        return cls(tuple(Prediction.from_proto(p) for p in response.predictions), response.model, response)
 
     @overload
     def __getitem__(self, index: int) -> Prediction: ...
@@ -102,3 +117,22 @@ def features_array(response: pb.ExtractResponse) -> npt.NDArray[np.float32]:
             raise ValueError(f"feature {i} has {len(vector.values)} values, expected {dim}")
         out[i] = vector.values
     return out
+
+
+@dataclass(frozen=True)
+class Features(_Result):
+    """Extract's answer: an [n, dimension] float32 array, the layer and the model that answered."""
+
+    vectors: npt.NDArray[np.float32]
+    dimension: int
+    layer: str
+    model: str
+    proto: pb.ExtractResponse = _raw()
+
+    def __len__(self) -> int:
+        return int(self.vectors.shape[0])
+
+    @classmethod
+    def from_proto(cls, response: pb.ExtractResponse) -> Features:
+        vectors = features_array(response)
+        return cls(vectors, int(vectors.shape[1]), response.layer, response.model, response)
