@@ -20,7 +20,7 @@ from typing import Any
 import grpc
 import numpy as np
 
-from graft_client import Client, GraftError, pb
+from graft_client import Client, Dataset, GraftError, Job, JobState
 
 LANG = "python"
 NAME = f"conformance-{LANG}"
@@ -52,8 +52,8 @@ class Scenario:
     def __init__(self, client: Client) -> None:
         self.client = client
         self.results: list[tuple[str, str | None]] = []
-        self.dataset: pb.Dataset | None = None
-        self.job: pb.Job | None = None
+        self.dataset: Dataset | None = None
+        self.job: Job | None = None
         self.trained = False
 
     def step(self, name: str, body: Callable[[], None], needs: str | None = None) -> None:
@@ -87,7 +87,7 @@ class Scenario:
         job = self.client.train("minilm-l6", "feature-extraction", NAME, dataset=self.dataset.id,
                                 validation_split=0.25, epochs=30, seed=7)
         check(bool(job.id), "the job has no id")
-        check(job.state in (pb.JOB_STATE_QUEUED, pb.JOB_STATE_RUNNING), f"state {pb.JobState.Name(job.state)}")
+        check(job.state in (JobState.QUEUED, JobState.RUNNING), f"state {job.state}")
         self.job = job
 
     # 3
@@ -98,8 +98,8 @@ class Scenario:
         check(events[0].job.id == self.job.id, f"first event is for job {events[0].job.id!r}")
         check(any(e.job.progress.step > 0 for e in events), "no event with progress.step > 0")
         last = events[-1].job
-        check(last.state == pb.JOB_STATE_SUCCEEDED,
-              f"last state {pb.JobState.Name(last.state)} {last.error.message}".rstrip())
+        check(last.state == JobState.SUCCEEDED,
+              f"last state {last.state} {last.error.message if last.error else ''}".rstrip())
         check(any(m.name == "accuracy" and m.split == "validation" for m in last.metrics),
               f"no validation accuracy in {[(m.name, m.split) for m in last.metrics]}")
         self.trained = True
@@ -143,10 +143,9 @@ class Scenario:
         events = self.client.watch(job, timeout=WATCH_TIMEOUT_S)
         try:
             for event in events:
-                if event.job.state == pb.JOB_STATE_RUNNING or event.job.progress.step > 0:
+                if event.job.state == JobState.RUNNING or event.job.progress.step > 0:
                     break
-                check(event.job.state == pb.JOB_STATE_QUEUED,
-                      f"job ended {pb.JobState.Name(event.job.state)} before running")
+                check(event.job.state == JobState.QUEUED, f"job ended {event.job.state} before running")
             else:
                 raise StepFailed("the watch ended before the job ran")
         finally:
@@ -155,7 +154,7 @@ class Scenario:
         self.client.cancel(job)
         final = self.client.wait(job, timeout=10.0)
         elapsed = time.monotonic() - cancelled_at
-        check(final.state == pb.JOB_STATE_CANCELLED, f"state {pb.JobState.Name(final.state)} after the cancel")
+        check(final.state == JobState.CANCELLED, f"state {final.state} after the cancel")
         check(elapsed <= 10.0, f"cancelled after {elapsed:.1f}s")
 
     def run(self) -> int:
