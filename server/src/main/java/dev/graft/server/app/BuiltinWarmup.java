@@ -1,6 +1,7 @@
 package dev.graft.server.app;
 
 
+import com.google.protobuf.ByteString;
 import dev.graft.server.core.plugins.PluginRegistry;
 import dev.graft.server.core.store.ModelKind;
 import dev.graft.server.core.store.ModelRecord;
@@ -16,27 +17,44 @@ import dev.graft.spi.FeatureRequest;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.InputKind;
 import dev.graft.spi.ModelInput;
+import dev.graft.api.v1.DataType;
+import dev.graft.api.v1.ExtractRequest;
+import dev.graft.api.v1.Image;
+import dev.graft.api.v1.Input;
+import dev.graft.api.v1.InferenceServiceGrpc;
+import dev.graft.api.v1.Series;
+import dev.graft.api.v1.Tensor;
+import dev.graft.api.v1.Text;
+import io.grpc.Channel;
+import io.grpc.StatusRuntimeException;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import javax.inject.Inject;
 import javax.imageio.ImageIO;
 
 /**
  * Makes a replica ready before it reports SERVING: opens the backbone of every built-in BASE
  * model through {@link ModelRuntime} on each device of the default pool and runs one tiny extract
- * on it, so the first real call does not pay for loading and engine warm-up. Used once at start,
- * from one thread; the loaded backbones stay owned by the runtime.
+ * on it, so the first real call does not pay for loading and engine warm-up; then, through {@link
+ * #warmRequestPath}, sends a few Extract calls per model through the server's own services, so the
+ * request path is compiled too. Used once at start, from one thread; the loaded backbones stay
+ * owned by the runtime.
  */
 final class BuiltinWarmup {
   private static final System.Logger LOG = System.getLogger(BuiltinWarmup.class.getName());
   private static final Duration SLOT_WAIT = Duration.ofSeconds(60);
+  /** Extract calls per model through the request path: the first loads, the next ones compile. */
+  private static final int REQUEST_PATH_CALLS = 3;
 
   private final PluginRegistry plugins;
   private final ModelStore models;
@@ -70,22 +88,16 @@ final class BuiltinWarmup {
         leases.add(lease);
         targets.add(lease.device());
       }
-      for (DomainPlugin domain : plugins.domains().values()) {
-        for (BuiltinModel builtin : domain.builtinModels()) {
-          ModelRecord model = models.find(builtin.name()).orElse(null);
-          if (model == null || model.kind() != ModelKind.BASE) {
-            continue;
-          }
-          for (DeviceSpec device : targets) {
-            try {
-              warm(domain, model, device);
-              warmed.add(model.ref() + "@" + device.id());
-            } catch (GraftException e) {
-              if (!"MODEL_TOO_LARGE".equals(e.reason())) {
-                throw e;
-              }
-              LOG.log(System.Logger.Level.WARNING, "not warming " + model.ref() + ": " + e.getMessage());
+      for (Builtin builtin : builtinBases()) {
+        for (DeviceSpec device : targets) {
+          try {
+            warm(builtin.domain(), builtin.model(), device);
+            warmed.add(builtin.model().ref() + "@" + device.id());
+          } catch (GraftException e) {
+            if (!"MODEL_TOO_LARGE".equals(e.reason())) {
+              throw e;
             }
+            LOG.log(System.Logger.Level.WARNING, "not warming " + builtin.model().ref() + ": " + e.getMessage());
           }
         }
       }
@@ -94,6 +106,72 @@ final class BuiltinWarmup {
     }
     return warmed;
   }
+
+  /**
+   * Sends Extract calls for every built-in base model through {@code channel}, which reaches the
+   * server's own services (request parsing, validation, the inferencer and its batcher), so that
+   * the first client call finds that path loaded and compiled too, not only the engines. A
+   * refused call is logged, not thrown: this warms, it does not test.
+   */
+  void warmRequestPath(Channel channel) {
+    var stub = InferenceServiceGrpc.newBlockingStub(channel);
+    for (Builtin builtin : builtinBases()) {
+      Optional<ExtractRequest> request = request(builtin);
+      if (request.isEmpty()) {
+        continue;
+      }
+      long start = System.nanoTime();
+      try {
+        for (int i = 0; i < REQUEST_PATH_CALLS; i++) {
+          stub.withDeadlineAfter(SLOT_WAIT.toMillis(), TimeUnit.MILLISECONDS).extract(request.get());
+        }
+      } catch (StatusRuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "request-path warm-up of " + builtin.model().ref() + " refused: "
+            + e.getStatus());
+        continue;
+      }
+      LOG.log(System.Logger.Level.DEBUG, "warmed the request path of " + builtin.model().ref() + " in "
+          + (System.nanoTime() - start) / 1_000_000 + " ms");
+    }
+  }
+
+  /** An Extract of the model's warm-up sample, when it has one that the v1 API can carry. */
+  private static Optional<ExtractRequest> request(Builtin builtin) {
+    ModelInput sample = sample(builtin.domain().inputKinds(), builtin.model());
+    Input.Builder input = Input.newBuilder();
+    if (sample instanceof ModelInput.Text text) {
+      input.setText(Text.newBuilder().setText(text.text()));
+    } else if (sample instanceof ModelInput.Image image) {
+      input.setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(image.encoded())));
+    } else if (sample instanceof ModelInput.Series series) {
+      Series.Builder values = Series.newBuilder().setChannels(series.channels());
+      for (float v : series.values()) {
+        values.addValues(v);
+      }
+      input.setSeries(values);
+    } else if (sample instanceof ModelInput.Tensor tensor && tensor.dtype().equals("uint8")) {
+      input.setTensor(Tensor.newBuilder().setDtype(DataType.DATA_TYPE_UINT8)
+          .addAllShape(Arrays.stream(tensor.shape()).boxed().toList())
+          .setData(ByteString.copyFrom(tensor.data())));
+    } else {
+      return Optional.empty();
+    }
+    return Optional.of(ExtractRequest.newBuilder().setModel(builtin.model().ref()).addInputs(input).build());
+  }
+
+  /** Every built-in base model in the store, with its domain, in the plugins' order. */
+  private List<Builtin> builtinBases() {
+    List<Builtin> bases = new ArrayList<>();
+    for (DomainPlugin domain : plugins.domains().values()) {
+      for (BuiltinModel builtin : domain.builtinModels()) {
+        models.find(builtin.name()).filter(m -> m.kind() == ModelKind.BASE)
+            .ifPresent(m -> bases.add(new Builtin(domain, m)));
+      }
+    }
+    return bases;
+  }
+
+  private record Builtin(DomainPlugin domain, ModelRecord model) {}
 
   private void warm(DomainPlugin domain, ModelRecord model, DeviceSpec device) {
     long start = System.nanoTime();

@@ -24,12 +24,15 @@ import dev.graft.server.telemetry.ServerMetrics;
 import dev.graft.server.telemetry.Tracing;
 import dev.graft.server.telemetry.TracingInterceptor;
 import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -40,6 +43,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.inject.Inject;
@@ -210,6 +214,7 @@ public final class GraftServer {
         + (config.security().authEnabled() ? "on" : "off") + "); warming up built-in models");
     try {
       List<String> warmed = warmup.warm();
+      warmRequestPath(definitions);
       LOG.log(System.Logger.Level.INFO, "warmed " + warmed.size() + " built-in model instance(s): " + warmed);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -223,6 +228,26 @@ public final class GraftServer {
     LOG.log(System.Logger.Level.INFO, "Graft " + ServerIdentity.versionFromManifest() + " replica "
         + config.replicaId() + " serving on port " + port() + ", store " + config.store());
     return this;
+  }
+
+  /**
+   * Runs {@link BuiltinWarmup#warmRequestPath} over an in-process channel to the services behind
+   * request parsing, the guard and audit, the same stack a client call reaches, without the auth,
+   * metrics, access-log and tracing interceptors: warm-up calls are nobody's and count nowhere.
+   */
+  private void warmRequestPath(List<ServerServiceDefinition> definitions) throws IOException {
+    String name = "graft-warmup-" + UUID.randomUUID();
+    InProcessServerBuilder local = InProcessServerBuilder.forName(name).directExecutor()
+        .maxInboundMessageSize(config.maxInboundMessageBytes());
+    definitions.forEach(d -> local.addService(inner(d)));
+    Server warmupServer = local.build().start();
+    ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    try {
+      warmup.warmRequestPath(channel);
+    } finally {
+      channel.shutdownNow();
+      warmupServer.shutdownNow();
+    }
   }
 
   /** The HTTP listener, unless {@code http-port=-1}; a port it cannot bind stops start-up. */
@@ -259,7 +284,7 @@ public final class GraftServer {
    * UNKNOWN); then audit and the exception guard, which see typed messages.
    */
   private ServerServiceDefinition intercepted(ServerServiceDefinition service) {
-    ServerServiceDefinition inner = parsing.wrap(ServerInterceptors.intercept(service, guard, audit));
+    ServerServiceDefinition inner = inner(service);
     List<ServerInterceptor> outer = new ArrayList<>(List.of(auth));
     if (config.accessLog()) {
       outer.add(accessLog);
@@ -272,6 +297,11 @@ public final class GraftServer {
       outer.add(tracingInterceptor);
     }
     return ServerInterceptors.intercept(inner, outer);
+  }
+
+  /** A service behind request parsing, audit and the exception guard: what every call reaches after auth. */
+  private ServerServiceDefinition inner(ServerServiceDefinition service) {
+    return parsing.wrap(ServerInterceptors.intercept(service, guard, audit));
   }
 
   private void setServing(ServingStatus status) {
