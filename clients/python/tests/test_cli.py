@@ -17,7 +17,16 @@ from graft_client import GraftError, pb
 from graft_client.cli import ExitCode, build_parser, exit_code_for, job_exit_code, main, serve_command
 from graft_client.cli import _commands
 from graft_client.cli._progress import event_fields
-from graft_client.results import Predictions
+from graft_client.resources import Dataset, Job, JobEvent, Model
+from graft_client.results import Features, Predictions
+
+
+def job(**fields: Any) -> Job:
+    return Job.from_proto(pb.Job(**fields))
+
+
+def event(message: pb.Job, text: str = "") -> JobEvent:
+    return JobEvent.from_proto(pb.JobEvent(job=message, message=text))
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -80,9 +89,10 @@ def test_status_codes_map_to_exit_codes(code: grpc.StatusCode, exit_code: int) -
 
 
 def test_job_exit_codes() -> None:
-    assert job_exit_code(pb.Job(state=pb.JOB_STATE_SUCCEEDED)) == 0
-    assert job_exit_code(pb.Job(state=pb.JOB_STATE_FAILED)) == 1
-    assert job_exit_code(pb.Job(state=pb.JOB_STATE_CANCELLED)) == 1
+    assert job_exit_code(job(state=pb.JOB_STATE_SUCCEEDED)) == 0
+    assert job_exit_code(job(state=pb.JOB_STATE_RUNNING)) == 0
+    assert job_exit_code(job(state=pb.JOB_STATE_FAILED)) == 1
+    assert job_exit_code(job(state=pb.JOB_STATE_CANCELLED)) == 1
 
 
 def test_serve_command_passes_port_store_and_extra_args() -> None:
@@ -143,12 +153,13 @@ def test_predict_json_output(monkeypatch: pytest.MonkeyPatch) -> None:
     assert code == 0
     assert json.loads(out) == {"model": "s@1", "predictions": [
         {"input": "nice", "classes": [{"label": "positive", "score": 0.75}], "values": []}]}
-    assert fake.calls == [("predict", ("s", ["nice"]), {"top_k": 1})]
+    name, args, kwargs = fake.calls[0]
+    assert (name, args[0], [i.text.text for i in args[1]], kwargs) == ("predict", "s", ["nice"], {"top_k": 1})
 
 
 def test_extract_table_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = FakeClient(extract_response=pb.ExtractResponse(
-        model="minilm-l6@1", dimension=2, features=[pb.FloatVector(values=[0.6, 0.8])]))
+    fake = FakeClient(extract_features=Features.from_proto(pb.ExtractResponse(
+        model="minilm-l6@1", dimension=2, features=[pb.FloatVector(values=[0.6, 0.8])])))
     code, out = run_cli(monkeypatch, fake, "extract", "minilm-l6", "hello", "--normalize")
     assert code == 0
     assert "hello" in out and "1.0000" in out and "minilm-l6@1" in out
@@ -161,7 +172,7 @@ def test_train_watch_exits_1_when_the_job_fails(monkeypatch: pytest.MonkeyPatch,
     failed = pb.Job(id="j", state=pb.JOB_STATE_FAILED, output_model="m")
     failed.error.code = 13
     failed.error.message = "out of memory"
-    fake = FakeClient(train=queued, watch=lambda job: iter([pb.JobEvent(job=queued), pb.JobEvent(job=failed)]))
+    fake = FakeClient(train=Job.from_proto(queued), watch=lambda j: iter([event(queued), event(failed)]))
     code, out = run_cli(monkeypatch, fake, "train", "--base", "b", "--strategy", "s", "--output", "m",
                         "--dataset", "d", "--watch")
     assert code == 1 == int(ExitCode.JOB_FAILED)
@@ -171,22 +182,24 @@ def test_train_watch_exits_1_when_the_job_fails(monkeypatch: pytest.MonkeyPatch,
 
 def test_train_watch_json_lines_and_success(monkeypatch: pytest.MonkeyPatch) -> None:
     done = pb.Job(id="j", state=pb.JOB_STATE_SUCCEEDED, result_model="m@1")
-    fake = FakeClient(train=pb.Job(id="j"), watch=lambda job: iter([pb.JobEvent(job=done, message="done")]))
+    fake = FakeClient(train=job(id="j"), watch=lambda j: iter([event(done, "done")]))
     code, out = run_cli(monkeypatch, fake, "train", "--base", "b", "--strategy", "s", "--output", "m",
                         "--dataset", "d", "--watch", "-o", "json")
     assert code == 0
-    event = json.loads(out.strip().splitlines()[-1])
-    assert event["job"]["state"] == "JOB_STATE_SUCCEEDED" and event["message"] == "done"
+    line = json.loads(out.strip().splitlines()[-1])
+    assert line["job"]["state"] == "SUCCEEDED" and line["message"] == "done"
 
 
 def test_progress_fields() -> None:
-    job = pb.Job(state=pb.JOB_STATE_RUNNING, progress=pb.Progress(epoch=2, total_epochs=30, step=5, total_steps=40),
-                 metrics=[pb.Metric(name="loss", value=0.5, split="train", epoch=1),
-                          pb.Metric(name="loss", value=0.25, split="train", epoch=2),
-                          pb.Metric(name="accuracy", value=0.875, split="validation", epoch=2)])
-    job.progress.eta.seconds = 75
-    assert event_fields(job) == {"state": "RUNNING", "epoch": "2/30", "step": "5/40", "loss": "0.2500",
-                                 "metric": "accuracy 0.875", "eta": "1:15"}
+    message = pb.Job(state=pb.JOB_STATE_RUNNING,
+                     progress=pb.Progress(epoch=2, total_epochs=30, step=5, total_steps=40),
+                     metrics=[pb.Metric(name="loss", value=0.5, split="train", epoch=1),
+                              pb.Metric(name="loss", value=0.25, split="train", epoch=2),
+                              pb.Metric(name="accuracy", value=0.875, split="validation", epoch=2)])
+    message.progress.eta.seconds = 75
+    assert event_fields(Job.from_proto(message)) == {
+        "state": "RUNNING", "phase": "", "epoch": "2/30", "step": "5/40", "loss": "0.2500",
+        "metric": "accuracy 0.875", "eta": "1:15"}
 
 
 def test_upload_of_a_missing_file_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -200,7 +213,8 @@ def test_models_import_sends_the_file_parts_and_properties(monkeypatch: pytest.M
     onnx.write_bytes(b"onnx")
     tokenizer = tmp_path / "tokenizer.json"
     tokenizer.write_text("{}")
-    fake = FakeClient(import_model=pb.Model(name="mine", version=1, kind=pb.MODEL_KIND_BASE, domain="nlp"))
+    fake = FakeClient(import_model=Model.from_proto(pb.Model(name="mine", version=1, kind=pb.MODEL_KIND_BASE,
+                                                             domain="nlp")))
     code, out = run_cli(monkeypatch, fake, "models", "import", str(onnx), "--name", "mine", "--domain", "nlp",
                         "--format", "onnx", "--part", f"tokenizer.json={tokenizer}", "--property", "max_tokens=128")
     assert code == 0
@@ -221,7 +235,8 @@ def test_models_import_of_a_missing_part_is_a_usage_error(monkeypatch: pytest.Mo
 
 
 def test_lists_render_as_tables(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = FakeClient(list_models=[pb.Model(name="minilm-l6", version=1, kind=pb.MODEL_KIND_BASE, domain="nlp")])
+    fake = FakeClient(list_models=[Model.from_proto(pb.Model(name="minilm-l6", version=1, kind=pb.MODEL_KIND_BASE,
+                                                             domain="nlp"))])
     code, out = run_cli(monkeypatch, fake, "models", "ls")
     assert code == 0
     assert "NAME" in out and "minilm-l6" in out and "BASE" in out

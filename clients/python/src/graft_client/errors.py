@@ -59,8 +59,9 @@ class GraftError(Exception):
         text = self.code.name + (f" {self.reason}" if self.reason else "")
         if self.message:
             text += f": {self.message}"
-        if self.field_violations:
-            text += " (" + "; ".join(f"{v.field}: {v.description}" for v in self.field_violations) + ")"
+        extra = [v for v in self.field_violations if v.description not in self.message]
+        if extra:
+            text += " (" + "; ".join(f"{v.field}: {v.description}" for v in extra) + ")"
         return text
 
     def __repr__(self) -> str:

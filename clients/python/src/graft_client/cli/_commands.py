@@ -10,14 +10,18 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import grpc
 from rich.console import Console
 
-from graft_client import pb
+from graft_client.cli._completion import script
 from graft_client.cli._exit import ExitCode
-from graft_client.cli._output import Output, _all_metrics
+from graft_client.cli._inputs import CliInput, collect
+from graft_client.cli._output import Output, final_metrics_text
 from graft_client.cli._progress import follow
 from graft_client.cli._tokens import TokenFileError, add_token
-from graft_client.client import Client, state_name
+from graft_client.client import Client
+from graft_client.errors import GraftError
+from graft_client.resources import Job, JobState
 
 __all__ = ["COMMANDS", "serve_command", "make_client"]
 
@@ -122,14 +126,14 @@ def _train(args: argparse.Namespace, out: Output) -> int:
             out.job(job)
             return ExitCode.OK
         if not out.json:
-            _err().print(f"job {job.id} {state_name(job.state)}: training {args.output_model} "
+            _err().print(f"job {job.id} {job.state}: training {args.output_model} "
                          f"from {args.base} ({args.strategy})")
         return _follow(client, job, out)
 
 
-def _follow(client: Client, job: pb.Job, out: Output) -> int:
+def _follow(client: Client, job: Job, out: Output) -> int:
     try:
-        last = follow(client.watch(job), console=out.console, json_lines=out.json)
+        last = follow(client.watch(job), console=out.console, json_lines=out.json, emit_json=out.emit_json_line)
     except KeyboardInterrupt:
         _err().print(f"stopped watching; job {job.id} goes on (graft jobs cancel {job.id} to stop it)")
         return ExitCode.INTERRUPTED
@@ -139,22 +143,27 @@ def _follow(client: Client, job: pb.Job, out: Output) -> int:
     return job_exit_code(final)
 
 
-def job_exit_code(job: pb.Job) -> int:
+def job_exit_code(job: Job) -> int:
     """0 for a SUCCEEDED (or still running) job, 1 for FAILED or CANCELLED."""
-    return ExitCode.JOB_FAILED if job.state in (pb.JOB_STATE_FAILED, pb.JOB_STATE_CANCELLED) else ExitCode.OK
+    return ExitCode.JOB_FAILED if job.state in (JobState.FAILED, JobState.CANCELLED) else ExitCode.OK
 
 
-def _summary(job: pb.Job) -> None:
-    err = _err()
-    text = f"job {job.id} {state_name(job.state)}"
+def summary_line(job: Job) -> str:
+    """``job J SUCCEEDED: model m@1 (accuracy=0.875 (validation), loss=0.4725 (validation))``: the
+    saved model's metrics (epoch 0), not the last epoch trained."""
+    text = f"job {job.id} {job.state}"
     if job.result_model:
         text += f": model {job.result_model}"
-    metrics = _all_metrics([m for m in job.metrics if m.split == "validation"] or list(job.metrics))
+    metrics = final_metrics_text(job.metrics)
     if metrics:
         text += f" ({metrics})"
-    if job.state == pb.JOB_STATE_FAILED and job.error.message:
-        text += f": {job.error.message}"
-    err.print(text, highlight=False)
+    if job.state == JobState.FAILED and job.error is not None and job.error.message:
+        text += f": {job.error.reason + ': ' if job.error.reason else ''}{job.error.message}"
+    return text
+
+
+def _summary(job: Job) -> None:
+    _err().print(summary_line(job), highlight=False, markup=False)
 
 
 def _jobs_ls(args: argparse.Namespace, out: Output) -> int:
@@ -165,8 +174,23 @@ def _jobs_ls(args: argparse.Namespace, out: Output) -> int:
 
 def _jobs_show(args: argparse.Namespace, out: Output) -> int:
     with make_client(args) as client:
-        out.job(client.get_job(args.id))
+        job = client.get_job(args.id)
+        out.job(job, candidates="" if out.json else _candidates(client, job))
     return ExitCode.OK
+
+
+def _candidates(client: Client, job: Job) -> str:
+    """The heads a job tried and their validation losses (its model's ``candidates`` property),
+    "" when it tried one, has no model yet, or its model was deleted since."""
+    if not job.result_model:
+        return ""
+    try:
+        model = client.get_model(job.result_model)
+    except GraftError as e:
+        if e.code == grpc.StatusCode.NOT_FOUND:
+            return ""
+        raise
+    return model.properties.get("candidates", "")
 
 
 def _jobs_watch(args: argparse.Namespace, out: Output) -> int:
@@ -176,7 +200,12 @@ def _jobs_watch(args: argparse.Namespace, out: Output) -> int:
 
 def _jobs_cancel(args: argparse.Namespace, out: Output) -> int:
     with make_client(args) as client:
-        out.job(client.cancel(args.id))
+        job = client.cancel(args.id)
+        if args.wait and not job.terminal:
+            if not out.json:
+                _err().print(f"job {job.id} {job.state}: cancelling, waiting for it to stop")
+            job = client.wait(job)
+        out.job(job)
     return ExitCode.OK
 
 
@@ -214,19 +243,35 @@ def _models_rm(args: argparse.Namespace, out: Output) -> int:
     return ExitCode.OK
 
 
+def _inputs(args: argparse.Namespace) -> list[CliInput]:
+    try:
+        return collect(args)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
 def _predict(args: argparse.Namespace, out: Output) -> int:
+    inputs = _inputs(args)
     with make_client(args) as client:
-        out.predictions(args.texts, client.predict(args.model, args.texts, top_k=args.top_k))
+        result = client.predict(args.model, [i.input for i in inputs], top_k=args.top_k)
+    out.predictions([i.label for i in inputs], result)
     return ExitCode.OK
 
 
 def _extract(args: argparse.Namespace, out: Output) -> int:
+    inputs = _inputs(args)
     with make_client(args) as client:
-        response = client.extract_response(args.model, args.texts, layer=args.layer, pooling=args.pooling,
-                                           normalize=args.normalize)
-    from graft_client.results import features_array
+        features = client.extract_features(args.model, [i.input for i in inputs], layer=args.layer,
+                                           pooling=args.pooling, normalize=args.normalize)
+    out.features(features.model or args.model, features.layer, [i.label for i in inputs], features.vectors)
+    return ExitCode.OK
 
-    out.features(response.model or args.model, response.layer, args.texts, features_array(response))
+
+def _completion(args: argparse.Namespace, out: Output) -> int:
+    from graft_client.cli._parser import build_parser
+
+    sys.stdout.write(script(build_parser(), args.shell))
+    sys.stdout.flush()
     return ExitCode.OK
 
 
@@ -265,4 +310,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "predict": _predict,
     "extract": _extract,
     "tokens_create": _tokens_create,
+    "completion": _completion,
 }

@@ -10,16 +10,15 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from google.protobuf import json_format
-from google.protobuf.message import Message
 from rich.console import Console
 from rich.table import Table
 
-from graft_client import pb
-from graft_client.client import state_name
+from graft_client.cli._jq import JsonFilter
+from graft_client.resources import Dataset, Job, Metric, Model, ServerInfo, final_metrics
 from graft_client.results import Predictions
 
-__all__ = ["Output", "to_json", "latest_metric", "format_duration", "human_bytes"]
+__all__ = ["Output", "job_json", "final_metrics_text", "history_text", "latest_metric", "format_duration",
+           "human_bytes"]
 
 
 _NO_WRAP = frozenset({"ID", "NAME", "STATE", "VERSION", "KIND", "CREATED", "SIZE", "EXAMPLES", "PLUGIN"})
@@ -33,18 +32,55 @@ def _stdout_console() -> Console:
     return console
 
 
-def to_json(message: Message) -> dict[str, Any]:
-    return json_format.MessageToDict(message, preserving_proto_field_name=True,
-                                     always_print_fields_with_no_presence=True)
-
-
-def latest_metric(metrics: Iterable[Any], name: str, split: str | None = None) -> Any | None:
-    """The metric of that name (and split) from the latest epoch, or None."""
+def latest_metric(metrics: Iterable[Metric], name: str, split: str | None = None) -> Metric | None:
+    """The metric of that name (and split) from the latest training epoch (epoch ≥ 1), or None.
+    For progress; what a finished job kept is :func:`final_metrics`."""
     best = None
     for m in metrics:
-        if m.name == name and (split is None or m.split == split) and (best is None or m.epoch >= best.epoch):
+        if m.epoch >= 1 and m.name == name and (split is None or m.split == split) and (
+                best is None or m.epoch >= best.epoch):
             best = m
     return best
+
+
+_ORDER = ("accuracy", "macro_f1", "mae", "rmse", "mase", "loss")
+
+
+def _metric_key(m: Metric) -> tuple[int, str, str]:
+    return (_ORDER.index(m.name) if m.name in _ORDER else len(_ORDER), m.name, m.split)
+
+
+def final_metrics_text(metrics: Sequence[Metric], limit: int | None = None) -> str:
+    """The kept model's metrics (epoch 0), or while a job runs the latest epoch's, as
+    ``accuracy=0.875 (validation), loss=0.4725 (validation)``; validation first."""
+    shown = sorted(final_metrics(tuple(metrics)), key=lambda m: (m.split != "validation", *_metric_key(m)))
+    if limit is not None:
+        shown = shown[:limit]
+    return ", ".join(f"{m.name}={m.value:.4g}" + (f" ({m.split})" if m.split else "") for m in shown)
+
+
+def history_text(metrics: Sequence[Metric]) -> str:
+    """The per-epoch history of the loss: ``epochs 1-60; validation loss first 0.6931, best
+    0.4725 (epoch 12), last 0.5344 (epoch 60)``; "" when there is none."""
+    epochs = sorted({m.epoch for m in metrics if m.epoch >= 1})
+    if not epochs:
+        return ""
+    text = f"epochs {epochs[0]}-{epochs[-1]}" if len(epochs) > 1 else f"epoch {epochs[0]}"
+    for split in ("validation", "train"):
+        losses = [m for m in metrics if m.epoch >= 1 and m.name == "loss" and m.split == split]
+        if losses:
+            best = min(losses, key=lambda m: m.value)
+            text += (f"; {split} loss first {losses[0].value:.4f}, best {best.value:.4f} (epoch {best.epoch}), "
+                     f"last {losses[-1].value:.4f} (epoch {losses[-1].epoch})")
+            break
+    return text
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    """A job as JSON: its fields, plus ``final_metrics`` (the kept model's, epoch 0)."""
+    out = job.to_dict()
+    out["final_metrics"] = [m.to_dict() for m in job.final_metrics]
+    return out
 
 
 def format_duration(seconds: float) -> str:
@@ -63,40 +99,28 @@ def human_bytes(n: int) -> str:
     return f"{n} B"
 
 
-def _time(ts: Any) -> str:
-    if not ts.seconds and not ts.nanos:
-        return ""
-    return ts.ToDatetime(tzinfo=datetime.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _enum(enum_type: Any, value: int, prefix: str) -> str:
-    try:
-        return str(enum_type.Name(value)).removeprefix(prefix)
-    except ValueError:
-        return str(value)
-
-
-def _metrics_text(metrics: Sequence[Any]) -> str:
-    shown = []
-    for name in ("accuracy", "macro_f1", "mae", "rmse", "mase", "loss"):
-        m = latest_metric(metrics, name, "validation") or latest_metric(metrics, name)
-        if m is not None:
-            shown.append(f"{name}={m.value:.4g}" + (f" ({m.split})" if m.split else ""))
-    return ", ".join(shown[:2])
+def _time(value: datetime.datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
 
 
 class Output:
-    """Writes results to stdout as tables (``table``) or JSON (``json``)."""
+    """Writes results to stdout as tables (``table``) or JSON (``json``), JSON through a jq
+    expression when one is given (``--jq``)."""
 
-    def __init__(self, fmt: str, console: Console | None = None) -> None:
-        self.json = fmt == "json"
+    def __init__(self, fmt: str, console: Console | None = None, jq: JsonFilter | None = None) -> None:
+        self.json = fmt == "json" or jq is not None
+        self.jq = jq
         self.console = console or _stdout_console()
 
     def emit_json(self, value: Any, indent: int | None = 2) -> None:
+        if self.jq is not None:
+            for line in self.jq.apply(value):
+                self.console.out(line, highlight=False)
+            return
         self.console.out(json.dumps(value, indent=indent), highlight=False)
 
     def emit_json_line(self, value: Any) -> None:
-        self.console.out(json.dumps(value, separators=(",", ":")), highlight=False)
+        self.emit_json(value, indent=None)
 
     def _table(self, *columns: str) -> Table:
         table = Table(box=None, header_style="bold", pad_edge=False)
@@ -104,37 +128,34 @@ class Output:
             table.add_column(c, overflow="fold", no_wrap=c in _NO_WRAP)
         return table
 
-    def message(self, message: Message) -> None:
-        self.emit_json(to_json(message))
-
     # ---- lists
 
-    def datasets(self, datasets: Sequence[pb.Dataset]) -> None:
+    def datasets(self, datasets: Sequence[Dataset]) -> None:
         if self.json:
-            return self.emit_json([to_json(d) for d in datasets])
+            return self.emit_json([d.to_dict() for d in datasets])
         t = self._table("ID", "NAME", "DOMAIN", "FORMAT", "EXAMPLES", "LABELS", "SIZE", "CREATED")
         for d in datasets:
-            t.add_row(d.id, d.name, d.domain, _enum(pb.DatasetFormat, d.format, "DATASET_FORMAT_"),
-                      str(d.examples), ", ".join(d.labels), human_bytes(d.size_bytes), _time(d.create_time))
+            t.add_row(d.id, d.name, d.domain, d.format.value, str(d.examples), ", ".join(d.labels),
+                      human_bytes(d.size_bytes), _time(d.create_time))
         self.console.print(t)
 
-    def jobs(self, jobs: Sequence[pb.Job]) -> None:
+    def jobs(self, jobs: Sequence[Job]) -> None:
         if self.json:
-            return self.emit_json([to_json(j) for j in jobs])
+            return self.emit_json([job_json(j) for j in jobs])
         t = self._table("ID", "STATE", "BASE", "STRATEGY", "OUTPUT", "PROGRESS", "METRICS", "CREATED")
         for j in jobs:
-            t.add_row(j.id, state_name(j.state), j.base_model, j.strategy, j.output_model,
-                      f"{j.progress.fraction * 100:.0f}%", _metrics_text(j.metrics), _time(j.create_time))
+            t.add_row(j.id, j.state.value, j.base_model, j.strategy, j.output_model,
+                      f"{j.progress.fraction * 100:.0f}%", final_metrics_text(j.metrics, limit=2),
+                      _time(j.create_time))
         self.console.print(t)
 
-    def models(self, models: Sequence[pb.Model]) -> None:
+    def models(self, models: Sequence[Model]) -> None:
         if self.json:
-            return self.emit_json([to_json(m) for m in models])
+            return self.emit_json([m.to_dict() for m in models])
         t = self._table("NAME", "VERSION", "KIND", "DOMAIN", "TASK", "BASE", "METRICS", "CREATED")
         for m in models:
-            t.add_row(m.name, str(m.version), _enum(pb.ModelKind, m.kind, "MODEL_KIND_"), m.domain,
-                      _enum(pb.Task, m.task, "TASK_") if m.task else "", m.base_model,
-                      _metrics_text(m.metrics), _time(m.create_time))
+            t.add_row(m.name, str(m.version), m.kind.value, m.domain, _task(m.task), m.base_model,
+                      final_metrics_text(m.metrics, limit=2), _time(m.create_time))
         self.console.print(t)
 
     # ---- single resources
@@ -148,50 +169,51 @@ class Output:
                 t.add_row(key, value)
         self.console.print(t)
 
-    def dataset(self, d: pb.Dataset) -> None:
+    def dataset(self, d: Dataset) -> None:
         if self.json:
-            return self.message(d)
+            return self.emit_json(d.to_dict())
         self._fields([
-            ("id", d.id), ("name", d.name), ("domain", d.domain),
-            ("format", _enum(pb.DatasetFormat, d.format, "DATASET_FORMAT_")),
-            ("task", _enum(pb.Task, d.task, "TASK_") if d.task else ""),
-            ("examples", str(d.examples)),
+            ("id", d.id), ("name", d.name), ("domain", d.domain), ("format", d.format.value),
+            ("task", _task(d.task)), ("examples", str(d.examples)),
             ("labels", ", ".join(f"{k} ({v})" for k, v in sorted(d.label_counts.items())) or ", ".join(d.labels)),
             ("sha256", d.sha256), ("size", human_bytes(d.size_bytes)), ("created", _time(d.create_time)),
         ])
 
-    def job(self, j: pb.Job) -> None:
+    def job(self, j: Job, candidates: str = "") -> None:
+        """One job; ``candidates``: the heads it tried, from its model (``candidates`` property)."""
         if self.json:
-            return self.message(j)
+            return self.emit_json(job_json(j))
         p = j.progress
+        finals = any(m.final for m in j.metrics)
+        latest = max((m.epoch for m in j.metrics), default=0)
         self._fields([
-            ("id", j.id), ("state", state_name(j.state)), ("base", j.base_model), ("strategy", j.strategy),
+            ("id", j.id), ("state", j.state.value), ("base", j.base_model), ("strategy", j.strategy),
             ("output", j.output_model), ("result", j.result_model), ("device", j.device),
             ("progress", f"epoch {p.epoch}/{p.total_epochs}, step {p.step}/{p.total_steps} "
                          f"({p.fraction * 100:.0f}%)" if p.total_steps or p.step else ""),
-            ("metrics", _all_metrics(j.metrics)),
-            ("error", j.error.message if j.error.code else ""),
+            ("metrics" if finals else f"metrics (epoch {latest})", final_metrics_text(j.metrics)),
+            ("candidates", candidates),
+            ("history", history_text(j.metrics)),
+            ("error", (f"{j.error.reason}: " if j.error.reason else "") + j.error.message if j.error else ""),
             ("created", _time(j.create_time)), ("started", _time(j.start_time)), ("ended", _time(j.end_time)),
         ])
 
-    def model(self, m: pb.Model) -> None:
+    def model(self, m: Model) -> None:
         if self.json:
-            return self.message(m)
+            return self.emit_json(m.to_dict())
         self._fields([
-            ("name", f"{m.name}@{m.version}"), ("kind", _enum(pb.ModelKind, m.kind, "MODEL_KIND_")),
-            ("domain", m.domain), ("engine", m.engine), ("format", m.format),
-            ("task", _enum(pb.Task, m.task, "TASK_") if m.task else ""),
-            ("base", m.base_model), ("strategy", m.strategy), ("dataset", m.dataset), ("job", m.job_id),
-            ("labels", ", ".join(m.labels)), ("dimension", str(m.dimension)),
-            ("metrics", _all_metrics(m.metrics)),
+            ("name", m.ref), ("kind", m.kind.value), ("domain", m.domain), ("engine", m.engine),
+            ("format", m.format), ("task", _task(m.task)), ("base", m.base_model), ("strategy", m.strategy),
+            ("dataset", m.dataset), ("job", m.job_id), ("labels", ", ".join(m.labels)),
+            ("dimension", str(m.dimension)), ("metrics", final_metrics_text(m.metrics)),
             ("hyperparameters", ", ".join(f"{k}={v}" for k, v in sorted(m.hyperparameters.items()))),
             ("properties", ", ".join(f"{k}={v}" for k, v in sorted(m.properties.items()))),
             ("size", human_bytes(m.size_bytes) if m.size_bytes else ""), ("created", _time(m.create_time)),
         ])
 
-    def server_info(self, info: pb.ServerInfo) -> None:
+    def server_info(self, info: ServerInfo) -> None:
         if self.json:
-            return self.message(info)
+            return self.emit_json(info.to_dict())
         self._fields([("version", info.version), ("replica", info.replica)])
         t = self._table("PLUGIN", "KIND", "STATE", "VERSION", "SOURCE", "ERROR")
         for p in info.plugins:
@@ -206,38 +228,32 @@ class Output:
 
     # ---- inference
 
-    def predictions(self, texts: Sequence[str], result: Predictions) -> None:
+    def predictions(self, labels: Sequence[str], result: Predictions) -> None:
+        """``labels`` name each input (its text, file name, ...)."""
         if self.json:
             return self.emit_json({"model": result.model, "predictions": [
-                {"input": text, "classes": [{"label": c.label, "score": c.score} for c in p.classes],
-                 "values": p.values.tolist()} for text, p in zip(texts, result)]})
+                {"input": label, **p.to_dict()} for label, p in zip(labels, result)]})
         t = self._table("INPUT", "LABEL", "SCORE", "OTHERS")
-        for text, p in zip(texts, result):
+        for label, p in zip(labels, result):
             if p.classes:
                 others = ", ".join(f"{c.label} {c.score:.3f}" for c in p.classes[1:])
-                t.add_row(text, p.classes[0].label, f"{p.classes[0].score:.3f}", others)
+                t.add_row(label, p.classes[0].label, f"{p.classes[0].score:.3f}", others)
             else:
-                t.add_row(text, "", "", " ".join(f"{v:.4g}" for v in p.values))
+                t.add_row(label, "", "", " ".join(f"{v:.4g}" for v in p.values))
         self.console.print(t)
         self.console.print(f"[dim]model {result.model}[/dim]")
 
-    def features(self, model: str, layer: str, texts: Sequence[str], features: npt.NDArray[np.float32]) -> None:
+    def features(self, model: str, layer: str, labels: Sequence[str], features: npt.NDArray[np.float32]) -> None:
         if self.json:
             return self.emit_json({"model": model, "layer": layer, "dimension": int(features.shape[1]),
-                                   "features": features.tolist()}, indent=None)
+                                   "inputs": list(labels), "features": features.tolist()}, indent=None)
         t = self._table("INPUT", "DIM", "NORM", "VALUES")
-        for text, row in zip(texts, features):
+        for label, row in zip(labels, features):
             head = " ".join(f"{v:+.4f}" for v in row[:4]) + (" …" if len(row) > 4 else "")
-            t.add_row(text, str(len(row)), f"{float(np.linalg.norm(row)):.4f}", head)
+            t.add_row(label, str(len(row)), f"{float(np.linalg.norm(row)):.4f}", head)
         self.console.print(t)
         self.console.print(f"[dim]model {model}" + (f", layer {layer}" if layer else "") + "[/dim]")
 
 
-def _all_metrics(metrics: Sequence[Any]) -> str:
-    latest: dict[tuple[str, str], Any] = {}
-    for m in metrics:
-        key = (m.name, m.split)
-        if key not in latest or m.epoch >= latest[key].epoch:
-            latest[key] = m
-    return ", ".join(f"{name}={m.value:.4g}" + (f" ({split})" if split else "")
-                     for (name, split), m in sorted(latest.items()))
+def _task(task: Any) -> str:
+    return "" if task.value == "UNSPECIFIED" else str(task.value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from graft_client.cli._completion import SHELLS
 from graft_client.cli._tokens import DEFAULT_TOKENS_FILE, ROLES
 from graft_client.client import DEFAULT_TARGET
 
@@ -53,6 +54,9 @@ def _globals(parser: argparse.ArgumentParser, top: bool) -> None:
                    help="deadline for each call (default 30)")
     g.add_argument("-o", "--output-format", choices=("table", "json"), default=default("table"),
                    help="table (default) or json")
+    g.add_argument("--jq", metavar="EXPR", default=default(None),
+                   help="filter the JSON output with a jq expression (implies -o json; strings print raw); "
+                        "runs jq when installed, else a built-in subset: .key, .[0], .[], pipes")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,20 +132,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--priority", type=int, default=0)
     p.add_argument("--label", type=key_values, action="append", default=[], metavar="KEY=VALUE",
                    help="a label on the job")
-    p.add_argument("--watch", action="store_true", help="follow the job with a progress bar until it ends")
+    p.add_argument("--watch", action="store_true",
+                   help="follow the job until it ends: a progress bar on a terminal, else one line per epoch "
+                        "and phase")
     p.set_defaults(handler="train")
 
     # jobs
     jobs = add(sub, "jobs", "list, watch and cancel training jobs").add_subparsers(
         dest="action", metavar="ACTION", required=True)
     p = add(jobs, "ls", "list jobs")
-    p.add_argument("--filter", default="", help="state=RUNNING, output_model=NAME or base_model=NAME")
+    p.add_argument("--filter", default="", help="state=RUNNING, output_model=NAME, strategy=NAME or "
+                   "base_model=NAME (every version; NAME@VERSION for one)")
     p.set_defaults(handler="jobs_ls")
     for name, help in (("show", "show one job"), ("watch", "follow a job until it ends"),
                        ("cancel", "cancel a queued or running job")):
         p = add(jobs, name, help)
         p.add_argument("id", help="job id")
         p.set_defaults(handler=f"jobs_{name}")
+    p.add_argument("--wait", action="store_true",
+                   help="wait until the job has ended, then show it (CANCELLED, or whatever it reached)")
 
     # models
     models = add(sub, "models", "list, show, import and delete models").add_subparsers(
@@ -157,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a model property, e.g. input_size=96 or architecture=efficientnet-lite0")
     p.set_defaults(handler="models_import")
     p = add(models, "ls", "list models")
-    p.add_argument("--filter", default="", help="kind=BASE, kind=TRAINED, domain=nlp or base_model=NAME")
+    p.add_argument("--filter", default="", help="kind=BASE, kind=TRAINED, domain=nlp, name=NAME, strategy=NAME "
+                   "or base_model=NAME (every version; NAME@VERSION for one)")
     p.set_defaults(handler="models_ls")
     p = add(models, "show", "show one model")
     p.add_argument("name", help="NAME or NAME@VERSION")
@@ -180,15 +190,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     # inference
     p = add(sub, "predict", "predict with a trained model")
-    p.add_argument("model", help="NAME or NAME@VERSION")
-    p.add_argument("texts", nargs="+", metavar="TEXT")
+    _inputs(p)
     p.add_argument("--top-k", type=int, default=0, help="classes per input (0 = all)")
     p.set_defaults(handler="predict")
     p = add(sub, "extract", "extract feature vectors")
-    p.add_argument("model", help="NAME or NAME@VERSION")
-    p.add_argument("texts", nargs="+", metavar="TEXT")
+    _inputs(p)
     p.add_argument("--normalize", action="store_true", help="unit L2 norm")
     p.add_argument("--layer", default="", help="feature layer (default: the model's)")
     p.add_argument("--pooling", choices=("default", "mean", "cls", "max"), default="default")
     p.set_defaults(handler="extract")
+
+    # completion
+    p = add(sub, "completion", "print a shell completion script: source <(graft completion bash) in ~/.bashrc, "
+                               "source <(graft completion zsh) in ~/.zshrc")
+    p.add_argument("shell", choices=SHELLS)
+    p.set_defaults(handler="completion")
     return parser
+
+
+def _inputs(p: argparse.ArgumentParser) -> None:
+    """The inputs of predict and extract (graft_client.cli._inputs reads them)."""
+    p.add_argument("model", help="NAME or NAME@VERSION")
+    p.add_argument("texts", nargs="*", metavar="TEXT", help="texts (none given: --text-file, ... or stdin lines)")
+    g = p.add_argument_group("inputs (FILE '-' = stdin)")
+    g.add_argument("--text-file", metavar="FILE", help="texts, one a line")
+    g.add_argument("--pair", nargs=2, action="append", metavar=("TEXT", "PAIR"), help="a sentence pair (repeatable)")
+    g.add_argument("--pairs", metavar="FILE", help="sentence pairs: TEXT<TAB>PAIR lines or JSON lines "
+                                                   "[\"text\", \"pair\"]")
+    g.add_argument("--image", nargs="+", action="extend", metavar="FILE", help="images (PNG, JPEG, BMP, GIF)")
+    g.add_argument("--series", metavar="CSV|JSON",
+                   help="time series: a CSV or JSON file, or the values (1,2,3 or [[1,2],[3,4]]); CSV: one "
+                        "series a line; JSON: a list, a list of lists, or {\"values\": [...], \"channels\": N}")

@@ -1,25 +1,27 @@
-"""Following a job: a live progress bar on a terminal, one line per event elsewhere."""
+"""Following a job: a live progress bar on a terminal; elsewhere one line per epoch, phase change
+and state change (not per step); JSON lines with ``-o json``. Phases (the candidate heads of
+``hidden=auto``) come from :class:`~graft_client.cli._phases.PhaseTracker`."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-from graft_client import pb
-from graft_client.cli._output import format_duration, latest_metric, to_json
-from graft_client.client import is_terminal, state_name
+from graft_client.cli._output import format_duration, latest_metric
+from graft_client.cli._phases import PhaseTracker
+from graft_client.resources import Job, JobEvent, JobState
 
 __all__ = ["follow", "event_fields"]
 
 _METRICS = ("accuracy", "macro_f1", "mae", "rmse", "mase")
 
 
-def event_fields(job: pb.Job) -> dict[str, str]:
-    """What the progress line shows for a job: state, epoch, step, loss, metric and ETA."""
+def event_fields(job: Job, phases: PhaseTracker | None = None) -> dict[str, str]:
+    """What the progress line shows for a job: state, phase, epoch (within the phase), step,
+    loss, metric and ETA."""
     p = job.progress
     loss = latest_metric(job.metrics, "loss", "train") or latest_metric(job.metrics, "loss")
     metric = None
@@ -27,37 +29,70 @@ def event_fields(job: pb.Job) -> dict[str, str]:
         metric = latest_metric(job.metrics, name, "validation") or latest_metric(job.metrics, name)
         if metric is not None:
             break
-    eta = p.eta.seconds + p.eta.nanos / 1e9 if p.HasField("eta") else None
+    epoch, total = phases.epoch(p.epoch, p.total_epochs) if phases else (p.epoch, p.total_epochs)
     return {
-        "state": state_name(job.state),
-        "epoch": f"{p.epoch}/{p.total_epochs}" if p.total_epochs else str(p.epoch),
+        "state": job.state.value,
+        "phase": phases.describe() if phases else "",
+        "epoch": f"{epoch}/{total}" if total else str(epoch),
         "step": f"{p.step}/{p.total_steps}" if p.total_steps else str(p.step),
         "loss": f"{loss.value:.4f}" if loss is not None else "-",
         "metric": f"{metric.name} {metric.value:.3f}" if metric is not None else "",
-        "eta": format_duration(eta) if eta is not None and not is_terminal(job) else "-",
+        "eta": format_duration(p.eta.total_seconds()) if p.eta is not None and not job.terminal else "-",
     }
 
 
-def follow(events: Iterable[pb.JobEvent], *, console: Console, json_lines: bool) -> pb.Job | None:
+def follow(events: Iterable[JobEvent], *, console: Console, json_lines: bool,
+           emit_json: Callable[[Any], None] | None = None) -> Job | None:
     """Shows each event until the stream ends; returns the last job seen."""
-    last: pb.Job | None = None
     if json_lines:
-        for event in events:
-            last = event.job
-            console.out(_json_line({"message": event.message, "job": to_json(event.job)}), highlight=False)
-        return last
+        return _json_lines(events, emit_json or (lambda v: console.out(str(v))))
     if not console.is_terminal:
-        for event in events:
-            last = event.job
-            f = event_fields(event.job)
-            console.out(f"{event.job.id} {f['state']} epoch {f['epoch']} step {f['step']} loss {f['loss']}"
-                        + (f" {f['metric']}" if f["metric"] else "") + f" eta {f['eta']}"
-                        + (f"  {event.message}" if event.message else ""), highlight=False)
-        return last
+        return _plain_lines(events, console)
+    return _bar(events, console)
+
+
+def _json_lines(events: Iterable[JobEvent], emit: Callable[[Any], None]) -> Job | None:
+    last: Job | None = None
+    phases = PhaseTracker()
+    for event in events:
+        last = event.job
+        notes = phases.update(event)
+        epoch, total = phases.epoch(event.job.progress.epoch, event.job.progress.total_epochs)
+        emit({"message": event.message, "phase": phases.describe(), "phase_epoch": epoch,
+              "phase_epochs": total, "notes": notes, "job": event.job.to_dict()})
+    return last
+
+
+def _plain_lines(events: Iterable[JobEvent], console: Console) -> Job | None:
+    """One line per finished epoch, phase note and state change; step events only move the
+    numbers that the next line shows."""
+    last: Job | None = None
+    phases = PhaseTracker()
+    state: JobState | None = None
+    epochs_seen = 0
+    for event in events:
+        job = event.job
+        last = job
+        for note in phases.update(event):
+            console.out(f"{job.id} {note}", highlight=False)
+        epochs_done = max((m.epoch for m in job.metrics if m.epoch >= 1), default=0)
+        if job.state != state or epochs_done != epochs_seen:
+            state, epochs_seen = job.state, epochs_done
+            f = event_fields(job, phases)
+            console.out(f"{job.id} {f['state']}" + (f" {f['phase']}" if f["phase"] else "")
+                        + f" epoch {f['epoch']} loss {f['loss']}" + (f" {f['metric']}" if f["metric"] else "")
+                        + (f" eta {f['eta']}" if f["eta"] != "-" else ""), highlight=False)
+    return last
+
+
+def _bar(events: Iterable[JobEvent], console: Console) -> Job | None:
+    last: Job | None = None
+    phases = PhaseTracker()
     columns: list[Any] = [
         TextColumn("[bold]{task.fields[state]:<9}"),
         BarColumn(bar_width=30),
         TaskProgressColumn(),
+        TextColumn("{task.fields[phase]}"),
         TextColumn("epoch {task.fields[epoch]}"),
         TextColumn("step {task.fields[step]}"),
         TextColumn("loss {task.fields[loss]}"),
@@ -65,18 +100,16 @@ def follow(events: Iterable[pb.JobEvent], *, console: Console, json_lines: bool)
         TextColumn("ETA {task.fields[eta]}"),
     ]
     with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("job", total=None, state="", epoch="", step="", loss="-", metric="", eta="-")
+        task = progress.add_task("job", total=None, state="", phase="", epoch="", step="", loss="-", metric="",
+                                 eta="-")
         for event in events:
             last = event.job
+            for note in phases.update(event):
+                progress.console.print(note, highlight=False, markup=False)
             p = event.job.progress
             total = p.total_steps or None
             completed = p.step if total else 0
-            if is_terminal(event.job) and event.job.state == pb.JOB_STATE_SUCCEEDED and total:
+            if event.job.state == JobState.SUCCEEDED and total:
                 completed = total
-            fields: dict[str, Any] = dict(event_fields(event.job))
-            progress.update(task, total=total, completed=completed, **fields)
+            progress.update(task, total=total, completed=completed, **event_fields(event.job, phases))
     return last
-
-
-def _json_line(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))

@@ -1,0 +1,208 @@
+"""graft jobs show / ls / watch / cancel: the kept model's numbers, phases, one line per epoch, --wait."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import grpc
+import pytest
+from rich.console import Console
+
+from graft_client import GraftError, pb
+from graft_client.cli import ExitCode, main
+from graft_client.cli._commands import summary_line
+from graft_client.cli._phases import PhaseTracker
+from graft_client.cli._progress import follow
+from graft_client.resources import Job, JobEvent, Model
+from test_cli import FakeClient, run_cli
+
+
+def auto_head_job() -> pb.Job:
+    """A hidden=auto job as the server reports it: 2 heads x 30 epochs numbered 1-60, the linear
+    head's best epoch 12 (validation loss 0.4725) kept, the MLP's last epoch at 0.5344."""
+    metrics = []
+    for epoch in range(1, 61):
+        loss = 0.4725 if epoch == 12 else (0.5344 if epoch == 60 else 0.6)
+        metrics += [pb.Metric(name="loss", value=loss, split="validation", epoch=epoch),
+                    pb.Metric(name="accuracy", value=0.5 if epoch == 60 else 0.8, split="validation", epoch=epoch)]
+    metrics += [pb.Metric(name="loss", value=0.4725, split="validation", epoch=0),
+                pb.Metric(name="accuracy", value=0.875, split="validation", epoch=0)]
+    return pb.Job(id="j1", state=pb.JOB_STATE_SUCCEEDED, base_model="minilm-l6@1", strategy="feature-extraction",
+                  output_model="sentiment", result_model="sentiment@1", metrics=metrics,
+                  progress=pb.Progress(epoch=60, total_epochs=60, step=120, total_steps=120, fraction=1))
+
+
+def test_jobs_show_prints_the_kept_models_metrics_and_the_history_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = Model.from_proto(pb.Model(name="sentiment", version=1, properties={
+        "candidates": "linear 384->2: validation loss 0.4725; mlp 384->256->2 dropout 0.5: validation loss 0.5344"}))
+    fake = FakeClient(get_job=Job.from_proto(auto_head_job()), get_model=model)
+    code, out = run_cli(monkeypatch, fake, "jobs", "show", "j1")
+    assert code == 0
+    rows = {line.split(None, 1)[0]: line.split(None, 1)[1].strip() for line in out.splitlines() if line.strip()}
+    assert rows["metrics"] == "accuracy=0.875 (validation), loss=0.4725 (validation)"
+    assert "0.5344" not in rows["metrics"]
+    assert rows["history"] == ("epochs 1-60; validation loss first 0.6000, best 0.4725 (epoch 12), "
+                               "last 0.5344 (epoch 60)")
+    assert rows["candidates"].startswith("linear 384->2: validation loss 0.4725")
+    assert fake.calls[-1][:2] == ("get_model", ("sentiment@1",))
+
+
+def test_jobs_ls_and_the_watch_summary_show_the_kept_models_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
+    job = Job.from_proto(auto_head_job())
+    code, out = run_cli(monkeypatch, FakeClient(list_jobs=[job]), "jobs", "ls")
+    assert code == 0
+    assert "accuracy=0.875 (validation), loss=0.4725 (validation)" in out and "0.5344" not in out
+    assert summary_line(job) == ("job j1 SUCCEEDED: model sentiment@1 "
+                                 "(accuracy=0.875 (validation), loss=0.4725 (validation))")
+
+
+def test_jobs_show_json_has_numbers_and_the_final_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
+    message = auto_head_job()
+    message.progress.total_steps = 2**40
+    code, out = run_cli(monkeypatch, FakeClient(get_job=Job.from_proto(message)), "jobs", "show", "j1", "-o", "json")
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["progress"]["total_steps"] == 2**40  # an int64 as a number, not "1099511627776"
+    assert shown["state"] == "SUCCEEDED"
+    assert shown["final_metrics"] == [{"name": "loss", "value": 0.4725, "split": "validation", "epoch": 0},
+                                      {"name": "accuracy", "value": 0.875, "split": "validation", "epoch": 0}]
+
+
+def events_of_an_auto_head_job(restart_epochs: bool = False, messages: bool = True) -> list[JobEvent]:
+    """What WatchJob sends for hidden=auto with 2 epochs per head and 2 steps per epoch."""
+    out: list[JobEvent] = []
+    metrics: list[pb.Metric] = []
+
+    def send(epoch: int, total: int, step: int, text: str = "", state: int = pb.JOB_STATE_RUNNING) -> None:
+        job = pb.Job(id="j", state=state, metrics=metrics,
+                     progress=pb.Progress(epoch=epoch, total_epochs=total, step=step, total_steps=8))
+        out.append(JobEvent.from_proto(pb.JobEvent(job=job, message=text)))
+
+    send(0, 0, 0, "queued", pb.JOB_STATE_QUEUED)
+    step = 0
+    heads = ["linear 384->2", "mlp 384->256->2 dropout 0.5"]
+    for head, name in enumerate(heads):
+        last = head * 2 if not restart_epochs else 2 if head else 0
+        send(last, 2 if restart_epochs else 4, step, f"training head {head + 1}/2: {name}" if messages else "")
+        for local in (1, 2):
+            epoch = local if restart_epochs else head * 2 + local
+            total = 2 if restart_epochs else 4
+            for _ in range(2):
+                step += 1
+                send(epoch, total, step, f"epoch {epoch}/{total} step {step}/8 loss 0.5")
+            metrics.append(pb.Metric(name="loss", value=0.5 + head / 10, split="validation", epoch=epoch))
+            send(epoch, total, step, f"epoch {epoch}/{total} done")
+    end = 2 if restart_epochs else 4
+    if messages:
+        send(end, end, 8, "kept linear 384->2 (linear 384->2: validation loss 0.4725; "
+                      "mlp 384->256->2 dropout 0.5: validation loss 0.5344)")
+    send(end, end, 8, "succeeded", pb.JOB_STATE_SUCCEEDED)
+    return out
+
+
+def plain_lines(events: list[JobEvent]) -> list[str]:
+    buffer = io.StringIO()
+    follow(events, console=Console(file=buffer, width=200, color_system=None), json_lines=False)
+    return buffer.getvalue().splitlines()
+
+
+def test_off_a_terminal_the_watch_prints_one_line_per_epoch_and_phase() -> None:
+    events = events_of_an_auto_head_job()
+    lines = plain_lines(events)
+    assert len(events) == 17 and len(lines) == 10  # not one line per step
+    assert lines == [
+        "j QUEUED epoch 0 loss -",
+        "j trying linear 384->2 head 1/2",
+        "j RUNNING linear 384->2 head 1/2 epoch 0/2 loss -",
+        "j RUNNING linear 384->2 head 1/2 epoch 1/2 loss 0.5000",
+        "j RUNNING linear 384->2 head 1/2 epoch 2/2 loss 0.5000",
+        "j trying mlp 384->256->2 dropout 0.5 head 2/2",
+        "j RUNNING mlp 384->256->2 dropout 0.5 head 2/2 epoch 1/2 loss 0.6000",
+        "j RUNNING mlp 384->256->2 dropout 0.5 head 2/2 epoch 2/2 loss 0.6000",
+        "j kept linear 384->2: validation loss 0.4725 (not kept: mlp 384->256->2 dropout 0.5: 0.5344)",
+        "j SUCCEEDED mlp 384->256->2 dropout 0.5 head 2/2 epoch 2/2 loss 0.6000",
+    ]
+
+
+def test_phases_when_the_server_numbers_each_heads_epochs_from_1() -> None:
+    tracker = PhaseTracker()
+    seen = []
+    for e in events_of_an_auto_head_job(restart_epochs=True):
+        tracker.update(e)
+        seen.append((tracker.describe(), tracker.epoch(e.job.progress.epoch, e.job.progress.total_epochs)))
+    assert ("mlp 384->256->2 dropout 0.5 head 2/2", (1, 2)) in seen
+    assert seen[-1] == ("mlp 384->256->2 dropout 0.5 head 2/2", (2, 2))
+
+
+def test_phases_without_messages_are_found_by_the_epoch_going_back() -> None:
+    tracker = PhaseTracker()
+    notes = []
+    for e in events_of_an_auto_head_job(restart_epochs=True, messages=False):
+        notes += tracker.update(e)
+    assert notes == ["epochs start again at 1: phase 2"]
+    assert tracker.epoch(2, 2) == (2, 2)
+
+
+def test_jobs_cancel_wait_prints_the_terminal_state(monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    running = Job.from_proto(pb.Job(id="j", state=pb.JOB_STATE_RUNNING))
+    cancelled = Job.from_proto(pb.Job(id="j", state=pb.JOB_STATE_CANCELLED))
+    fake = FakeClient(cancel=running, wait=cancelled)
+    code, out = run_cli(monkeypatch, fake, "jobs", "cancel", "j", "--wait")
+    assert code == 0
+    assert "CANCELLED" in out and "RUNNING" not in out
+    assert [c[0] for c in fake.calls] == ["cancel", "wait"]
+    code, out = run_cli(monkeypatch, FakeClient(cancel=running), "jobs", "cancel", "j")
+    assert "RUNNING" in out  # without --wait: the job as the cancel left it
+
+
+def test_errors_are_one_line_with_the_reason_once_and_a_hint(monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from graft_client.errors import FieldViolation
+
+    message = "filter must be KEY=VALUE with KEY one of [state, output_model]; got 'x'"
+    error = GraftError(grpc.StatusCode.INVALID_ARGUMENT, message, reason="INVALID_FILTER",
+                       field_violations=[FieldViolation("filter", message)])
+    code, _ = run_cli(monkeypatch, FakeClient(list_jobs=error), "jobs", "ls", "--filter", "x")
+    assert code == ExitCode.INVALID_ARGUMENT
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.count(message) == 1
+    assert err.startswith("graft: error: INVALID_ARGUMENT INVALID_FILTER: filter must be")
+    assert "(hint: a filter is KEY=VALUE" in err
+    unavailable = GraftError(grpc.StatusCode.UNAVAILABLE, "failed to connect")
+    code, _ = run_cli(monkeypatch, FakeClient(get_model=unavailable), "--target", "h:9", "models", "show", "m")
+    assert code == ExitCode.UNAVAILABLE
+    assert "is a Graft server running at h:9?" in capsys.readouterr().err
+
+
+def test_watch_json_lines_carry_the_phase(monkeypatch: pytest.MonkeyPatch) -> None:
+    events = events_of_an_auto_head_job()
+    fake = FakeClient(get_job=events[0].job, watch=lambda j: iter(events))
+    code, out = run_cli(monkeypatch, fake, "jobs", "watch", "j", "-o", "json")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(lines) == len(events)
+    mlp = [line for line in lines if line["phase"].startswith("mlp")]
+    assert mlp[0]["notes"] == ["trying mlp 384->256->2 dropout 0.5 head 2/2"]
+    assert {(line["phase_epoch"], line["phase_epochs"]) for line in mlp} == {(0, 2), (1, 2), (2, 2)}
+    assert lines[-1]["job"]["state"] == "SUCCEEDED"
+
+
+def test_base_model_filter_without_a_version_matches_every_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import FakeChannel
+    from graft_client import Client
+
+    jobs = [pb.Job(id="a", base_model="minilm-l6@1"), pb.Job(id="b", base_model="minilm-l6@2"),
+            pb.Job(id="c", base_model="minilm-l6-q@1")]
+    channel = FakeChannel(responses={"ListJobs": lambda r: pb.ListJobsResponse(jobs=[
+        j for j in jobs if not r.filter or j.base_model == r.filter.split("=", 1)[1]])})
+    client = Client(channel=channel)  # type: ignore[arg-type]
+    assert [j.id for j in client.list_jobs("base_model=minilm-l6")] == ["a", "b"]
+    assert channel.last("ListJobs").request.filter == ""
+    assert [j.id for j in client.list_jobs("base_model=minilm-l6@2")] == ["b"]
+    assert channel.last("ListJobs").request.filter == "base_model=minilm-l6@2"
+    channel.responses["ListModels"] = pb.ListModelsResponse(models=[
+        pb.Model(name="s", base_model="MiniLM-L6@1"), pb.Model(name="t", base_model="resnet@1")])
+    assert [m.name for m in client.list_models("base_model=minilm-l6")] == ["s"]
