@@ -98,6 +98,8 @@ def events_of_an_auto_head_job(restart_epochs: bool = False, messages: bool = Tr
     if messages:
         send(end, end, 8, "kept linear 384->2 (linear 384->2: validation loss 0.4725; "
                       "mlp 384->256->2 dropout 0.5: validation loss 0.5344)")
+    metrics.extend([pb.Metric(name="loss", value=0.4725, split="validation", epoch=0),
+                    pb.Metric(name="accuracy", value=0.875, split="validation", epoch=0)])
     send(end, end, 8, "succeeded", pb.JOB_STATE_SUCCEEDED)
     return out
 
@@ -122,7 +124,7 @@ def test_off_a_terminal_the_watch_prints_one_line_per_epoch_and_phase() -> None:
         "j RUNNING mlp 384->256->2 dropout 0.5 head 2/2 epoch 1/2 loss 0.6000",
         "j RUNNING mlp 384->256->2 dropout 0.5 head 2/2 epoch 2/2 loss 0.6000",
         "j kept linear 384->2: validation loss 0.4725 (not kept: mlp 384->256->2 dropout 0.5: 0.5344)",
-        "j SUCCEEDED mlp 384->256->2 dropout 0.5 head 2/2 epoch 2/2 loss 0.6000",
+        "j SUCCEEDED accuracy=0.875 (validation), loss=0.4725 (validation)",
     ]
 
 

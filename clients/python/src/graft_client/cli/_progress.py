@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-from graft_client.cli._output import format_duration, latest_metric
+from graft_client.cli._output import final_metrics_text, format_duration, latest_metric
 from graft_client.cli._phases import PhaseTracker
 from graft_client.resources import Job, JobEvent, JobState
 
@@ -76,7 +76,12 @@ def _plain_lines(events: Iterable[JobEvent], console: Console) -> Job | None:
         for note in phases.update(event):
             console.out(f"{job.id} {note}", highlight=False)
         epochs_done = max((m.epoch for m in job.metrics if m.epoch >= 1), default=0)
-        if job.state != state or epochs_done != epochs_seen:
+        if job.terminal and job.state != state:
+            # The end: the kept model's numbers, not the last epoch's (maybe of a head not kept).
+            state = job.state
+            kept = final_metrics_text(job.metrics, limit=2) if any(m.final for m in job.metrics) else ""
+            console.out(f"{job.id} {job.state}" + (f" {kept}" if kept else ""), highlight=False)
+        elif job.state != state or epochs_done != epochs_seen:
             state, epochs_seen = job.state, epochs_done
             f = event_fields(job, phases)
             console.out(f"{job.id} {f['state']}" + (f" {f['phase']}" if f["phase"] else "")
@@ -111,5 +116,6 @@ def _bar(events: Iterable[JobEvent], console: Console) -> Job | None:
             completed = p.step if total else 0
             if event.job.state == JobState.SUCCEEDED and total:
                 completed = total
-            progress.update(task, total=total, completed=completed, **event_fields(event.job, phases))
+            fields: dict[str, Any] = dict(event_fields(event.job, phases))
+            progress.update(task, total=total, completed=completed, **fields)
     return last
