@@ -208,3 +208,13 @@ def test_base_model_filter_without_a_version_matches_every_version(monkeypatch: 
     channel.responses["ListModels"] = pb.ListModelsResponse(models=[
         pb.Model(name="s", base_model="MiniLM-L6@1"), pb.Model(name="t", base_model="resnet@1")])
     assert [m.name for m in client.list_models("base_model=minilm-l6")] == ["s"]
+
+
+def test_on_a_terminal_the_bar_prints_the_phase_notes_and_ends_on_the_job() -> None:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=200, color_system=None, force_terminal=True)
+    last = follow(events_of_an_auto_head_job(), console=console, json_lines=False)
+    assert last is not None and last.state == "SUCCEEDED"
+    text = buffer.getvalue()
+    assert "trying linear 384->2 head 1/2" in text and "trying mlp 384->256->2 dropout 0.5 head 2/2" in text
+    assert "kept linear 384->2: validation loss 0.4725" in text
