@@ -17,7 +17,7 @@ from graft_client import GraftError, pb
 from graft_client.cli import ExitCode, build_parser, exit_code_for, job_exit_code, main, serve_command
 from graft_client.cli import _commands
 from graft_client.cli._progress import event_fields
-from graft_client.resources import Dataset, Job, JobEvent, Model
+from graft_client.resources import Job, JobEvent, Model
 from graft_client.results import Features, Predictions
 
 

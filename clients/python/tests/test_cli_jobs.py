@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
 
 import grpc
 import pytest
 from rich.console import Console
 
 from graft_client import GraftError, pb
-from graft_client.cli import ExitCode, main
+from graft_client.cli import ExitCode
 from graft_client.cli._commands import summary_line
 from graft_client.cli._phases import PhaseTracker
 from graft_client.cli._progress import follow
