@@ -4,24 +4,39 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { sizeDelimitedEncode } from "@bufbuild/protobuf/wire";
 import { createClient, type CallOptions as ConnectCallOptions, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { ExampleSchema, type Task } from "./gen/graft/v1/common_pb.js";
+import { ExampleSchema, Task } from "./gen/graft/v1/common_pb.js";
 import {
   DatasetFormat,
   DatasetService,
   DatasetSpecSchema,
   UploadDatasetRequestSchema,
-  type Dataset,
 } from "./gen/graft/v1/datasets_pb.js";
-import { InferenceService, Pooling, type PredictResponse } from "./gen/graft/v1/inference_pb.js";
-import { ImportModelRequestSchema, ModelService, type Model } from "./gen/graft/v1/models_pb.js";
-import { ServerService, type ServerInfo } from "./gen/graft/v1/server_pb.js";
-import { JobState, TrainingService, TrainRequestSchema, type Job, type JobEvent } from "./gen/graft/v1/training_pb.js";
+import { InferenceService, Pooling } from "./gen/graft/v1/inference_pb.js";
+import { ImportModelRequestSchema, ModelService } from "./gen/graft/v1/models_pb.js";
+import { ServerService } from "./gen/graft/v1/server_pb.js";
+import { JobState, TrainingService, TrainRequestSchema } from "./gen/graft/v1/training_pb.js";
 import { GraftError, StatusCode } from "./errors.js";
 import { toDataSource, toExample, toInput, type DataSourceLike, type ExampleLike, type InputLike } from "./inputs.js";
 import { baseUrl, callHeaders, type HeadersLike } from "./metadata.js";
 import { backoffMs, retryPolicy, shouldRetry, sleep, type RetryPolicy } from "./retry.js";
 import { sessionOptions, type TlsOptions } from "./tls.js";
 import { traceContextInterceptor, type TracingMode } from "./tracing.js";
+import {
+  datasetFromProto,
+  jobEventFromProto,
+  jobFromProto,
+  modelFromProto,
+  predictResultFromProto,
+  serverInfoFromProto,
+  type Dataset,
+  type Job,
+  type JobEvent,
+  type JobStateName,
+  type Model,
+  type PredictResult,
+  type ServerInfo,
+  type TaskName,
+} from "./results.js";
 
 export interface GraftClientOptions {
   /** `host:port` (plaintext unless `tls`), or an `http://` / `https://` URL. */
@@ -73,7 +88,6 @@ export interface JobCallOptions extends CallOptions {
 }
 
 export type DatasetFormatName = Exclude<keyof typeof DatasetFormat, "UNSPECIFIED">;
-export type TaskName = "CLASSIFICATION" | "REGRESSION" | "FORECASTING" | "UNSPECIFIED";
 
 /** What a dataset is; `format` is inferred from a file's extension (.jsonl, .csv, .zip) or from `examples`. */
 export interface DatasetSpecInit {
@@ -166,6 +180,12 @@ export interface ListOptions extends CallOptions {
   pageSize?: number;
 }
 
+/** A job to watch, wait for, get or cancel: a {@link Job} (or anything with its `id` and `outputModel`, which fills `x-graft-model`). */
+export interface JobRef {
+  id: string;
+  outputModel?: string;
+}
+
 export interface WaitOptions extends JobCallOptions {
   /** Called with each event as it arrives. */
   onEvent?: (event: JobEvent) => void;
@@ -179,9 +199,10 @@ const FORMAT_BY_EXTENSION: Record<string, DatasetFormat> = {
   ".zip": DatasetFormat.ZIP,
 };
 
-/** Whether a job state is final (SUCCEEDED, FAILED or CANCELLED). */
-export function isTerminal(state: JobState): boolean {
-  return state === JobState.SUCCEEDED || state === JobState.FAILED || state === JobState.CANCELLED;
+/** Whether a job state (a name such as `"SUCCEEDED"`, or the generated enum's number) is final: SUCCEEDED, FAILED or CANCELLED. */
+export function isTerminal(state: JobStateName | JobState | string): boolean {
+  const name = typeof state === "number" ? JobState[state] : state;
+  return name === "SUCCEEDED" || name === "FAILED" || name === "CANCELLED";
 }
 
 /**
@@ -193,6 +214,13 @@ export function isTerminal(state: JobState): boolean {
  * call {@link close} when done, or the open connection keeps the process alive.
  */
 export class GraftClient {
+  /**
+   * The Connect transport the calls go over (its TLS, token-free interceptors, connection).
+   * For raw access to the generated messages: `createClient(TrainingService, graft.transport)`
+   * (from `@connectrpc/connect`) returns `pb.Job` etc. as they are, without this client's
+   * headers, deadlines, retries or conversions.
+   */
+  readonly transport: Transport;
   private readonly training: Client<typeof TrainingService>;
   private readonly inference: Client<typeof InferenceService>;
   private readonly models: Client<typeof ModelService>;
@@ -222,6 +250,7 @@ export class GraftClient {
         interceptors: [...(tracing === undefined ? [] : [tracing]), ...(options.interceptors ?? [])],
       });
     }
+    this.transport = transport;
     this.training = createClient(TrainingService, transport);
     this.inference = createClient(InferenceService, transport);
     this.models = createClient(ModelService, transport);
@@ -260,15 +289,15 @@ export class GraftClient {
         }
       }
     }
-    return this.invoke((o) => this.datasets.uploadDataset(requests(), o), { options, stream: true });
+    return datasetFromProto(await this.invoke((o) => this.datasets.uploadDataset(requests(), o), { options, stream: true }));
   }
 
-  getDataset(idOrName: string, options: CallOptions = {}): Promise<Dataset> {
-    return this.invoke((o) => this.datasets.getDataset({ id: idOrName }, o), { options, idempotent: true });
+  async getDataset(idOrName: string, options: CallOptions = {}): Promise<Dataset> {
+    return datasetFromProto(await this.invoke((o) => this.datasets.getDataset({ id: idOrName }, o), { options, idempotent: true }));
   }
 
   async listDatasets(options: ListOptions = {}): Promise<Dataset[]> {
-    return this.pages((req, o) => this.datasets.listDatasets(req, o), (r) => r.datasets, options);
+    return this.pages((req, o) => this.datasets.listDatasets(req, o), (r) => r.datasets.map(datasetFromProto), options);
   }
 
   /** Deletes a dataset. Not retried. */
@@ -279,7 +308,7 @@ export class GraftClient {
   // ---- training
 
   /** Starts a training job and returns it at once (QUEUED). Sets `x-graft-model: outputModel`. Not retried. */
-  train(request: TrainOptions, options: CallOptions = {}): Promise<Job> {
+  async train(request: TrainOptions, options: CallOptions = {}): Promise<Job> {
     const h = request.hyperparameters ?? {};
     const message = create(TrainRequestSchema, {
       baseModel: request.baseModel,
@@ -302,7 +331,7 @@ export class GraftClient {
       priority: request.priority ?? 0,
       labels: request.labels ?? {},
     });
-    return this.invoke((o) => this.training.train(message, o), { options, model: request.outputModel });
+    return jobFromProto(await this.invoke((o) => this.training.train(message, o), { options, model: request.outputModel }));
   }
 
   /**
@@ -311,7 +340,7 @@ export class GraftClient {
    * broken by UNAVAILABLE is re-opened (the server starts again from the current state).
    * Breaking out of the loop cancels the stream.
    */
-  async *watch(job: string | Job, options: JobCallOptions = {}): AsyncGenerator<JobEvent, void, undefined> {
+  async *watch(job: string | JobRef, options: JobCallOptions = {}): AsyncGenerator<JobEvent, void, undefined> {
     const id = typeof job === "string" ? job : job.id;
     const model = options.model ?? (typeof job === "string" ? undefined : job.outputModel);
     const deadline = this.deadline(options, true);
@@ -322,7 +351,7 @@ export class GraftClient {
       try {
         for await (const event of this.training.watchJob({ id }, this.connectOptions(headers, deadline, options.signal))) {
           attempt = 0;
-          yield event;
+          yield jobEventFromProto(event);
         }
         return;
       } catch (e) {
@@ -333,13 +362,11 @@ export class GraftClient {
   }
 
   /** Watches the job until it ends and returns it as it ended (SUCCEEDED, FAILED or CANCELLED). */
-  async wait(job: string | Job, options: WaitOptions = {}): Promise<Job> {
+  async wait(job: string | JobRef, options: WaitOptions = {}): Promise<Job> {
     let last: Job | undefined;
     for await (const event of this.watch(job, options)) {
       options.onEvent?.(event);
-      if (event.job) {
-        last = event.job;
-      }
+      last = event.job;
     }
     if (last === undefined || !isTerminal(last.state)) {
       last = await this.getJob(typeof job === "string" ? job : job.id, options);
@@ -347,27 +374,27 @@ export class GraftClient {
     return last;
   }
 
-  getJob(job: string | Job, options: JobCallOptions = {}): Promise<Job> {
+  async getJob(job: string | JobRef, options: JobCallOptions = {}): Promise<Job> {
     const [id, model] = jobRef(job, options);
-    return this.invoke((o) => this.training.getJob({ id }, o), { options, model, idempotent: true });
+    return jobFromProto(await this.invoke((o) => this.training.getJob({ id }, o), { options, model, idempotent: true }));
   }
 
   async listJobs(options: ListOptions = {}): Promise<Job[]> {
-    return this.pages((req, o) => this.training.listJobs(req, o), (r) => r.jobs, options);
+    return this.pages((req, o) => this.training.listJobs(req, o), (r) => r.jobs.map(jobFromProto), options);
   }
 
   /** Asks a queued or running job to stop; returns the job as it is after the request. */
-  cancel(job: string | Job, options: JobCallOptions = {}): Promise<Job> {
+  async cancel(job: string | JobRef, options: JobCallOptions = {}): Promise<Job> {
     const [id, model] = jobRef(job, options);
-    return this.invoke((o) => this.training.cancelJob({ id }, o), { options, model, idempotent: true });
+    return jobFromProto(await this.invoke((o) => this.training.cancelJob({ id }, o), { options, model, idempotent: true }));
   }
 
   // ---- inference
 
   /** The outputs of a trained model for each input. Sets `x-graft-model: model`. */
-  predict(model: string, inputs: readonly InputLike[], options: PredictOptions = {}): Promise<PredictResponse> {
+  async predict(model: string, inputs: readonly InputLike[], options: PredictOptions = {}): Promise<PredictResult> {
     const request = { model, inputs: inputs.map(toInput), topK: options.topK ?? 0 };
-    return this.invoke((o) => this.inference.predict(request, o), { options, model, idempotent: true });
+    return predictResultFromProto(await this.invoke((o) => this.inference.predict(request, o), { options, model, idempotent: true }));
   }
 
   /** Feature vectors of a base or trained model, one Float32Array per input. Sets `x-graft-model: model`. */
@@ -412,16 +439,16 @@ export class GraftClient {
         }
       }
     }
-    return this.invoke((o) => this.models.importModel(requests(), o), { options, model: spec.name, stream: true });
+    return modelFromProto(await this.invoke((o) => this.models.importModel(requests(), o), { options, model: spec.name, stream: true }));
   }
 
   /** A model by `name` (latest version) or `name@version`. */
-  getModel(name: string, options: CallOptions = {}): Promise<Model> {
-    return this.invoke((o) => this.models.getModel({ name }, o), { options, model: name, idempotent: true });
+  async getModel(name: string, options: CallOptions = {}): Promise<Model> {
+    return modelFromProto(await this.invoke((o) => this.models.getModel({ name }, o), { options, model: name, idempotent: true }));
   }
 
   async listModels(options: ListOptions = {}): Promise<Model[]> {
-    return this.pages((req, o) => this.models.listModels(req, o), (r) => r.models, options);
+    return this.pages((req, o) => this.models.listModels(req, o), (r) => r.models.map(modelFromProto), options);
   }
 
   /** Deletes a model (`name@version`, or all versions of `name`). Not retried. */
@@ -430,8 +457,8 @@ export class GraftClient {
   }
 
   /** The server's version, plugins and device pools. */
-  serverInfo(options: CallOptions = {}): Promise<ServerInfo> {
-    return this.invoke((o) => this.server.getServerInfo({}, o), { options, idempotent: true });
+  async serverInfo(options: CallOptions = {}): Promise<ServerInfo> {
+    return serverInfoFromProto(await this.invoke((o) => this.server.getServerInfo({}, o), { options, idempotent: true }));
   }
 
   // ---- plumbing
@@ -511,7 +538,7 @@ export class GraftClient {
   }
 }
 
-function jobRef(job: string | Job, options: JobCallOptions): [string, string | undefined] {
+function jobRef(job: string | JobRef, options: JobCallOptions): [string, string | undefined] {
   if (typeof job === "string") {
     return [job, options.model];
   }
@@ -520,13 +547,9 @@ function jobRef(job: string | Job, options: JobCallOptions): [string, string | u
 
 function taskOf(task: Task | TaskName | undefined): Task {
   if (task === undefined) {
-    return 0 as Task;
+    return Task.UNSPECIFIED;
   }
-  if (typeof task === "number") {
-    return task;
-  }
-  const names: Record<TaskName, number> = { UNSPECIFIED: 0, CLASSIFICATION: 1, REGRESSION: 2, FORECASTING: 3 };
-  return names[task] as Task;
+  return typeof task === "number" ? task : Task[task];
 }
 
 function datasetFormat(spec: DatasetSpecInit, source: DatasetSource): DatasetFormat {

@@ -19,11 +19,11 @@ export {
   type ExtractResult,
   type GraftClientOptions,
   type JobCallOptions,
+  type JobRef,
   type ListOptions,
   type ModelSource,
   type ModelSpecInit,
   type PredictOptions,
-  type TaskName,
   type TrainOptions,
   type WaitOptions,
 } from "./client.js";
@@ -51,8 +51,43 @@ export {
 export { MODEL_HEADER, baseUrl, callHeaders, type HeadersLike } from "./metadata.js";
 export { sessionOptions, type TlsOptions } from "./tls.js";
 export { traceContextInterceptor, traceparent, type TracingMode } from "./tracing.js";
+// The results of GraftClient's calls: plain, JSON-safe objects (they shadow the generated messages
+// of the same names, which stay available as pb.Job, pb.Dataset, ...).
+export {
+  datasetFromProto,
+  int64,
+  jobErrorFromProto,
+  jobEventFromProto,
+  jobFromProto,
+  metricFromProto,
+  modelFromProto,
+  predictResultFromProto,
+  progressFromProto,
+  serverInfoFromProto,
+  type ClassScore,
+  type Dataset,
+  type DatasetFormatValueName,
+  type DeviceInfo,
+  type DevicePoolInfo,
+  type InputSpec,
+  type Job,
+  type JobError,
+  type JobEvent,
+  type JobStateName,
+  type LoadedModel,
+  type Metric,
+  type Model,
+  type ModelKindName,
+  type PluginInfo,
+  type Prediction,
+  type PredictResult,
+  type Progress,
+  type ServerInfo,
+  type TaskName,
+} from "./results.js";
+export * as pb from "./pb.js";
 export { DEFAULT_RETRY_POLICY, backoffMs, retryPolicy, shouldRetry, type RetryPolicy } from "./retry.js";
-// The generated messages, enums and service descriptors (graft.v1 and google.rpc).
+// The generated messages, enums and service descriptors (graft.v1 and google.rpc); also as pb.*.
 export * from "./gen/graft/v1/common_pb.js";
 export * from "./gen/graft/v1/datasets_pb.js";
 export * from "./gen/graft/v1/inference_pb.js";

@@ -154,7 +154,7 @@ test("no active span, no header", async () => {
 test("streams carry it, and a traceparent set by hand is replaced", async () => {
   await using({ token: "t" }, (graft) => withSpan(async () => {
     const job = await graft.wait("job-1");
-    assert.equal(job.state, JobState.SUCCEEDED);
+    assert.equal(job.state, "SUCCEEDED");
     await graft.uploadDataset({ name: "d", domain: "nlp", format: "JSONL" }, { data: "{}\n" });
     await graft.serverInfo({ headers: { traceparent: "00-11111111111111111111111111111111-2222222222222222-01" } });
   }));
