@@ -190,7 +190,12 @@ public final class GraftClient implements AutoCloseable {
 
   // ---- training
 
-  /** Starts a job; returns it at once (QUEUED). */
+  /** Starts a job; returns it at once (QUEUED). Sets {@code x-graft-model} to the output model. */
+  public Job train(TrainOptions options) {
+    return train(options.toRequest());
+  }
+
+  /** Starts a job from a raw request; returns it at once (QUEUED). {@link #train(TrainOptions)} is the typed form. */
   public Job train(TrainRequest request) {
     return call(() -> unary(withModel(TrainingServiceGrpc.newBlockingStub(channel), request.getOutputModel()))
         .train(request));
@@ -211,6 +216,23 @@ public final class GraftClient implements AutoCloseable {
         return call(events::next);
       }
     };
+  }
+
+  /**
+   * Watches a job without blocking: {@code onEvent} gets each event (the current state first,
+   * then every change) on a gRPC thread, and the future completes with the job as it ended
+   * (SUCCEEDED, FAILED or CANCELLED). It fails with a {@link GraftException} when the call
+   * fails, or with what {@code onEvent} threw. Completing the future yourself ({@code cancel},
+   * {@code orTimeout}, {@code completeExceptionally}) cancels the stream; the job itself goes
+   * on (that is {@link #cancelJob}).
+   *
+   * <pre>{@code
+   * CompletableFuture<Job> done = graft.watchJobAsync(job.getId(), e -> log(e.getMessage()));
+   * done.orTimeout(10, TimeUnit.MINUTES).thenAccept(j -> System.out.println(j.getState()));
+   * }</pre>
+   */
+  public CompletableFuture<Job> watchJobAsync(String jobId, Consumer<JobEvent> onEvent) {
+    return JobWatch.start(TrainingServiceGrpc.newStub(channel), jobId, onEvent, () -> getJob(jobId));
   }
 
   /** Watches a job until it ends (or {@code timeout} passes) and returns its final state. */

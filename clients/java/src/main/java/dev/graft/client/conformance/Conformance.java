@@ -1,20 +1,18 @@
 package dev.graft.client.conformance;
 
 import dev.graft.api.v1.ClassScore;
-import dev.graft.api.v1.DataSource;
 import dev.graft.api.v1.Dataset;
 import dev.graft.api.v1.DatasetFormat;
 import dev.graft.api.v1.ExtractRequest;
-import dev.graft.api.v1.Hyperparameters;
 import dev.graft.api.v1.Job;
 import dev.graft.api.v1.JobEvent;
 import dev.graft.api.v1.JobState;
 import dev.graft.api.v1.Prediction;
-import dev.graft.api.v1.TrainRequest;
 import dev.graft.client.GraftClient;
 import dev.graft.client.GraftClientBuilder;
 import dev.graft.client.GraftException;
 import dev.graft.client.Inputs;
+import dev.graft.client.TrainOptions;
 import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The client conformance scenario (clients/conformance/SCENARIO.md) in Java, through
@@ -120,23 +119,23 @@ public final class Conformance {
     check(uploaded.getSha256().matches("[0-9a-f]{64}"), "sha256 " + uploaded.getSha256());
   }
 
-  private TrainRequest.Builder trainRequest(String output) {
-    return TrainRequest.newBuilder().setBaseModel("minilm-l6").setStrategy("feature-extraction")
-        .setOutputModel(output).setTrain(DataSource.newBuilder().setDataset(uploaded.getId()))
-        .setValidationSplit(0.25f);
+  private TrainOptions.Builder trainOptions(String output) {
+    return TrainOptions.builder("minilm-l6", TrainOptions.Strategy.FEATURE_EXTRACTION, output).dataset(uploaded.getId())
+        .validationSplit(0.25);
   }
 
   private void train() {
-    job = client.train(trainRequest("conformance-" + SUFFIX)
-        .setHyperparameters(Hyperparameters.newBuilder().setEpochs(30).setSeed(7)).build());
+    job = client.train(trainOptions("conformance-" + SUFFIX).epochs(30).seed(7).build());
     check(!job.getId().isEmpty(), "job id");
     check(job.getState() == JobState.JOB_STATE_QUEUED || job.getState() == JobState.JOB_STATE_RUNNING,
         "state " + job.getState());
   }
 
-  private void watch() {
-    List<JobEvent> events = new ArrayList<>();
-    client.watch(job.getId()).forEachRemaining(events::add);
+  /** Through watchJobAsync: the listener collects the events, the future gives the final job. */
+  private void watch() throws Exception {
+    List<JobEvent> events = java.util.Collections.synchronizedList(new ArrayList<>());
+    Job end = client.watchJobAsync(job.getId(), events::add).get(10, TimeUnit.MINUTES);
+    check(end.getState() == events.get(events.size() - 1).getJob().getState(), "the future's job is the last event's");
     check(!events.isEmpty() && events.get(0).getJob().getId().equals(job.getId()), "first event is for the job");
     check(events.stream().anyMatch(e -> e.getJob().getProgress().getStep() > 0), "step progress");
     Job last = events.get(events.size() - 1).getJob();
@@ -173,8 +172,8 @@ public final class Conformance {
   }
 
   private void cancel() {
-    Job slow = client.train(trainRequest("conformance-" + SUFFIX + "-cancel").setHyperparameters(
-        Hyperparameters.newBuilder().setEpochs(100_000).setEarlyStoppingPatience(100_000).setBatchSize(1)).build());
+    Job slow = client.train(trainOptions("conformance-" + SUFFIX + "-cancel")
+        .epochs(100_000).earlyStoppingPatience(100_000).batchSize(1).build());
     Iterator<JobEvent> events = client.watch(slow.getId());
     while (events.hasNext()) {
       Job j = events.next().getJob();
