@@ -26,28 +26,42 @@ type (
 	ServerInfo      = graftv1.ServerInfo
 )
 
-// Enum values used often enough to deserve a short name.
+// Short names for the enum values of the API, so that programs need not spell the generated
+// graftv1 names (graftv1.JobState_JOB_STATE_SUCCEEDED is JobSucceeded). Each is the generated
+// value itself, of the generated type. The UNSPECIFIED zero values have no short name (Pooling's
+// zero is PoolingDefault). The README's "Constants" section lists them all.
+
+// Dataset formats (DatasetSpec.Format; UploadDatasetFile infers one from the file name).
 const (
-	DatasetFormatJSONL    = graftv1.DatasetFormat_DATASET_FORMAT_JSONL
-	DatasetFormatCSV      = graftv1.DatasetFormat_DATASET_FORMAT_CSV
-	DatasetFormatIDX      = graftv1.DatasetFormat_DATASET_FORMAT_IDX
-	DatasetFormatExamples = graftv1.DatasetFormat_DATASET_FORMAT_EXAMPLES
-	DatasetFormatZIP      = graftv1.DatasetFormat_DATASET_FORMAT_ZIP
+	DatasetFormatJSONL    = graftv1.DatasetFormat_DATASET_FORMAT_JSONL    // one JSON object a line: {"text"|"image"|"series", "label"|"value"|"values"}
+	DatasetFormatCSV      = graftv1.DatasetFormat_DATASET_FORMAT_CSV      // a header row; DatasetSpec.Options name the columns (text_column, label_column, ...)
+	DatasetFormatIDX      = graftv1.DatasetFormat_DATASET_FORMAT_IDX      // an MNIST-style pair sent as two parts, "images" and "labels"
+	DatasetFormatExamples = graftv1.DatasetFormat_DATASET_FORMAT_EXAMPLES // length-delimited Example messages (what UploadExamples sends)
+	DatasetFormatZIP      = graftv1.DatasetFormat_DATASET_FORMAT_ZIP      // a zip of class_name/file folders
+)
 
-	TaskClassification = graftv1.Task_TASK_CLASSIFICATION
-	TaskRegression     = graftv1.Task_TASK_REGRESSION
-	TaskForecasting    = graftv1.Task_TASK_FORECASTING
+// Tasks (DatasetSpec.Task, TrainRequest.Task); left unset, the server infers the task from the targets.
+const (
+	TaskClassification = graftv1.Task_TASK_CLASSIFICATION // targets are labels
+	TaskRegression     = graftv1.Task_TASK_REGRESSION     // targets are numbers
+	TaskForecasting    = graftv1.Task_TASK_FORECASTING    // targets are the next values of a series
+)
 
-	JobQueued    = graftv1.JobState_JOB_STATE_QUEUED
-	JobRunning   = graftv1.JobState_JOB_STATE_RUNNING
-	JobSucceeded = graftv1.JobState_JOB_STATE_SUCCEEDED
-	JobFailed    = graftv1.JobState_JOB_STATE_FAILED
-	JobCancelled = graftv1.JobState_JOB_STATE_CANCELLED
+// Job states (Job.State), in the order a job goes through them; see IsTerminal.
+const (
+	JobQueued    = graftv1.JobState_JOB_STATE_QUEUED    // waiting for a device of its pool
+	JobRunning   = graftv1.JobState_JOB_STATE_RUNNING   // training
+	JobSucceeded = graftv1.JobState_JOB_STATE_SUCCEEDED // ended; Job.ResultModel names the model made
+	JobFailed    = graftv1.JobState_JOB_STATE_FAILED    // ended; JobError(job) says why
+	JobCancelled = graftv1.JobState_JOB_STATE_CANCELLED // ended by Cancel
+)
 
-	PoolingDefault = graftv1.Pooling_POOLING_DEFAULT
-	PoolingMean    = graftv1.Pooling_POOLING_MEAN
-	PoolingCLS     = graftv1.Pooling_POOLING_CLS
-	PoolingMax     = graftv1.Pooling_POOLING_MAX
+// Poolings of Extract (WithPooling): how token or patch features become one vector.
+const (
+	PoolingDefault = graftv1.Pooling_POOLING_DEFAULT // the model's own choice
+	PoolingMean    = graftv1.Pooling_POOLING_MEAN    // the mean over tokens or patches
+	PoolingCLS     = graftv1.Pooling_POOLING_CLS     // the first ([CLS]) token's features
+	PoolingMax     = graftv1.Pooling_POOLING_MAX     // the maximum of each feature
 )
 
 // IsTerminal reports whether a job in state s has ended (SUCCEEDED, FAILED or CANCELLED).
