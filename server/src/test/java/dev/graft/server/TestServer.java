@@ -65,6 +65,14 @@ public final class TestServer implements AutoCloseable {
     return client;
   }
 
+  /** The in-process channel, for stubs of other services (in-process servers only). */
+  public ManagedChannel channel() {
+    if (channel == null) {
+      throw new IllegalStateException("a server on a port: make a channel to localhost:" + port());
+    }
+    return channel;
+  }
+
   public int port() {
     return server.port();
   }

@@ -31,7 +31,7 @@ final class InputMapper {
 
   private InputMapper() {}
 
-  static List<ModelInput> inputs(List<Input> inputs, String field) {
+  public static List<ModelInput> inputs(List<Input> inputs, String field) {
     List<ModelInput> out = new ArrayList<>(inputs.size());
     for (int i = 0; i < inputs.size(); i++) {
       out.add(input(inputs.get(i), field + "[" + i + "]"));

@@ -7,6 +7,7 @@ import dev.graft.server.api.AuthInterceptor;
 import dev.graft.server.api.ExceptionGuardInterceptor;
 import dev.graft.server.api.ReplicaHeaderInterceptor;
 import dev.graft.server.api.RequestParsing;
+import dev.graft.server.api.ServingState;
 import dev.graft.server.core.jobs.CheckpointRetention;
 import dev.graft.server.core.jobs.JobManager;
 import dev.graft.server.core.plugins.PluginRegistry;
@@ -99,7 +100,7 @@ public final class GraftServer {
   private final HttpListener http;
   private ServerTls tls;
   private Server server;
-  private volatile boolean serving;
+  private final ServingState serving;
 
   @Inject
   GraftServer(ServerConfig config, Set<BindableService> services, HealthStatusManager health,
@@ -110,7 +111,7 @@ public final class GraftServer {
       @Named("credentials") ScheduledExecutorService credentialsTimer,
       @Named("housekeeping") ScheduledExecutorService housekeeping, CheckpointRetention retention,
       StoreSweeper sweeper, RpcMetricsInterceptor rpcMetrics, TracingInterceptor tracingInterceptor, Tracing tracing,
-      ServerMetrics serverMetrics, HttpListener http) {
+      ServerMetrics serverMetrics, HttpListener http, ServingState serving) {
     this.config = config;
     this.services = services;
     this.health = health;
@@ -136,6 +137,7 @@ public final class GraftServer {
     this.tracingInterceptor = tracingInterceptor;
     this.tracing = tracing;
     this.http = http; // serverMetrics registers its gauges when built; nothing else to keep
+    this.serving = serving;
   }
 
   /**
@@ -258,7 +260,7 @@ public final class GraftServer {
     }
     try {
       http.start(Optional.ofNullable(tls).map(t -> new HttpListener.Tls(t.sslContext(), t.clientCertificates())),
-          () -> serving);
+          serving::serving);
     } catch (RuntimeException e) {
       http.close();
       throw new ConfigException("cannot listen for HTTP on " + o.httpAddress() + ":" + o.httpPort() + " ("
@@ -305,7 +307,7 @@ public final class GraftServer {
   }
 
   private void setServing(ServingStatus status) {
-    serving = status == ServingStatus.SERVING;
+    serving.set(status == ServingStatus.SERVING);
     health.setStatus("", status);
     services.forEach(s -> health.setStatus(s.bindService().getServiceDescriptor().getName(), status));
   }
@@ -326,7 +328,7 @@ public final class GraftServer {
       return;
     }
     health.enterTerminalState();
-    serving = false;
+    serving.set(false);
     server.shutdown();
     Duration grace = config.shutdownGrace();
     long deadline = System.nanoTime() + grace.toNanos();

@@ -6,6 +6,7 @@ import dagger.Provides;
 import dagger.multibindings.IntoSet;
 import dev.graft.server.api.DatasetServiceImpl;
 import dev.graft.server.api.InferenceServiceImpl;
+import dev.graft.server.api.oip.OipInferenceService;
 import dev.graft.server.api.ModelServiceImpl;
 import dev.graft.server.api.ServerServiceImpl;
 import dev.graft.server.api.TrainingServiceImpl;
@@ -42,4 +43,8 @@ interface GrpcModule {
   @Binds
   @IntoSet
   BindableService server(ServerServiceImpl s);
+
+  @Binds
+  @IntoSet
+  BindableService openInference(OipInferenceService s);
 }

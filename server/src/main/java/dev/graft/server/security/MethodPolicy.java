@@ -1,6 +1,7 @@
 package dev.graft.server.security;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The role each RPC needs, and whether it changes state (and so is audited). Methods outside
@@ -20,8 +21,14 @@ public final class MethodPolicy {
   private static final Rule TRAIN = new Rule(Role.TRAINER, true);
   private static final Rule ADMIN = new Rule(Role.ADMIN, true);
 
+  private static final Set<String> OPEN = Set.of(
+      "inference.GRPCInferenceService/ServerLive", "inference.GRPCInferenceService/ServerReady");
   private static final Map<String, Rule> RULES = Map.ofEntries(
       Map.entry("graft.v1.InferenceService/Extract", READ),
+      Map.entry("inference.GRPCInferenceService/ServerMetadata", READ),
+      Map.entry("inference.GRPCInferenceService/ModelReady", READ),
+      Map.entry("inference.GRPCInferenceService/ModelMetadata", READ),
+      Map.entry("inference.GRPCInferenceService/ModelInfer", READ),
       Map.entry("graft.v1.InferenceService/Predict", READ),
       Map.entry("graft.v1.InferenceService/StreamExtract", READ),
       Map.entry("graft.v1.InferenceService/StreamPredict", READ),
@@ -44,9 +51,12 @@ public final class MethodPolicy {
 
   private MethodPolicy() {}
 
-  /** Whether {@code fullMethodName} ("graft.v1.X/Y") is open to callers without credentials. */
+  /**
+   * Whether {@code fullMethodName} ("graft.v1.X/Y") is open to callers without credentials: gRPC's
+   * own services (health, reflection) and the Open Inference Protocol's liveness and readiness.
+   */
   public static boolean isOpen(String fullMethodName) {
-    return fullMethodName.startsWith("grpc.");
+    return fullMethodName.startsWith("grpc.") || OPEN.contains(fullMethodName);
   }
 
   /** The rule for {@code fullMethodName}; admin-only for methods the table does not name. */
