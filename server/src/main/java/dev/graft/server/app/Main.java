@@ -33,13 +33,18 @@ public final class Main {
     try {
       ServerConfig config = new ConfigLoader(System.getenv()).load(args);
       configureLogging(config);
-      server = ServerComponent.create(config).server().start();
+      server = ServerComponent.create(config).server();
+      // Before start: a SIGTERM while built-in models load waits for start-up (the server's
+      // lifecycle is serialised) and then drains, instead of exiting under a thread that is
+      // inside the engine's native code.
+      GraftServer started = server;
+      Runtime.getRuntime().addShutdownHook(new Thread(started::shutdown, "graft-shutdown"));
+      server.start();
     } catch (ConfigException e) {
       System.err.println("graft: " + e.getMessage());
       System.exit(2);
       return;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "graft-shutdown"));
     server.awaitTermination();
   }
 
