@@ -21,10 +21,8 @@ import java.util.function.Supplier;
  * Merges concurrent requests for the same engine into one engine call. Requests for one key queue
  * up; at most {@code parallelism} drains per key take up to {@code maxBatch} inputs at a time and
  * run them as one call. There is no artificial delay: a request that finds a drain free runs at
- * once, on its own thread (no hand-off), and requests batch only while the engine is busy — so a
- * lone caller pays nothing and a crowd gets the engine's batch throughput. A caller that drains
- * stops once its own request is answered and leaves what is still queued to a drain on the
- * executor.
+ * once, and requests batch only while the engine is busy — so a lone caller pays nothing and a
+ * crowd gets the engine's batch throughput.
  *
  * <p>Each request carries a tag the engine may use to finish its part differently: requests for
  * different heads on one backbone share a key (one backbone pass) and each head runs on its own
@@ -75,10 +73,7 @@ final class DynamicBatcher {
    */
   float[][] run(String key, String tag, List<ModelInput> inputs, Engine engine) {
     Pending pending = new Pending(new Part(tag, inputs));
-    Lane lane = lanes.computeIfAbsent(key, k -> new Lane(engine));
-    if (lane.submit(pending)) {
-      lane.drainUntilDone(pending);
-    }
+    lanes.computeIfAbsent(key, k -> new Lane(engine)).submit(pending);
     try {
       return pending.result.get();
     } catch (InterruptedException e) {
@@ -136,70 +131,34 @@ final class DynamicBatcher {
       this.engine = engine;
     }
 
-    /**
-     * Queues {@code p}; true when a drain was free, and the caller is now that drain: it runs
-     * {@link #drainUntilDone} itself, which spares a lone request two thread hand-offs.
-     */
-    boolean submit(Pending p) {
+    void submit(Pending p) {
       synchronized (this) {
         queue.add(p);
         if (draining >= parallelism) {
-          return false;
+          return;
         }
         draining++;
-        return true;
       }
-    }
-
-    /**
-     * Drains on the calling thread until {@code own} has its result, then hands what is left
-     * queued to a pooled drain, so no caller waits on other callers' batches after its own.
-     */
-    void drainUntilDone(Pending own) {
-      while (true) {
-        List<Pending> batch = take();
-        if (batch.isEmpty()) {
-          return;
-        }
-        runBatch(batch);
-        if (own.result().isDone()) {
-          synchronized (this) {
-            if (queue.isEmpty()) {
-              draining--;
-              return;
-            }
-          }
-          executor.execute(this::drain);
-          return;
-        }
-      }
+      executor.execute(this::drain);
     }
 
     private void drain() {
       while (true) {
-        List<Pending> batch = take();
-        if (batch.isEmpty()) {
-          return;
+        List<Pending> batch = new ArrayList<>();
+        synchronized (this) {
+          int size = 0;
+          while (!queue.isEmpty() && (batch.isEmpty() || size + queue.peek().size() <= maxBatch)) {
+            Pending next = queue.poll();
+            batch.add(next);
+            size += next.size();
+          }
+          if (batch.isEmpty()) {
+            draining--;
+            return;
+          }
         }
         runBatch(batch);
       }
-    }
-
-    /** The next batch: queued requests in order, up to {@code maxBatch} inputs (at least one); empty ends the drain. */
-    private List<Pending> take() {
-      List<Pending> batch = new ArrayList<>();
-      synchronized (this) {
-        int size = 0;
-        while (!queue.isEmpty() && (batch.isEmpty() || size + queue.peek().size() <= maxBatch)) {
-          Pending next = queue.poll();
-          batch.add(next);
-          size += next.size();
-        }
-        if (batch.isEmpty()) {
-          draining--;
-        }
-      }
-      return batch;
     }
 
     private void runBatch(List<Pending> batch) {

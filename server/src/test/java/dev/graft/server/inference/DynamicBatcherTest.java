@@ -2,7 +2,6 @@ package dev.graft.server.inference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,45 +76,6 @@ class DynamicBatcherTest {
     assertArrayEquals(new float[] {1}, out[0]);
     assertArrayEquals(new float[] {3}, out[1]);
     assertEquals(List.of(2), engine.batches);
-  }
-
-  @Test
-  void aLoneCallRunsOnItsOwnThreadWithoutAHandOff() {
-    DynamicBatcher batcher = new DynamicBatcher(32, 1, engineThreads, NO_TRACES);
-    List<Thread> ranOn = new ArrayList<>();
-    batcher.run("m", texts("a"), inputs -> {
-      ranOn.add(Thread.currentThread());
-      return new float[][] {{1}};
-    });
-    assertEquals(List.of(Thread.currentThread()), ranOn);
-  }
-
-  @Test
-  void aCallerThatDrainsStopsAfterItsOwnAnswerAndLeavesTheQueueToThePool() throws Exception {
-    DynamicBatcher batcher = new DynamicBatcher(1, 1, engineThreads, NO_TRACES);
-    CountDownLatch first = new CountDownLatch(1);
-    CountDownLatch later = new CountDownLatch(1);
-    Function<List<ModelInput>, float[][]> engine = inputs -> {
-      String text = ((ModelInput.Text) inputs.get(0)).text();
-      try {
-        (text.equals("x") ? first : later).await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return new float[][] {{text.length()}};
-    };
-    Future<float[][]> one = callers.submit(() -> batcher.run("m", texts("x"), engine));
-    Thread.sleep(100); // the first caller drains and holds the engine
-    Future<float[][]> two = callers.submit(() -> batcher.run("m", texts("yy"), engine));
-    Future<float[][]> three = callers.submit(() -> batcher.run("m", texts("zzz"), engine));
-    Thread.sleep(100); // both queued behind it, one input per batch
-    first.countDown();
-    assertArrayEquals(new float[] {1}, one.get(5, TimeUnit.SECONDS)[0],
-        "answered while the queued calls still hold the engine: it did not run them for them");
-    assertFalse(two.isDone());
-    later.countDown();
-    assertArrayEquals(new float[] {2}, two.get(5, TimeUnit.SECONDS)[0]);
-    assertArrayEquals(new float[] {3}, three.get(5, TimeUnit.SECONDS)[0]);
   }
 
   @Test
