@@ -8,6 +8,7 @@ import dev.graft.server.core.store.ModelStore;
 import dev.graft.server.core.store.StoreLayout;
 import dev.graft.server.engine.ModelRuntime;
 import dev.graft.server.http.HttpListener;
+import dev.graft.server.http.OipRoutes;
 import dev.graft.server.scheduler.DeviceScheduler;
 import dev.graft.server.security.Authenticator;
 import dev.graft.server.telemetry.InferenceMetrics;
@@ -78,9 +79,10 @@ interface TelemetryModule {
 
   @Provides
   @Singleton
-  static HttpListener http(ServerConfig config, PrometheusRegistry registry, Authenticator authenticator) {
+  static HttpListener http(ServerConfig config, PrometheusRegistry registry, Authenticator authenticator,
+      OipRoutes oip) {
     ServerConfig.Observability o = config.observability();
-    return new HttpListener(new HttpListener.Settings(o.httpPort(), o.httpAddress(), o.metrics()), registry,
-        authenticator);
+    return new HttpListener(new HttpListener.Settings(o.httpPort(), o.httpAddress(), o.metrics(),
+        config.maxInboundMessageBytes()), registry, authenticator, oip);
   }
 }

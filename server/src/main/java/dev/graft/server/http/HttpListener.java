@@ -38,12 +38,15 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class HttpListener implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(HttpListener.class.getName());
   private static final String BEARER = "Bearer ";
+  /** Set by a route that answered with its own error body, which the status handlers keep. */
+  static final String ANSWERED = "graft.answered";
 
   /**
    * @param port 0 for any free port
    * @param metrics whether {@code /metrics} is served
+   * @param maxRequestBytes the largest request body (the gRPC listener's message limit)
    */
-  public record Settings(int port, String address, boolean metrics) {}
+  public record Settings(int port, String address, boolean metrics, long maxRequestBytes) {}
 
   /** The gRPC listener's TLS, shared: its context, and whether client certificates are asked for. */
   public record Tls(SSLContext context, boolean clientCertificates) {}
@@ -51,14 +54,16 @@ public final class HttpListener implements AutoCloseable {
   private final Settings settings;
   private final PrometheusRegistry registry;
   private final Authenticator authenticator;
+  private final OipRoutes oip;
   private final ExpositionFormats formats = ExpositionFormats.init();
   private Javalin app;
   private ServerConnector connector;
 
-  public HttpListener(Settings settings, PrometheusRegistry registry, Authenticator authenticator) {
+  public HttpListener(Settings settings, PrometheusRegistry registry, Authenticator authenticator, OipRoutes oip) {
     this.settings = settings;
     this.registry = registry;
     this.authenticator = authenticator;
+    this.oip = oip;
   }
 
   /** Starts listening; {@code ready} says whether {@code /readyz} answers 200. */
@@ -73,6 +78,7 @@ public final class HttpListener implements AutoCloseable {
       config.startup.showJavalinBanner = false;
       config.startup.showOldJavalinVersionWarning = false;
       config.jetty.threadPool = threads;
+      config.http.maxRequestSize = settings.maxRequestBytes();
       config.jetty.addConnector((server, http) -> connector(server, http, tls));
       config.routes.beforeMatched(this::authorize);
       config.routes.get("/healthz", ctx -> ctx.result("ok"), Access.OPEN);
@@ -83,7 +89,13 @@ public final class HttpListener implements AutoCloseable {
       if (settings.metrics()) {
         config.routes.get("/metrics", this::metrics, Access.READER);
       }
-      config.routes.error(404, "*", ctx -> error(ctx, 404, "NOT_FOUND", "no such path: " + path(ctx)));
+      oip.register(config.routes);
+      // Unmatched paths only: a route that answers 404 itself (an unknown model) keeps its body.
+      config.routes.error(404, "*", ctx -> {
+        if (ctx.attribute(ANSWERED) == null) {
+          error(ctx, 404, "NOT_FOUND", "no such path: " + path(ctx));
+        }
+      });
     });
     try {
       created.start();
@@ -93,7 +105,7 @@ public final class HttpListener implements AutoCloseable {
     }
     app = created;
     LOG.log(System.Logger.Level.INFO, "HTTP listener on port " + port() + " (address " + settings.address()
-        + (tls.isPresent() ? ", TLS" : ", plaintext") + "): /metrics, /healthz, /readyz");
+        + (tls.isPresent() ? ", TLS" : ", plaintext") + "): /metrics, /healthz, /readyz, /v2 (Open Inference Protocol)");
   }
 
   private ServerConnector connector(Server server, HttpConfiguration http, Optional<Tls> tls) {
