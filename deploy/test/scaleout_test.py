@@ -330,6 +330,19 @@ class Suite:
         self.check(replica == self.owner, "Predict went to %s, Train to %s" % (replica, self.owner))
         tops = [p.classes[0].label for p in reference.predictions]
         self.check(tops == ["positive", "negative"], "through Envoy: %s" % tops)
+        # The Open Inference Protocol through Envoy: same affinity (the x-graft-model header), same answer.
+        from inference import open_inference_v2_pb2 as oip, open_inference_v2_pb2_grpc as oip_grpc
+        texts = oip.InferTensorContents(bytes_contents=[s.encode() for s in SENTENCES])
+        name, version = self.model.split("@") if "@" in self.model else (self.model, "")
+        answer, replica = self.unary(oip_grpc.GRPCInferenceServiceStub(self.via["channel"]).ModelInfer,
+                                     oip.ModelInferRequest(model_name=name, model_version=version, inputs=[
+                                         oip.ModelInferRequest.InferInputTensor(name="text", datatype="BYTES",
+                                                                                shape=[len(SENTENCES)],
+                                                                                contents=texts)]), self.model)
+        self.check(replica == self.owner, "OIP ModelInfer went to %s, Train to %s" % (replica, self.owner))
+        labels = [o for o in answer.outputs if o.name == "labels"][0].contents.bytes_contents
+        self.check([labels[0].decode(), labels[2].decode()] == tops,
+                   "OIP labels through Envoy %s, Predict's %s" % (list(labels), tops))
         inf = self.pb["inference"]
         for name, stubs in self.direct.items():
             model, _ = self.unary(stubs["models"].GetModel, self.pb["models"].GetModelRequest(name=self.model))

@@ -18,6 +18,7 @@ import dev.graft.server.core.store.StoreLayout;
 import dev.graft.server.core.store.StoreSweeper;
 import dev.graft.server.engine.BuiltinModelInstaller;
 import dev.graft.server.engine.ModelRuntime;
+import dev.graft.server.http.GrpcBridge;
 import dev.graft.server.http.HttpListener;
 import dev.graft.server.scheduler.DeviceScheduler;
 import dev.graft.server.telemetry.RpcMetricsInterceptor;
@@ -101,6 +102,8 @@ public final class GraftServer {
   private ServerTls tls;
   private Server server;
   private final ServingState serving;
+  private final GrpcBridge bridge;
+  private Server local;
 
   @Inject
   GraftServer(ServerConfig config, Set<BindableService> services, HealthStatusManager health,
@@ -111,7 +114,7 @@ public final class GraftServer {
       @Named("credentials") ScheduledExecutorService credentialsTimer,
       @Named("housekeeping") ScheduledExecutorService housekeeping, CheckpointRetention retention,
       StoreSweeper sweeper, RpcMetricsInterceptor rpcMetrics, TracingInterceptor tracingInterceptor, Tracing tracing,
-      ServerMetrics serverMetrics, HttpListener http, ServingState serving) {
+      ServerMetrics serverMetrics, HttpListener http, ServingState serving, GrpcBridge bridge) {
     this.config = config;
     this.services = services;
     this.health = health;
@@ -138,6 +141,7 @@ public final class GraftServer {
     this.tracing = tracing;
     this.http = http; // serverMetrics registers its gauges when built; nothing else to keep
     this.serving = serving;
+    this.bridge = bridge;
   }
 
   /**
@@ -200,6 +204,7 @@ public final class GraftServer {
     definitions.add(health.getHealthService().bindService());
     definitions.add(ProtoReflectionServiceV1.newInstance().bindService());
     definitions.forEach(d -> builder.addService(intercepted(d)));
+    openBridge(definitions);
     setServing(ServingStatus.NOT_SERVING);
     health.setStatus(ServerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     startHttp();
@@ -250,6 +255,20 @@ public final class GraftServer {
       channel.shutdownNow();
       warmupServer.shutdownNow();
     }
+  }
+
+  /**
+   * The services as the gRPC port serves them (every interceptor), on an in-process server that
+   * {@link GrpcBridge} calls for Graft's API over HTTP (JSON and gRPC-Web).
+   */
+  private void openBridge(List<ServerServiceDefinition> definitions) throws IOException {
+    String name = "graft-http-bridge-" + UUID.randomUUID();
+    InProcessServerBuilder builder = InProcessServerBuilder.forName(name)
+        .maxInboundMessageSize(config.maxInboundMessageBytes());
+    definitions.forEach(d -> builder.addService(intercepted(d)));
+    local = builder.build().start();
+    bridge.attach(InProcessChannelBuilder.forName(name).directExecutor()
+        .maxInboundMessageSize(Integer.MAX_VALUE).build(), definitions);
   }
 
   /** The HTTP listener, unless {@code http-port=-1}; a port it cannot bind stops start-up. */
@@ -350,6 +369,9 @@ public final class GraftServer {
       runtime.close();
       layout.close();
       http.close();
+      if (local != null) {
+        local.shutdownNow();
+      }
       tracing.close(); // exports the last spans
       if (tls != null) {
         tls.close();

@@ -7,6 +7,7 @@ import dev.graft.server.core.store.DatasetStore;
 import dev.graft.server.core.store.ModelStore;
 import dev.graft.server.core.store.StoreLayout;
 import dev.graft.server.engine.ModelRuntime;
+import dev.graft.server.http.ApiRoutes;
 import dev.graft.server.http.HttpListener;
 import dev.graft.server.http.OipRoutes;
 import dev.graft.server.scheduler.DeviceScheduler;
@@ -80,9 +81,9 @@ interface TelemetryModule {
   @Provides
   @Singleton
   static HttpListener http(ServerConfig config, PrometheusRegistry registry, Authenticator authenticator,
-      OipRoutes oip) {
+      OipRoutes oip, ApiRoutes api) {
     ServerConfig.Observability o = config.observability();
     return new HttpListener(new HttpListener.Settings(o.httpPort(), o.httpAddress(), o.metrics(),
-        config.maxInboundMessageBytes()), registry, authenticator, oip);
+        config.maxInboundMessageBytes()), registry, authenticator, oip, api);
   }
 }

@@ -55,15 +55,18 @@ public final class HttpListener implements AutoCloseable {
   private final PrometheusRegistry registry;
   private final Authenticator authenticator;
   private final OipRoutes oip;
+  private final ApiRoutes api;
   private final ExpositionFormats formats = ExpositionFormats.init();
   private Javalin app;
   private ServerConnector connector;
 
-  public HttpListener(Settings settings, PrometheusRegistry registry, Authenticator authenticator, OipRoutes oip) {
+  public HttpListener(Settings settings, PrometheusRegistry registry, Authenticator authenticator, OipRoutes oip,
+      ApiRoutes api) {
     this.settings = settings;
     this.registry = registry;
     this.authenticator = authenticator;
     this.oip = oip;
+    this.api = api;
   }
 
   /** Starts listening; {@code ready} says whether {@code /readyz} answers 200. */
@@ -90,6 +93,7 @@ public final class HttpListener implements AutoCloseable {
         config.routes.get("/metrics", this::metrics, Access.READER);
       }
       oip.register(config.routes);
+      api.register(config.routes);
       // Unmatched paths only: a route that answers 404 itself (an unknown model) keeps its body.
       config.routes.error(404, "*", ctx -> {
         if (ctx.attribute(ANSWERED) == null) {
@@ -105,7 +109,7 @@ public final class HttpListener implements AutoCloseable {
     }
     app = created;
     LOG.log(System.Logger.Level.INFO, "HTTP listener on port " + port() + " (address " + settings.address()
-        + (tls.isPresent() ? ", TLS" : ", plaintext") + "): /metrics, /healthz, /readyz, /v2 (Open Inference Protocol)");
+        + (tls.isPresent() ? ", TLS" : ", plaintext") + "): /metrics, /healthz, /readyz, /v2 (Open Inference Protocol), /<package.Service>/<Method> (JSON, gRPC-Web)");
   }
 
   private ServerConnector connector(Server server, HttpConfiguration http, Optional<Tls> tls) {
