@@ -133,6 +133,32 @@ class OipGrpcTest {
   }
 
   @Test
+  void seriesTensorsEqualExtractOfEachSeries() {
+    int steps = 64;
+    float[][] series = new float[2][steps];
+    InferTensorContents.Builder contents = InferTensorContents.newBuilder();
+    for (int r = 0; r < 2; r++) {
+      for (int t = 0; t < steps; t++) {
+        series[r][t] = (float) Math.sin(t / (3.0 + r)) + r;
+        contents.addFp32Contents(series[r][t]);
+      }
+    }
+    List<float[]> expected = client.extractVectors(ExtractRequest.newBuilder().setModel("ts-encoder")
+        .addInputs(Inputs.series(series[0])).addInputs(Inputs.series(series[1])).build());
+    ModelInferResponse out = oip.modelInfer(ModelInferRequest.newBuilder().setModelName("ts-encoder")
+        .addInputs(InferInputTensor.newBuilder().setName("series").setDatatype("FP32").addShape(2).addShape(steps)
+            .setContents(contents)).build());
+    int d = expected.get(0).length;
+    assertEquals(List.of(2L, (long) d), out.getOutputs(0).getShapeList());
+    for (int i = 0; i < 2 * d; i++) {
+      assertEquals(expected.get(i / d)[i % d], out.getOutputs(0).getContents().getFp32Contents(i), 1e-6);
+    }
+    assertGraftError(Status.Code.INVALID_ARGUMENT, "INVALID_SHAPE", () -> oip.modelInfer(ModelInferRequest
+        .newBuilder().setModelName("ts-encoder").addInputs(InferInputTensor.newBuilder().setName("series")
+            .setDatatype("FP32").addShape(2 * steps).setContents(contents)).build()));
+  }
+
+  @Test
   void classifierLabelsAndScoresEqualPredict() {
     List<Prediction> expected = client.predict(classifier, Inputs.texts(SENTENCES), 0).getPredictionsList();
     String[] parts = classifier.split("@");
