@@ -1,5 +1,6 @@
 """Open Inference Protocol v2 against a real Graft server, with clients nobody here wrote:
-tritonclient.grpc and tritonclient.http (PyPI). expected.py (Graft's own client) wrote what the
+tritonclient.grpc and tritonclient.http (PyPI); kserve_scenario.py does the same with KServe's
+clients (their generated code cannot share a process with tritonclient's). expected.py (Graft's own client) wrote what the
 answers must equal: Extract's features within 1e-6, Predict's labels and scores.
 
 Usage: scenario.py GRPC_TARGET HTTP_TARGET EXPECTED.json
