@@ -37,7 +37,10 @@ final class Pages {
     return new Page<>(all.subList(start, end), end < all.size() ? Integer.toString(end) : "");
   }
 
-  /** Keeps the items whose field (named in {@code filter}) equals the filter's value. */
+  /**
+   * Keeps the items whose field (named in {@code filter}) equals the filter's value; a model
+   * reference without a version ({@code base_model=minilm-l6}) matches every version of it.
+   */
   static <T> List<T> filter(List<T> all, String filter, Map<String, Function<T, String>> keys) {
     if (filter == null || filter.isBlank()) {
       return all;
@@ -50,6 +53,11 @@ final class Pages {
           "filter must be KEY=VALUE with KEY one of " + keys.keySet() + "; got '" + filter + "'");
     }
     String value = filter.substring(eq + 1).trim();
-    return all.stream().filter(t -> value.equalsIgnoreCase(String.valueOf(field.apply(t)))).toList();
+    String anyVersion = value.contains("@") ? null : value.toLowerCase(java.util.Locale.ROOT) + "@";
+    return all.stream().filter(t -> {
+      String have = String.valueOf(field.apply(t));
+      return value.equalsIgnoreCase(have)
+          || (anyVersion != null && have.toLowerCase(java.util.Locale.ROOT).startsWith(anyVersion));
+    }).toList();
   }
 }

@@ -2,6 +2,7 @@ package dev.graft.server.core.store;
 
 import com.google.gson.JsonParseException;
 import dev.graft.server.core.Echo;
+import dev.graft.server.core.Suggestions;
 import dev.graft.server.core.Limits;
 import dev.graft.spi.Example;
 import dev.graft.spi.GraftException;
@@ -154,10 +155,16 @@ public final class DatasetStore {
     }
   }
 
+  /** The datasets' names in the index (for suggestions on an error path). */
+  private synchronized List<String> names() {
+    return index.values().stream().map(DatasetRecord::name).distinct().toList();
+  }
+
   /** @throws GraftException NOT_FOUND reason DATASET_NOT_FOUND */
   public DatasetRecord get(String idOrName) {
     return find(idOrName)
-        .orElseThrow(() -> GraftException.notFound(DATASET_NOT_FOUND, "dataset " + Echo.quote(idOrName) + " not found"));
+        .orElseThrow(() -> GraftException.notFound(DATASET_NOT_FOUND, Suggestions.withSuggestion(
+            "dataset " + Echo.quote(idOrName) + " not found", idOrName, names())));
   }
 
   /** Every dataset, sorted by name, then create time, then id; re-reads the disk. */

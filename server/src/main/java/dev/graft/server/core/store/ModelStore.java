@@ -2,6 +2,7 @@ package dev.graft.server.core.store;
 
 import com.google.gson.JsonParseException;
 import dev.graft.server.core.Echo;
+import dev.graft.server.core.Suggestions;
 import dev.graft.spi.BaseModel;
 import dev.graft.spi.GraftException;
 import java.io.IOException;
@@ -158,7 +159,14 @@ public final class ModelStore {
    * @throws GraftException NOT_FOUND reason MODEL_NOT_FOUND; INVALID_ARGUMENT for a malformed ref
    */
   public ModelRecord get(String ref) {
-    return find(ref).orElseThrow(() -> GraftException.notFound(MODEL_NOT_FOUND, "model '" + ref + "' not found"));
+    return find(ref).orElseThrow(() -> GraftException.notFound(MODEL_NOT_FOUND,
+        Suggestions.withSuggestion("model " + Echo.quote(ref) + " not found", ModelRef.parse(ref, "name").name(),
+            names())));
+  }
+
+  /** The names in the index (no disk read: for suggestions on an error path). */
+  private synchronized List<String> names() {
+    return List.copyOf(index.keySet());
   }
 
   /** Every stored version, sorted by name then version; re-reads the disk. */
