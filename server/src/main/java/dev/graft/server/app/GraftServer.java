@@ -4,6 +4,7 @@ import dev.graft.api.v1.ServerServiceGrpc;
 import dev.graft.server.api.AccessLogInterceptor;
 import dev.graft.server.api.AuditInterceptor;
 import dev.graft.server.api.AuthInterceptor;
+import dev.graft.server.api.ErrorDetailTypes;
 import dev.graft.server.api.ExceptionGuardInterceptor;
 import dev.graft.server.api.ReplicaHeaderInterceptor;
 import dev.graft.server.api.RequestParsing;
@@ -203,6 +204,7 @@ public final class GraftServer {
     services.forEach(s -> definitions.add(s.bindService()));
     definitions.add(health.getHealthService().bindService());
     definitions.add(ProtoReflectionServiceV1.newInstance().bindService());
+    definitions.add(ErrorDetailTypes.definition()); // so that reflection serves google.rpc.ErrorInfo & co.
     definitions.forEach(d -> builder.addService(intercepted(d)));
     openBridge(definitions);
     setServing(ServingStatus.NOT_SERVING);
