@@ -1,5 +1,6 @@
 package dev.graft.plugins.featureextraction;
 
+import dev.graft.plugins.trainingkit.baseline.Baselines;
 import dev.graft.plugins.trainingkit.scoring.ForecastBaselines;
 import dev.graft.plugins.trainingkit.scoring.SeriesTargets;
 import dev.graft.spi.Backbone;
@@ -126,6 +127,10 @@ public final class FeatureExtractionStrategy implements StrategyPlugin {
           validate ? context.validationSet() : context.trainSet(), scored.rawTargets(),
           scored.outputs(), season, scored.series(), validate ? "validation" : "train"));
     }
+    List<MetricValue> baselines = Baselines.metrics(task, context.trainSet(), context.validationSet(),
+        settings.seed());
+    metrics.addAll(baselines);
+    Baselines.verdict(metrics, baselines, task).ifPresent(context.progress()::onMessage);
     return new TrainOutcome(metrics, properties);
   }
 

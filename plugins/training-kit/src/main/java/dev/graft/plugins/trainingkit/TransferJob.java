@@ -1,6 +1,7 @@
 package dev.graft.plugins.trainingkit;
 
 import ai.djl.nn.Block;
+import dev.graft.plugins.trainingkit.baseline.Baselines;
 import dev.graft.plugins.trainingkit.scoring.ForecastBaselines;
 import dev.graft.plugins.trainingkit.scoring.SeriesTargets;
 import dev.graft.spi.Example;
@@ -140,6 +141,9 @@ public final class TransferJob {
             scored.outputs(), season, scored.series(), scored.split()));
       }
     }
+    List<MetricValue> baselines = Baselines.metrics(task, trainSet, context.validationSet(), settings.seed());
+    metrics.addAll(baselines);
+    Baselines.verdict(metrics, baselines, task).ifPresent(context.progress()::onMessage);
     return new TrainOutcome(metrics, properties);
   }
 
