@@ -81,6 +81,59 @@ func (JobState) EnumDescriptor() ([]byte, []int) {
 	return file_graft_v1_training_proto_rawDescGZIP(), []int{0}
 }
 
+// How much of each job a list returns.
+type JobView int32
+
+const (
+	// The default: BASIC.
+	JobView_JOB_VIEW_UNSPECIFIED JobView = 0
+	// Each job without its per-epoch history: its metrics are the final ones (epoch 0) only.
+	JobView_JOB_VIEW_BASIC JobView = 1
+	// Each job whole, as GetJob returns it.
+	JobView_JOB_VIEW_FULL JobView = 2
+)
+
+// Enum value maps for JobView.
+var (
+	JobView_name = map[int32]string{
+		0: "JOB_VIEW_UNSPECIFIED",
+		1: "JOB_VIEW_BASIC",
+		2: "JOB_VIEW_FULL",
+	}
+	JobView_value = map[string]int32{
+		"JOB_VIEW_UNSPECIFIED": 0,
+		"JOB_VIEW_BASIC":       1,
+		"JOB_VIEW_FULL":        2,
+	}
+)
+
+func (x JobView) Enum() *JobView {
+	p := new(JobView)
+	*p = x
+	return p
+}
+
+func (x JobView) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (JobView) Descriptor() protoreflect.EnumDescriptor {
+	return file_graft_v1_training_proto_enumTypes[1].Descriptor()
+}
+
+func (JobView) Type() protoreflect.EnumType {
+	return &file_graft_v1_training_proto_enumTypes[1]
+}
+
+func (x JobView) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use JobView.Descriptor instead.
+func (JobView) EnumDescriptor() ([]byte, []int) {
+	return file_graft_v1_training_proto_rawDescGZIP(), []int{1}
+}
+
 // Zero means "strategy default". extra carries strategy- and domain-specific options.
 type Hyperparameters struct {
 	state                 protoimpl.MessageState `protogen:"open.v1"`
@@ -654,7 +707,9 @@ type ListJobsRequest struct {
 	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// "state=RUNNING", "output_model=NAME" or "base_model=NAME"; empty = all.
-	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	// BASIC (default) or FULL.
+	View          JobView `protobuf:"varint,4,opt,name=view,proto3,enum=graft.v1.JobView" json:"view,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -708,6 +763,13 @@ func (x *ListJobsRequest) GetFilter() string {
 		return x.Filter
 	}
 	return ""
+}
+
+func (x *ListJobsRequest) GetView() JobView {
+	if x != nil {
+		return x.View
+	}
+	return JobView_JOB_VIEW_UNSPECIFIED
 }
 
 type ListJobsResponse struct {
@@ -834,12 +896,13 @@ const file_graft_v1_training_proto_rawDesc = "" +
 	"\x0fWatchJobRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\"\n" +
 	"\x10CancelJobRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x8c\x01\n" +
 	"\x0fListJobsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n" +
-	"\x06filter\x18\x03 \x01(\tR\x06filter\"]\n" +
+	"\x06filter\x18\x03 \x01(\tR\x06filter\x12%\n" +
+	"\x04view\x18\x04 \x01(\x0e2\x11.graft.v1.JobViewR\x04view\"]\n" +
 	"\x10ListJobsResponse\x12!\n" +
 	"\x04jobs\x18\x01 \x03(\v2\r.graft.v1.JobR\x04jobs\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x9a\x01\n" +
@@ -849,7 +912,11 @@ const file_graft_v1_training_proto_rawDesc = "" +
 	"\x11JOB_STATE_RUNNING\x10\x02\x12\x17\n" +
 	"\x13JOB_STATE_SUCCEEDED\x10\x03\x12\x14\n" +
 	"\x10JOB_STATE_FAILED\x10\x04\x12\x17\n" +
-	"\x13JOB_STATE_CANCELLED\x10\x052\xab\x02\n" +
+	"\x13JOB_STATE_CANCELLED\x10\x05*J\n" +
+	"\aJobView\x12\x18\n" +
+	"\x14JOB_VIEW_UNSPECIFIED\x10\x00\x12\x12\n" +
+	"\x0eJOB_VIEW_BASIC\x10\x01\x12\x11\n" +
+	"\rJOB_VIEW_FULL\x10\x022\xab\x02\n" +
 	"\x0fTrainingService\x12.\n" +
 	"\x05Train\x12\x16.graft.v1.TrainRequest\x1a\r.graft.v1.Job\x12;\n" +
 	"\bWatchJob\x12\x19.graft.v1.WatchJobRequest\x1a\x12.graft.v1.JobEvent0\x01\x120\n" +
@@ -870,61 +937,63 @@ func file_graft_v1_training_proto_rawDescGZIP() []byte {
 	return file_graft_v1_training_proto_rawDescData
 }
 
-var file_graft_v1_training_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_graft_v1_training_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_graft_v1_training_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_graft_v1_training_proto_goTypes = []any{
 	(JobState)(0),                 // 0: graft.v1.JobState
-	(*Hyperparameters)(nil),       // 1: graft.v1.Hyperparameters
-	(*TrainRequest)(nil),          // 2: graft.v1.TrainRequest
-	(*Job)(nil),                   // 3: graft.v1.Job
-	(*JobEvent)(nil),              // 4: graft.v1.JobEvent
-	(*GetJobRequest)(nil),         // 5: graft.v1.GetJobRequest
-	(*WatchJobRequest)(nil),       // 6: graft.v1.WatchJobRequest
-	(*CancelJobRequest)(nil),      // 7: graft.v1.CancelJobRequest
-	(*ListJobsRequest)(nil),       // 8: graft.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),      // 9: graft.v1.ListJobsResponse
-	nil,                           // 10: graft.v1.Hyperparameters.ExtraEntry
-	nil,                           // 11: graft.v1.TrainRequest.LabelsEntry
-	nil,                           // 12: graft.v1.Job.LabelsEntry
-	(Task)(0),                     // 13: graft.v1.Task
-	(*DataSource)(nil),            // 14: graft.v1.DataSource
-	(*Progress)(nil),              // 15: graft.v1.Progress
-	(*Metric)(nil),                // 16: graft.v1.Metric
-	(*status.Status)(nil),         // 17: google.rpc.Status
-	(*timestamppb.Timestamp)(nil), // 18: google.protobuf.Timestamp
+	(JobView)(0),                  // 1: graft.v1.JobView
+	(*Hyperparameters)(nil),       // 2: graft.v1.Hyperparameters
+	(*TrainRequest)(nil),          // 3: graft.v1.TrainRequest
+	(*Job)(nil),                   // 4: graft.v1.Job
+	(*JobEvent)(nil),              // 5: graft.v1.JobEvent
+	(*GetJobRequest)(nil),         // 6: graft.v1.GetJobRequest
+	(*WatchJobRequest)(nil),       // 7: graft.v1.WatchJobRequest
+	(*CancelJobRequest)(nil),      // 8: graft.v1.CancelJobRequest
+	(*ListJobsRequest)(nil),       // 9: graft.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),      // 10: graft.v1.ListJobsResponse
+	nil,                           // 11: graft.v1.Hyperparameters.ExtraEntry
+	nil,                           // 12: graft.v1.TrainRequest.LabelsEntry
+	nil,                           // 13: graft.v1.Job.LabelsEntry
+	(Task)(0),                     // 14: graft.v1.Task
+	(*DataSource)(nil),            // 15: graft.v1.DataSource
+	(*Progress)(nil),              // 16: graft.v1.Progress
+	(*Metric)(nil),                // 17: graft.v1.Metric
+	(*status.Status)(nil),         // 18: google.rpc.Status
+	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
 }
 var file_graft_v1_training_proto_depIdxs = []int32{
-	10, // 0: graft.v1.Hyperparameters.extra:type_name -> graft.v1.Hyperparameters.ExtraEntry
-	13, // 1: graft.v1.TrainRequest.task:type_name -> graft.v1.Task
-	14, // 2: graft.v1.TrainRequest.train:type_name -> graft.v1.DataSource
-	14, // 3: graft.v1.TrainRequest.validation:type_name -> graft.v1.DataSource
-	1,  // 4: graft.v1.TrainRequest.hyperparameters:type_name -> graft.v1.Hyperparameters
-	11, // 5: graft.v1.TrainRequest.labels:type_name -> graft.v1.TrainRequest.LabelsEntry
+	11, // 0: graft.v1.Hyperparameters.extra:type_name -> graft.v1.Hyperparameters.ExtraEntry
+	14, // 1: graft.v1.TrainRequest.task:type_name -> graft.v1.Task
+	15, // 2: graft.v1.TrainRequest.train:type_name -> graft.v1.DataSource
+	15, // 3: graft.v1.TrainRequest.validation:type_name -> graft.v1.DataSource
+	2,  // 4: graft.v1.TrainRequest.hyperparameters:type_name -> graft.v1.Hyperparameters
+	12, // 5: graft.v1.TrainRequest.labels:type_name -> graft.v1.TrainRequest.LabelsEntry
 	0,  // 6: graft.v1.Job.state:type_name -> graft.v1.JobState
-	15, // 7: graft.v1.Job.progress:type_name -> graft.v1.Progress
-	16, // 8: graft.v1.Job.metrics:type_name -> graft.v1.Metric
-	17, // 9: graft.v1.Job.error:type_name -> google.rpc.Status
-	18, // 10: graft.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	18, // 11: graft.v1.Job.start_time:type_name -> google.protobuf.Timestamp
-	18, // 12: graft.v1.Job.end_time:type_name -> google.protobuf.Timestamp
-	12, // 13: graft.v1.Job.labels:type_name -> graft.v1.Job.LabelsEntry
-	3,  // 14: graft.v1.JobEvent.job:type_name -> graft.v1.Job
-	3,  // 15: graft.v1.ListJobsResponse.jobs:type_name -> graft.v1.Job
-	2,  // 16: graft.v1.TrainingService.Train:input_type -> graft.v1.TrainRequest
-	6,  // 17: graft.v1.TrainingService.WatchJob:input_type -> graft.v1.WatchJobRequest
-	5,  // 18: graft.v1.TrainingService.GetJob:input_type -> graft.v1.GetJobRequest
-	8,  // 19: graft.v1.TrainingService.ListJobs:input_type -> graft.v1.ListJobsRequest
-	7,  // 20: graft.v1.TrainingService.CancelJob:input_type -> graft.v1.CancelJobRequest
-	3,  // 21: graft.v1.TrainingService.Train:output_type -> graft.v1.Job
-	4,  // 22: graft.v1.TrainingService.WatchJob:output_type -> graft.v1.JobEvent
-	3,  // 23: graft.v1.TrainingService.GetJob:output_type -> graft.v1.Job
-	9,  // 24: graft.v1.TrainingService.ListJobs:output_type -> graft.v1.ListJobsResponse
-	3,  // 25: graft.v1.TrainingService.CancelJob:output_type -> graft.v1.Job
-	21, // [21:26] is the sub-list for method output_type
-	16, // [16:21] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	16, // 7: graft.v1.Job.progress:type_name -> graft.v1.Progress
+	17, // 8: graft.v1.Job.metrics:type_name -> graft.v1.Metric
+	18, // 9: graft.v1.Job.error:type_name -> google.rpc.Status
+	19, // 10: graft.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	19, // 11: graft.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	19, // 12: graft.v1.Job.end_time:type_name -> google.protobuf.Timestamp
+	13, // 13: graft.v1.Job.labels:type_name -> graft.v1.Job.LabelsEntry
+	4,  // 14: graft.v1.JobEvent.job:type_name -> graft.v1.Job
+	1,  // 15: graft.v1.ListJobsRequest.view:type_name -> graft.v1.JobView
+	4,  // 16: graft.v1.ListJobsResponse.jobs:type_name -> graft.v1.Job
+	3,  // 17: graft.v1.TrainingService.Train:input_type -> graft.v1.TrainRequest
+	7,  // 18: graft.v1.TrainingService.WatchJob:input_type -> graft.v1.WatchJobRequest
+	6,  // 19: graft.v1.TrainingService.GetJob:input_type -> graft.v1.GetJobRequest
+	9,  // 20: graft.v1.TrainingService.ListJobs:input_type -> graft.v1.ListJobsRequest
+	8,  // 21: graft.v1.TrainingService.CancelJob:input_type -> graft.v1.CancelJobRequest
+	4,  // 22: graft.v1.TrainingService.Train:output_type -> graft.v1.Job
+	5,  // 23: graft.v1.TrainingService.WatchJob:output_type -> graft.v1.JobEvent
+	4,  // 24: graft.v1.TrainingService.GetJob:output_type -> graft.v1.Job
+	10, // 25: graft.v1.TrainingService.ListJobs:output_type -> graft.v1.ListJobsResponse
+	4,  // 26: graft.v1.TrainingService.CancelJob:output_type -> graft.v1.Job
+	22, // [22:27] is the sub-list for method output_type
+	17, // [17:22] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_graft_v1_training_proto_init() }
@@ -938,7 +1007,7 @@ func file_graft_v1_training_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_graft_v1_training_proto_rawDesc), len(file_graft_v1_training_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,

@@ -5,6 +5,7 @@ import dev.graft.api.v1.DataSource;
 import dev.graft.api.v1.GetJobRequest;
 import dev.graft.api.v1.Job;
 import dev.graft.api.v1.JobEvent;
+import dev.graft.api.v1.JobView;
 import dev.graft.api.v1.ListJobsRequest;
 import dev.graft.api.v1.ListJobsResponse;
 import dev.graft.api.v1.TrainRequest;
@@ -56,10 +57,17 @@ public final class TrainingServiceImpl extends TrainingServiceGrpc.TrainingServi
           "strategy", JobRecord::strategy));
       var page = Pages.page(all, request.getPageSize(), request.getPageToken());
       return ListJobsResponse.newBuilder()
-          .addAllJobs(page.items().stream().map(resources::job).toList())
+          .addAllJobs(page.items().stream().map(resources::job)
+              .map(j -> request.getView() == JobView.JOB_VIEW_FULL ? j : basic(j)).toList())
           .setNextPageToken(page.nextToken())
           .build();
     });
+  }
+
+  /** The job without its per-epoch history (metrics of epoch 0, the final ones, only). */
+  private static Job basic(Job job) {
+    return job.toBuilder().clearMetrics()
+        .addAllMetrics(job.getMetricsList().stream().filter(m -> m.getEpoch() == 0).toList()).build();
   }
 
   @Override
