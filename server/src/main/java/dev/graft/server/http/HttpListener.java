@@ -30,10 +30,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * scraper's {@code Accept} asks; role {@code reader} when authentication is on), {@code GET
  * /healthz} (200 while the process serves HTTP: liveness) and {@code GET /readyz} (200 once the
  * server is SERVING — built-in models loaded and warmed — else 503: readiness). The probes are
- * open. With TLS configured it speaks HTTPS with the gRPC listener's certificates (and asks for
- * client certificates under mTLS); credentials are {@code Authorization: Bearer <token>} or the
- * client certificate's subject, as for gRPC. Errors are JSON: {@code {"code", "reason",
- * "message"}} with 401, 403 or 404.
+ * open. {@code GET /} is the web dashboard ({@link DashboardRoutes}). With TLS configured it
+ * speaks HTTPS with the gRPC listener's certificates (and asks for client certificates under
+ * mTLS); credentials are {@code Authorization: Bearer <token>} or the client certificate's
+ * subject, as for gRPC. Errors are JSON: {@code {"code", "reason", "message"}} with 401, 403 or
+ * 404.
  */
 public final class HttpListener implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(HttpListener.class.getName());
@@ -94,6 +95,7 @@ public final class HttpListener implements AutoCloseable {
       }
       oip.register(config.routes);
       api.register(config.routes);
+      new DashboardRoutes().register(config.routes);
       // Unmatched paths only: a route that answers 404 itself (an unknown model) keeps its body.
       config.routes.error(404, "*", ctx -> {
         if (ctx.attribute(ANSWERED) == null) {
@@ -109,7 +111,7 @@ public final class HttpListener implements AutoCloseable {
     }
     app = created;
     LOG.log(System.Logger.Level.INFO, "HTTP listener on port " + port() + " (address " + settings.address()
-        + (tls.isPresent() ? ", TLS" : ", plaintext") + "): /metrics, /healthz, /readyz, /v2 (Open Inference Protocol), /<package.Service>/<Method> (JSON, gRPC-Web)");
+        + (tls.isPresent() ? ", TLS" : ", plaintext") + "): /metrics, /healthz, /readyz, /v2 (Open Inference Protocol), /<package.Service>/<Method> (JSON, gRPC-Web), / (dashboard)");
   }
 
   private ServerConnector connector(Server server, HttpConfiguration http, Optional<Tls> tls) {
