@@ -214,6 +214,7 @@ public final class GraftServer {
       server = builder.build().start();
     } catch (IOException | RuntimeException e) {
       http.close();
+      local.shutdownNow();
       throw e;
     }
     // "listening on port N" is what scripts wait for; keep it first.
@@ -351,29 +352,31 @@ public final class GraftServer {
     health.enterTerminalState();
     serving.set(false);
     server.shutdown();
+    local.shutdown(); // calls over HTTP (JSON, gRPC-Web) drain with the gRPC ones
     Duration grace = config.shutdownGrace();
     long deadline = System.nanoTime() + grace.toNanos();
     try {
       // Jobs end first, so that their WatchJob streams finish within the grace.
       jobs.shutdown(grace.compareTo(Duration.ofSeconds(10)) < 0 ? grace : Duration.ofSeconds(10));
-      if (!server.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+      if (!server.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+          | !local.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         LOG.log(System.Logger.Level.WARNING, "calls still running after " + grace + "; cancelling them");
       }
       scheduler.close();
       server.shutdownNow();
+      local.shutdownNow();
       server.awaitTermination(5, TimeUnit.SECONDS);
+      local.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       scheduler.close();
       server.shutdownNow();
+      local.shutdownNow();
     } finally {
       housekeeping.shutdownNow(); // before the store closes: a sweep moves folders into staging
+      http.close(); // no HTTP call may reach the engines once they close (OIP answers without the bridge)
       runtime.close();
       layout.close();
-      http.close();
-      if (local != null) {
-        local.shutdownNow();
-      }
       tracing.close(); // exports the last spans
       if (tls != null) {
         tls.close();

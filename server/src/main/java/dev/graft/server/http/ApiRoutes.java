@@ -40,7 +40,7 @@ import javax.inject.Inject;
  *   <li><b>JSON</b> ({@code application/json}, or none): the request message in proto3 JSON (a
  *       client stream: one message per line, NDJSON); the response message as JSON, a server
  *       stream as NDJSON, or as server-sent events when the client accepts {@code
- *       text/event-stream}. A failed call is {@code {"code", "message", "reason", "field"}} with
+ *       text/event-stream} (a quiet stream gets an empty line, or an SSE comment, every 15 s). A failed call is {@code {"code", "message", "reason", "field"}} with
  *       the HTTP status of its gRPC code; a stream that fails after its first message ends with
  *       one {@code {"error": {...}}} line (event {@code error}). Uploads ({@code UploadDataset},
  *       {@code ImportModel}) also take the file itself as an {@code application/octet-stream}
@@ -111,6 +111,9 @@ public final class ApiRoutes {
       List<byte[]> frames;
       try {
         frames = webFrames(ctx.bodyAsBytes());
+        if (!method.get().clientStreams() && frames.size() != 1) {
+          throw new IllegalArgumentException(name + " takes one request message; the body holds " + frames.size());
+        }
       } catch (IllegalArgumentException e) {
         io.grpc.StatusRuntimeException invalid = localError(Status.Code.INVALID_ARGUMENT, "INVALID_FRAME",
             e.getMessage());
@@ -183,6 +186,14 @@ public final class ApiRoutes {
       }
       out.write((sse ? "data: " + json + "\n\n" : json + "\n").getBytes(StandardCharsets.UTF_8));
       out.flush();
+    }
+
+    @Override
+    public void heartbeat() throws IOException {
+      if (out != null) { // a stream that has started: a comment line (SSE) or an empty line (NDJSON)
+        out.write((sse ? ":\n\n" : "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+      }
     }
 
     @Override
@@ -272,11 +283,17 @@ public final class ApiRoutes {
   static List<byte[]> webFrames(byte[] body) {
     List<byte[]> out = new ArrayList<>();
     ByteBuffer in = ByteBuffer.wrap(body);
-    while (in.remaining() >= 5) {
+    while (in.hasRemaining()) {
+      if (in.remaining() < 5) {
+        throw new IllegalArgumentException(in.remaining() + " bytes after the last gRPC-Web frame: not a frame");
+      }
       byte flags = in.get();
       int length = in.getInt();
       if (length < 0 || length > in.remaining()) {
         throw new IllegalArgumentException("a gRPC-Web frame claims " + length + " bytes; " + in.remaining() + " left");
+      }
+      if ((flags & 0x01) != 0) {
+        throw new IllegalArgumentException("compressed gRPC-Web frames are not accepted (send grpc-encoding identity)");
       }
       byte[] message = new byte[length];
       in.get(message);

@@ -1,6 +1,8 @@
 package dev.graft.server.http;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.Descriptors;
+import com.google.rpc.ErrorInfo;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -9,6 +11,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
+import io.grpc.protobuf.StatusProto;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +22,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.inject.Inject;
 import javax.inject.Singleton;
 
@@ -63,8 +69,15 @@ public final class GrpcBridge {
     void message(byte[] message) throws IOException;
 
     void close(Status status, Metadata trailers) throws IOException;
+
+    /** The call is quiet: write something that keeps the connection and shows the client is still there. */
+    default void heartbeat() throws IOException {}
   }
 
+  static final int HEARTBEAT_SECONDS = 15;
+  static final int MAX_IN_FLIGHT = 32;
+
+  private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
   private volatile Channel channel;
   private volatile Map<String, Method> methods = Map.of();
 
@@ -99,7 +112,12 @@ public final class GrpcBridge {
    * Calls {@code method} with {@code requests} (one for unary and server-streaming methods) and
    * {@code headers}; hands each response message to {@code out} as it arrives (flow-controlled:
    * the next is asked for once {@code out} took the last), then the status. Blocks until the call
-   * ends.
+   * ends. Requests are sent as the server is ready for them, and no more are read once it has
+   * answered. While a stream is quiet, {@link Responses#heartbeat} runs every {@value
+   * #HEARTBEAT_SECONDS} s, so a client that went away is noticed; the call is cancelled whenever
+   * it does not end by itself. At most {@value #MAX_IN_FLIGHT} calls at once (the HTTP threads
+   * must stay free for probes and metrics): beyond, RESOURCE_EXHAUSTED {@code
+   * TOO_MANY_HTTP_CALLS}.
    */
   public void call(Method method, Iterator<byte[]> requests, Metadata headers, Responses out)
       throws IOException, InterruptedException {
@@ -108,10 +126,31 @@ public final class GrpcBridge {
       out.close(Status.UNAVAILABLE.withDescription("the server is starting"), new Metadata());
       return;
     }
+    if (!inFlight.tryAcquire()) {
+      var busy = StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+          .setCode(Status.Code.RESOURCE_EXHAUSTED.value())
+          .setMessage(MAX_IN_FLIGHT + " HTTP calls are in flight, the most this listener serves at once; retry, or"
+              + " use gRPC for long streams")
+          .addDetails(Any.pack(ErrorInfo.newBuilder().setReason("TOO_MANY_HTTP_CALLS").setDomain("graft.dev").build()))
+          .build());
+      out.close(busy.getStatus(), busy.getTrailers());
+      return;
+    }
+    try {
+      run(c, method, requests, headers, out);
+    } finally {
+      inFlight.release();
+    }
+  }
+
+  private void run(Channel c, Method method, Iterator<byte[]> requests, Metadata headers, Responses out)
+      throws IOException, InterruptedException {
     MethodDescriptor<byte[], byte[]> descriptor = MethodDescriptor.newBuilder(BYTES, BYTES)
         .setFullMethodName(method.fullName()).setType(method.type()).build();
     ClientCall<byte[], byte[]> call = c.newCall(descriptor, CallOptions.DEFAULT);
     BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+    Object readiness = new Object();
+    AtomicBoolean closed = new AtomicBoolean();
     call.start(new ClientCall.Listener<>() {
       @Override
       public void onMessage(byte[] message) {
@@ -119,33 +158,54 @@ public final class GrpcBridge {
       }
 
       @Override
+      public void onReady() {
+        synchronized (readiness) {
+          readiness.notifyAll();
+        }
+      }
+
+      @Override
       public void onClose(Status status, Metadata trailers) {
+        closed.set(true);
         events.add(new Closed(status, trailers));
+        onReady();
       }
     }, headers);
-    call.request(1);
+    boolean ended = false;
     try {
+      call.request(1);
       while (requests.hasNext()) {
+        synchronized (readiness) {
+          while (!call.isReady() && !closed.get()) {
+            readiness.wait(1000);
+          }
+        }
+        if (closed.get()) {
+          break; // answered already (a bad spec, say): the rest of the body is not read
+        }
         call.sendMessage(requests.next());
       }
-      call.halfClose();
-    } catch (RuntimeException e) {
-      call.cancel("the HTTP request could not be read", e);
-      throw e;
-    }
-    while (true) {
-      Object event = events.take();
-      if (event instanceof Closed closed) {
-        out.close(closed.status(), closed.trailers());
-        return;
+      if (!closed.get()) {
+        call.halfClose();
       }
-      try {
+      while (true) {
+        Object event = events.poll(HEARTBEAT_SECONDS, TimeUnit.SECONDS);
+        if (event == null) {
+          out.heartbeat();
+          continue;
+        }
+        if (event instanceof Closed done) {
+          ended = true;
+          out.close(done.status(), done.trailers());
+          return;
+        }
         out.message((byte[]) event);
-      } catch (IOException | RuntimeException e) {
-        call.cancel("the HTTP client went away", e);
-        throw e;
+        call.request(1);
       }
-      call.request(1);
+    } finally {
+      if (!ended) {
+        call.cancel("the HTTP request ended before the call (client gone, body unreadable, or interrupted)", null);
+      }
     }
   }
 

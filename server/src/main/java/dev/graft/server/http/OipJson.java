@@ -239,10 +239,14 @@ final class OipJson {
           case "FP32" -> c.addFp32Contents(number(v, field).floatValue());
           case "FP64" -> c.addFp64Contents(number(v, field).doubleValue());
           case "BOOL" -> c.addBoolContents(bool(v, field));
-          case "INT8", "INT16", "INT32" -> c.addIntContents(Math.toIntExact(integer(v, field)));
+          case "INT8" -> c.addIntContents((int) ranged(integer(v, field), -128, 127, field, datatype));
+          case "INT16" -> c.addIntContents((int) ranged(integer(v, field), -32768, 32767, field, datatype));
+          case "INT32" -> c.addIntContents(Math.toIntExact(integer(v, field)));
           case "INT64" -> c.addInt64Contents(integer(v, field));
-          case "UINT8", "UINT16", "UINT32" -> c.addUintContents((int) integer(v, field));
-          case "UINT64" -> c.addUint64Contents(integer(v, field));
+          case "UINT8" -> c.addUintContents((int) ranged(integer(v, field), 0, 255, field, datatype));
+          case "UINT16" -> c.addUintContents((int) ranged(integer(v, field), 0, 65535, field, datatype));
+          case "UINT32" -> c.addUintContents((int) ranged(integer(v, field), 0, 0xffffffffL, field, datatype));
+          case "UINT64" -> c.addUint64Contents(ranged(integer(v, field), 0, Long.MAX_VALUE, field, datatype));
           default -> throw invalid(field, "WRONG_DATATYPE", "unknown datatype '" + datatype + "'");
         }
       }
@@ -250,6 +254,13 @@ final class OipJson {
       throw invalid(field, "VALUE_OUT_OF_RANGE", field + " holds a value out of range for " + datatype);
     }
     return c.build();
+  }
+
+  private static long ranged(long value, long min, long max, String field, String datatype) {
+    if (value < min || value > max) {
+      throw invalid(field, "VALUE_OUT_OF_RANGE", field + " holds " + value + ", out of range for " + datatype);
+    }
+    return value;
   }
 
   private static void flatten(JsonElement e, String field, List<JsonPrimitive> out) {
@@ -343,7 +354,7 @@ final class OipJson {
     }
     try {
       return e.getAsJsonPrimitive().getAsBigDecimal().longValueExact();
-    } catch (ArithmeticException x) {
+    } catch (ArithmeticException | NumberFormatException x) {
       throw invalid(field, "INVALID_JSON", field + " must be an integer, not " + e);
     }
   }

@@ -13,6 +13,7 @@ import io.grpc.protobuf.StatusProto;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
+import io.javalin.http.HttpResponseException;
 import javax.inject.Inject;
 
 /**
@@ -75,6 +76,8 @@ public final class OipRoutes {
     return ctx -> {
       try {
         handler.handle(ctx);
+      } catch (HttpResponseException e) {
+        throw e; // Javalin's own answers (413 for a body over the limit) keep their status
       } catch (RuntimeException e) {
         error(ctx, statuses.toStatusException(e));
       }

@@ -43,6 +43,8 @@ final class OipTensors {
   static final String UINT8 = "UINT8";
   /** Declared shapes above this many elements are refused before anything is read. */
   static final long MAX_ELEMENTS = 1L << 28;
+  /** Declared batches above this many rows are refused before anything is read. */
+  static final long MAX_ROWS = 1L << 16;
 
   private OipTensors() {}
 
@@ -187,17 +189,23 @@ final class OipTensors {
   }
 
   private static Decoded decode(InferInputTensor t, ByteString raw, String field) {
-    long elements = 1;
-    for (long d : t.getShapeList()) {
-      if (d < 0) {
-        throw GraftException.invalidArgument(field + ".shape", "INVALID_SHAPE", "input '" + t.getName()
-            + "' has a negative dimension in its shape " + t.getShapeList());
-      }
-      elements = d == 0 ? 0 : elements > MAX_ELEMENTS / d ? MAX_ELEMENTS + 1 : elements * d;
-    }
     if (t.getShapeCount() == 0) {
       throw GraftException.invalidArgument(field + ".shape", "INVALID_SHAPE", "input '" + t.getName()
           + "' has no shape: give [n, ...] with n the batch size");
+    }
+    if (t.getShape(0) > MAX_ROWS) {
+      throw GraftException.invalidArgument(field + ".shape", "TENSOR_TOO_LARGE", "input '" + t.getName()
+          + "' declares a batch of " + t.getShape(0) + " rows; at most " + MAX_ROWS + " per request");
+    }
+    long elements = 1;
+    for (int i = 0; i < t.getShapeCount(); i++) {
+      long d = t.getShape(i);
+      // Only the batch may be empty: a zero inner dimension would make rows of nothing, unbounded.
+      if (d < 0 || (d == 0 && i > 0)) {
+        throw GraftException.invalidArgument(field + ".shape", "INVALID_SHAPE", "input '" + t.getName()
+            + "' has shape " + t.getShapeList() + ": dimensions must be at least 1 (the batch, the first, may be 0)");
+      }
+      elements = d == 0 ? 0 : elements > MAX_ELEMENTS / d ? MAX_ELEMENTS + 1 : elements * d;
     }
     if (elements > MAX_ELEMENTS) {
       throw GraftException.invalidArgument(field + ".shape", "TENSOR_TOO_LARGE", "input '" + t.getName()

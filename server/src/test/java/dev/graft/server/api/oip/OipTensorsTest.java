@@ -61,6 +61,22 @@ class OipTensorsTest {
         .reason());
   }
 
+  @Test
+  void emptyInnerDimensionsAndHugeBatchesAreRefusedBeforeAnyRowIsMade() {
+    Set<InputKind> series = Set.of(InputKind.SERIES);
+    assertEquals("INVALID_SHAPE", assertThrows(GraftException.class, () -> OipTensors.inputs(request(
+        InferInputTensor.newBuilder().setName("series").setDatatype("FP32").addShape(1000).addShape(0)
+            .build()), series)).reason());
+    assertEquals("TENSOR_TOO_LARGE", assertThrows(GraftException.class, () -> OipTensors.inputs(request(
+        InferInputTensor.newBuilder().setName("series").setDatatype("FP32").addShape(50_000_000).addShape(0)
+            .build()), series)).reason());
+    assertEquals("TENSOR_TOO_LARGE", assertThrows(GraftException.class, () -> OipTensors.inputs(request(
+        InferInputTensor.newBuilder().setName("series").setDatatype("FP32").addShape(1L << 31).addShape(1).build()),
+        series)).reason());
+    assertEquals(0, OipTensors.inputs(request(InferInputTensor.newBuilder().setName("series").setDatatype("FP32")
+        .addShape(0).addShape(8).build()), series).size(), "an empty batch is a batch (Inferencer refuses it)");
+  }
+
   private static ModelInferRequest request(InferInputTensor tensor) {
     return ModelInferRequest.newBuilder().addInputs(tensor).build();
   }
