@@ -27,7 +27,7 @@ import java.util.Optional;
  * </ul>
  *
  * Forecasting keeps its own baselines ({@code ForecastBaselines}). At most {@value #MAX_ROWS}
- * training rows (a seeded sample) are used, so a baseline costs seconds. Stateless.
+ * training and validation rows (seeded samples) are used, so a baseline costs seconds. Stateless.
  */
 public final class Baselines {
   static final int MAX_ROWS = 20_000;
@@ -42,12 +42,14 @@ public final class Baselines {
       return List.of();
     }
     List<Example> fitted = sample(train, seed);
+    List<Example> scored = sample(validation, seed + 1);
     List<MetricValue> out = new ArrayList<>();
-    Optional<RawFeatures> features = RawFeatures.fit(fitted);
+    Optional<RawFeatures> features = RawFeatures.fit(fitted, task.task() == Task.CLASSIFICATION
+        ? task.labels().size() : 1);
     if (task.task() == Task.CLASSIFICATION) {
-      classification(task, fitted, validation, features, seed, out);
+      classification(task, fitted, scored, features, seed, out);
     } else {
-      regression(fitted, validation, features, seed, out);
+      regression(fitted, scored, features, seed, out);
     }
     return out;
   }
@@ -119,8 +121,7 @@ public final class Baselines {
       return;
     }
     LinearModel model = new LinearModel(features.get().dimension(), k, false);
-    model.fit(features.get().rows(train), trainTargets, features.get().description().startsWith("TF") ? 0.5f : 0.05f,
-        seed);
+    model.fit(features.get().rows(train), trainTargets, 0.5f, seed);
     List<RawFeatures.Row> rows = features.get().rows(validation);
     int[] predicted = new int[rows.size()];
     for (int i = 0; i < predicted.length; i++) {
@@ -159,8 +160,7 @@ public final class Baselines {
       standardized[i] = (float) ((y[i] - mean) / sd);
     }
     LinearModel model = new LinearModel(features.get().dimension(), 1, true);
-    model.fit(features.get().rows(train), standardized,
-        features.get().description().startsWith("TF") ? 0.1f : 0.005f, seed);
+    model.fit(features.get().rows(train), standardized, 0.1f, seed);
     List<RawFeatures.Row> rows = features.get().rows(validation);
     float[] predicted = new float[rows.size()];
     float[] score = new float[1];

@@ -53,6 +53,37 @@ class BaselinesTest {
   }
 
   @Test
+  void imageRegressionStaysFiniteWithRarePixelsAndLargeImagesGetNoPixelBaseline() throws Exception {
+    Random random = new Random(6);
+    TaskSpec task = new TaskSpec(Task.REGRESSION, List.of());
+    List<Example> train = new ArrayList<>();
+    List<Example> validation = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      boolean light = random.nextBoolean();
+      byte[] png = i % 97 == 0 ? speck(random) : png(light, random); // a pixel almost never set
+      (i < 300 ? train : validation).add(new Example(new ModelInput.Image(png), new Target.Value(light ? 10 : 2)));
+    }
+    Map<String, Double> m = byName(Baselines.metrics(task, train, validation, 9));
+    assertTrue(Double.isFinite(m.get("baseline.ridge.rmse")) && m.get("baseline.ridge.rmse") < m.get("baseline.mean.rmse"),
+        m.toString());
+    BufferedImage large = new BufferedImage(300, 300, BufferedImage.TYPE_INT_RGB);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(large, "png", out);
+    List<Example> big = List.of(new Example(new ModelInput.Image(out.toByteArray()), new Target.Label("dark")),
+        new Example(new ModelInput.Image(out.toByteArray()), new Target.Label("light")));
+    assertEquals(List.of("baseline.majority.accuracy"), Baselines.metrics(new TaskSpec(Task.CLASSIFICATION,
+        List.of("dark", "light")), big, big, 1).stream().map(MetricValue::name).toList());
+  }
+
+  private static byte[] speck(Random random) throws Exception {
+    BufferedImage image = new BufferedImage(20, 20, BufferedImage.TYPE_INT_RGB);
+    image.setRGB(0, 0, 0xffffff);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(image, "png", out);
+    return out.toByteArray();
+  }
+
+  @Test
   void regressionOnWordsBeatsTheMean() {
     Random random = new Random(3);
     TaskSpec task = new TaskSpec(Task.REGRESSION, List.of());
