@@ -105,6 +105,7 @@ public final class GraftServer {
   private final ServingState serving;
   private final GrpcBridge bridge;
   private Server local;
+  private ManagedChannel bridgeChannel;
 
   @Inject
   GraftServer(ServerConfig config, Set<BindableService> services, HealthStatusManager health,
@@ -214,6 +215,7 @@ public final class GraftServer {
       server = builder.build().start();
     } catch (IOException | RuntimeException e) {
       http.close();
+      bridgeChannel.shutdownNow();
       local.shutdownNow();
       throw e;
     }
@@ -270,8 +272,9 @@ public final class GraftServer {
         .maxInboundMessageSize(config.maxInboundMessageBytes());
     definitions.forEach(d -> builder.addService(intercepted(d)));
     local = builder.build().start();
-    bridge.attach(InProcessChannelBuilder.forName(name).directExecutor()
-        .maxInboundMessageSize(Integer.MAX_VALUE).build(), definitions);
+    bridgeChannel = InProcessChannelBuilder.forName(name).directExecutor()
+        .maxInboundMessageSize(Integer.MAX_VALUE).build();
+    bridge.attach(bridgeChannel, definitions);
   }
 
   /** The HTTP listener, unless {@code http-port=-1}; a port it cannot bind stops start-up. */
@@ -375,6 +378,7 @@ public final class GraftServer {
     } finally {
       housekeeping.shutdownNow(); // before the store closes: a sweep moves folders into staging
       http.close(); // no HTTP call may reach the engines once they close (OIP answers without the bridge)
+      bridgeChannel.shutdownNow();
       runtime.close();
       layout.close();
       tracing.close(); // exports the last spans
