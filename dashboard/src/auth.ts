@@ -1,5 +1,5 @@
 // Who is using the dashboard. The token lives in sessionStorage only (never in a URL or a cookie)
-// and is sent as "Authorization: Bearer"; the role is learned from the server, see detectSession.
+// and is sent as "Authorization: Bearer"; the role comes from GetServerInfo (caller, callerRole).
 const KEY = "graft.token";
 
 export type Role = "reader" | "trainer" | "admin";
@@ -40,8 +40,3 @@ export function can(role: Role): boolean {
   return ORDER.indexOf(current.role) >= ORDER.indexOf(role);
 }
 
-/** Parses "…; principal 'alice' is trainer" from a ROLE_REQUIRED message. */
-export function principalFrom(message: string): { name: string; role: Role } | null {
-  const m = /principal '([^']*)' is (reader|trainer|admin)\b/.exec(message);
-  return m ? { name: m[1], role: m[2] as Role } : null;
-}

@@ -398,8 +398,12 @@ type ServerInfo struct {
 	// to load would not fit the budget.
 	LoadedModels           []*LoadedModel `protobuf:"bytes,5,rep,name=loaded_models,json=loadedModels,proto3" json:"loaded_models,omitempty"`
 	ModelMemoryBudgetBytes int64          `protobuf:"varint,6,opt,name=model_memory_budget_bytes,json=modelMemoryBudgetBytes,proto3" json:"model_memory_budget_bytes,omitempty"`
-	unknownFields          protoimpl.UnknownFields
-	sizeCache              protoimpl.SizeCache
+	// Who asked: the caller's principal and role ("reader", "trainer", "admin"); with
+	// authentication off, "anonymous" and "admin". A client shows only what the role may do.
+	Caller        string `protobuf:"bytes,7,opt,name=caller,proto3" json:"caller,omitempty"`
+	CallerRole    string `protobuf:"bytes,8,opt,name=caller_role,json=callerRole,proto3" json:"caller_role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ServerInfo) Reset() {
@@ -474,6 +478,20 @@ func (x *ServerInfo) GetModelMemoryBudgetBytes() int64 {
 	return 0
 }
 
+func (x *ServerInfo) GetCaller() string {
+	if x != nil {
+		return x.Caller
+	}
+	return ""
+}
+
+func (x *ServerInfo) GetCallerRole() string {
+	if x != nil {
+		return x.CallerRole
+	}
+	return ""
+}
+
 var File_graft_v1_server_proto protoreflect.FileDescriptor
 
 const file_graft_v1_server_proto_rawDesc = "" +
@@ -511,7 +529,7 @@ const file_graft_v1_server_proto_rawDesc = "" +
 	"\x06device\x18\x02 \x01(\tR\x06device\x12'\n" +
 	"\x0festimated_bytes\x18\x03 \x01(\x03R\x0eestimatedBytes\x12\x15\n" +
 	"\x06in_use\x18\x04 \x01(\bR\x05inUse\x127\n" +
-	"\tlast_used\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\blastUsed\"\x97\x02\n" +
+	"\tlast_used\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\blastUsed\"\xd0\x02\n" +
 	"\n" +
 	"ServerInfo\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12.\n" +
@@ -519,7 +537,10 @@ const file_graft_v1_server_proto_rawDesc = "" +
 	"\x05pools\x18\x03 \x03(\v2\x18.graft.v1.DevicePoolInfoR\x05pools\x12\x18\n" +
 	"\areplica\x18\x04 \x01(\tR\areplica\x12:\n" +
 	"\rloaded_models\x18\x05 \x03(\v2\x15.graft.v1.LoadedModelR\floadedModels\x129\n" +
-	"\x19model_memory_budget_bytes\x18\x06 \x01(\x03R\x16modelMemoryBudgetBytes2V\n" +
+	"\x19model_memory_budget_bytes\x18\x06 \x01(\x03R\x16modelMemoryBudgetBytes\x12\x16\n" +
+	"\x06caller\x18\a \x01(\tR\x06caller\x12\x1f\n" +
+	"\vcaller_role\x18\b \x01(\tR\n" +
+	"callerRole2V\n" +
 	"\rServerService\x12E\n" +
 	"\rGetServerInfo\x12\x1e.graft.v1.GetServerInfoRequest\x1a\x14.graft.v1.ServerInfoBL\n" +
 	"\x10dev.graft.api.v1P\x01Z6github.com/graft-dev/graft/clients/go/graft/v1;graftv1b\x06proto3"

@@ -56,7 +56,8 @@ public final class ServerServiceImpl extends ServerServiceGrpc.ServerServiceImpl
           .setLastUsed(com.google.protobuf.Timestamp.newBuilder().setSeconds(m.lastUsed().getEpochSecond())
               .setNanos(m.lastUsed().getNano()))));
       info.setModelMemoryBudgetBytes(runtime.budget());
-      return info.build();
+      var caller = CallPrincipal.current();
+      return info.setCaller(caller.name()).setCallerRole(caller.role().label()).build();
     });
   }
 }

@@ -57,6 +57,9 @@ class ApiHttpTest {
     HttpResponse<String> model = post("/graft.v1.ModelService/GetModel", "{\"name\": \"minilm-l6\"}", READER);
     assertEquals(200, model.statusCode(), model.body());
     assertEquals(384, json(model).get("dimension").getAsInt());
+    HttpResponse<String> info = post("/graft.v1.ServerService/GetServerInfo", "{}", READER);
+    assertEquals("alice", json(info).get("caller").getAsString(), info.body());
+    assertEquals("reader", json(info).get("callerRole").getAsString());
     HttpResponse<String> denied = post("/graft.v1.ModelService/DeleteModel", "{\"name\": \"minilm-l6\"}", READER);
     assertEquals(403, denied.statusCode(), denied.body());
     HttpResponse<String> missing = post("/graft.v1.ModelService/GetModel", "{\"name\": \"nope\"}", READER);
