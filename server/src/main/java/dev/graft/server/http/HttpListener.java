@@ -1,6 +1,7 @@
 package dev.graft.server.http;
 
 import com.google.gson.JsonObject;
+import dev.graft.server.core.Echo;
 import dev.graft.server.security.Authenticator;
 import dev.graft.server.security.Principal;
 import dev.graft.server.security.Role;
@@ -12,6 +13,8 @@ import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
 import java.util.Set;
@@ -134,6 +137,14 @@ public final class HttpListener implements AutoCloseable {
 
   /** Every matched route declares its {@link Access}; protected ones need a principal with the role. */
   private void authorize(Context ctx) {
+    if (!"GET".equals(ctx.method().name()) && crossOrigin(ctx)) {
+      // A web page elsewhere must not make a visitor's browser act on this server (CSRF): browsers
+      // send Origin with every cross-origin POST, and some content types need no preflight.
+      error(ctx, 403, "CROSS_ORIGIN", "requests from web pages of another origin (" + Echo.quote(ctx.header("Origin"))
+          + ") are refused; call from the same origin, or from a program (no Origin header)");
+      ctx.skipRemainingHandlers();
+      return;
+    }
     Set<RouteRole> roles = ctx.routeRoles();
     Role needed = roles.stream().map(r -> ((Access) r).role()).filter(r -> r != null).findFirst().orElse(null);
     if (needed == null || !authenticator.enabled()) {
@@ -148,6 +159,22 @@ public final class HttpListener implements AutoCloseable {
       error(ctx, 403, "ROLE_REQUIRED", path(ctx) + " needs role " + needed.label() + "; principal '"
           + principal.get().name() + "' has " + principal.get().role().label());
       ctx.skipRemainingHandlers();
+    }
+  }
+
+  /** Whether the request carries an Origin other than this server's own (scheme, host and port). */
+  static boolean crossOrigin(Context ctx) {
+    String origin = ctx.header("Origin");
+    if (origin == null) {
+      return false;
+    }
+    String host = ctx.header("Host");
+    try {
+      URI o = new URI(origin);
+      String authority = o.getPort() < 0 ? o.getHost() : o.getHost() + ":" + o.getPort();
+      return host == null || o.getHost() == null || !authority.equalsIgnoreCase(host);
+    } catch (URISyntaxException e) {
+      return true; // "null" (a sandboxed page) and anything unparseable
     }
   }
 

@@ -105,6 +105,22 @@ class ApiHttpTest {
   }
 
   @Test
+  void webPagesOfAnotherOriginCannotCallButTheDashboardsOwnOriginCan() throws Exception {
+    String body = "{\"name\": \"minilm-l6\"}";
+    HttpResponse<String> forged = http.send(HttpRequest.newBuilder(uri("/graft.v1.ModelService/DeleteModel"))
+        .header("Content-Type", "text/plain").header("Origin", "http://evil.example")
+        .header("Authorization", "Bearer " + TRAINER).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(403, forged.statusCode(), forged.body());
+    assertEquals("CROSS_ORIGIN", json(forged).get("reason").getAsString());
+    HttpResponse<String> own = http.send(HttpRequest.newBuilder(uri("/graft.v1.ModelService/GetModel"))
+        .header("Content-Type", "application/json").header("Origin", "http://127.0.0.1:" + server.httpPort())
+        .header("Authorization", "Bearer " + READER).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, own.statusCode(), own.body());
+  }
+
+  @Test
   void grpcWebCallsAnswerFramesAndATrailer() throws Exception {
     byte[] request = ApiRoutes.webFrame(GetModelRequest.newBuilder().setName("minilm-l6").build().toByteArray());
     HttpResponse<byte[]> ok = web("/graft.v1.ModelService/GetModel", request, READER);
