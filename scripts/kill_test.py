@@ -39,7 +39,7 @@ from pathlib import Path
 import grpc
 import numpy as np
 
-from graft_client import Client, GraftError, inputs, pb
+from graft_client import Client, GraftError, JobState, inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 PHASES = ["upload", "train", "publish", "import", "delete"]
@@ -214,8 +214,8 @@ class Harness:
         self.ledger.jobs.add(job.id)
         done = c.wait(job.id, timeout=600)
         self.durations["first train"] = time.monotonic() - t
-        if done.state != pb.JOB_STATE_SUCCEEDED:
-            raise RuntimeError(f"the reference training ended {done.state}: {done.error.message}")
+        if done.state != JobState.SUCCEEDED:
+            raise RuntimeError(f"the reference training ended {done.state}: {done.error}")
         self.ledger.models.add(done.result_model)
         t = time.monotonic()  # training again from cached features: what the train phases take
         again = c.wait(self.submit("calibration"), timeout=600)
@@ -421,20 +421,20 @@ class Harness:
         by_job = {m.job_id: ref for ref, m in models.items() if m.job_id}
         for job_id in sorted(self.ledger.jobs):
             job = c.get_job(job_id)
-            state = pb.JobState.Name(job.state)
-            if job.state not in (pb.JOB_STATE_SUCCEEDED, pb.JOB_STATE_FAILED, pb.JOB_STATE_CANCELLED):
+            state = str(job.state)
+            if not job.state.terminal:
                 problem(f"job {job_id} is {state} after the restart")
                 continue
             if job_id in by_job:
-                if job.state != pb.JOB_STATE_SUCCEEDED or job.result_model != by_job[job_id]:
+                if job.state != JobState.SUCCEEDED or job.result_model != by_job[job_id]:
                     problem(f"model {by_job[job_id]} names job {job_id}, which is {state} with result_model "
                             f"'{job.result_model}'")
                 elif job.result_model not in self.ledger.models:
                     self.ledger.models.add(job.result_model)
                     c.predict(job.result_model, TEXTS)  # it serves
-            elif job.state == pb.JOB_STATE_SUCCEEDED and job.result_model not in self.ledger.deleted_models:
+            elif job.state == JobState.SUCCEEDED and job.result_model not in self.ledger.deleted_models:
                 problem(f"job {job_id} SUCCEEDED with {job.result_model}, which does not exist")
-            elif job.state == pb.JOB_STATE_FAILED and not job.error.message:
+            elif job.state == JobState.FAILED and (job.error is None or not job.error.message):
                 problem(f"job {job_id} FAILED without a reason")
 
     # ---- the run
