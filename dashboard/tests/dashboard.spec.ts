@@ -162,7 +162,9 @@ test("phone width: no sideways scrolling", async ({ browser }) => {
 
 test("with authentication: a token once, per tab; a reader cannot cancel, a trainer can", async ({ browser }) => {
   const ds = await upload(AUTH_URL, "auth-reviews", TRAINER_TOKEN);
-  const long = await train(AUTH_URL, ds.id, "auth-long", 100000, TRAINER_TOKEN);
+  // Fine-tuning: slow epochs, so the job is still running when the trainer cancels it, with a short
+  // history (a fast job of 100,000 epochs makes every WatchJob event carry thousands of epochs).
+  const long = await train(AUTH_URL, ds.id, "auth-long", 1000, TRAINER_TOKEN, "fine-tuning");
 
   const reader = await browser.newPage();
   await reader.goto(`${AUTH_URL}/`);

@@ -41,10 +41,11 @@ export async function upload(base: string, name: string, tok?: string): Promise<
   return (await res.json()) as { id: string; examples: string };
 }
 
-export async function train(base: string, dataset: string, output: string, epochs: number, tok?: string): Promise<{ id: string }> {
+export async function train(base: string, dataset: string, output: string, epochs: number, tok?: string,
+  strategy = "feature-extraction"): Promise<{ id: string }> {
   return api(base, "graft.v1.TrainingService/Train", {
     baseModel: "minilm-l6",
-    strategy: "feature-extraction",
+    strategy,
     outputModel: output,
     train: { dataset },
     validationSplit: 0.25,

@@ -180,6 +180,8 @@ public final class ApiRoutes {
         return;
       }
       if (out == null) {
+        // Not compressed: a gzip stream holds small events back until its buffer fills.
+        ctx.disableCompression();
         ctx.status(200).contentType(sse ? "text/event-stream" : "application/x-ndjson");
         ctx.res().setHeader("Cache-Control", "no-cache");
         out = ctx.res().getOutputStream();
@@ -226,6 +228,7 @@ public final class ApiRoutes {
 
     private OutputStream out() throws IOException {
       if (out == null) {
+        ctx.disableCompression(); // each frame goes out when written
         ctx.status(200).contentType("application/grpc-web+proto");
         out = ctx.res().getOutputStream();
       }
