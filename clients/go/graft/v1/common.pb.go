@@ -879,11 +879,14 @@ func (x *InputSpec) GetStd() []float32 {
 // A named measurement. Names: loss, accuracy, macro_f1, mae, rmse, mase.
 // Splits: train, validation, test.
 type Metric struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Value         float64                `protobuf:"fixed64,2,opt,name=value,proto3" json:"value,omitempty"`
-	Split         string                 `protobuf:"bytes,3,opt,name=split,proto3" json:"split,omitempty"`
-	Epoch         int32                  `protobuf:"varint,4,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Value float64                `protobuf:"fixed64,2,opt,name=value,proto3" json:"value,omitempty"`
+	Split string                 `protobuf:"bytes,3,opt,name=split,proto3" json:"split,omitempty"`
+	// 1-based within its phase; 0 = a final metric (the kept model's).
+	Epoch int32 `protobuf:"varint,4,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	// The training phase it was measured in ("" when the job has a single phase).
+	Phase         string `protobuf:"bytes,5,opt,name=phase,proto3" json:"phase,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -946,6 +949,13 @@ func (x *Metric) GetEpoch() int32 {
 	return 0
 }
 
+func (x *Metric) GetPhase() string {
+	if x != nil {
+		return x.Phase
+	}
+	return ""
+}
+
 // A piece of a file sent in a stream. part names the file ("" = the main file).
 type DataChunk struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1000,13 +1010,19 @@ func (x *DataChunk) GetPart() string {
 }
 
 type Progress struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Epoch         int32                  `protobuf:"varint,1,opt,name=epoch,proto3" json:"epoch,omitempty"`
-	TotalEpochs   int32                  `protobuf:"varint,2,opt,name=total_epochs,json=totalEpochs,proto3" json:"total_epochs,omitempty"`
-	Step          int64                  `protobuf:"varint,3,opt,name=step,proto3" json:"step,omitempty"`
-	TotalSteps    int64                  `protobuf:"varint,4,opt,name=total_steps,json=totalSteps,proto3" json:"total_steps,omitempty"`
-	Fraction      float64                `protobuf:"fixed64,5,opt,name=fraction,proto3" json:"fraction,omitempty"`
-	Eta           *durationpb.Duration   `protobuf:"bytes,6,opt,name=eta,proto3" json:"eta,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Epoch       int32                  `protobuf:"varint,1,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	TotalEpochs int32                  `protobuf:"varint,2,opt,name=total_epochs,json=totalEpochs,proto3" json:"total_epochs,omitempty"`
+	Step        int64                  `protobuf:"varint,3,opt,name=step,proto3" json:"step,omitempty"`
+	TotalSteps  int64                  `protobuf:"varint,4,opt,name=total_steps,json=totalSteps,proto3" json:"total_steps,omitempty"`
+	Fraction    float64                `protobuf:"fixed64,5,opt,name=fraction,proto3" json:"fraction,omitempty"`
+	Eta         *durationpb.Duration   `protobuf:"bytes,6,opt,name=eta,proto3" json:"eta,omitempty"`
+	// A job that trains in named phases (e.g. "linear head" then "mlp head", or the trials of
+	// strategy auto) says which one runs: phase_index of phase_count, 1-based; epoch and
+	// total_epochs count within it. Empty/0 for a single-phase job.
+	Phase         string `protobuf:"bytes,7,opt,name=phase,proto3" json:"phase,omitempty"`
+	PhaseIndex    int32  `protobuf:"varint,8,opt,name=phase_index,json=phaseIndex,proto3" json:"phase_index,omitempty"`
+	PhaseCount    int32  `protobuf:"varint,9,opt,name=phase_count,json=phaseCount,proto3" json:"phase_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1083,6 +1099,27 @@ func (x *Progress) GetEta() *durationpb.Duration {
 	return nil
 }
 
+func (x *Progress) GetPhase() string {
+	if x != nil {
+		return x.Phase
+	}
+	return ""
+}
+
+func (x *Progress) GetPhaseIndex() int32 {
+	if x != nil {
+		return x.PhaseIndex
+	}
+	return 0
+}
+
+func (x *Progress) GetPhaseCount() int32 {
+	if x != nil {
+		return x.PhaseCount
+	}
+	return 0
+}
+
 var File_graft_v1_common_proto protoreflect.FileDescriptor
 
 const file_graft_v1_common_proto_rawDesc = "" +
@@ -1130,15 +1167,16 @@ const file_graft_v1_common_proto_rawDesc = "" +
 	"\x0econtext_length\x18\x03 \x01(\x05R\rcontextLength\x12\x18\n" +
 	"\ahorizon\x18\x04 \x01(\x05R\ahorizon\x12\x12\n" +
 	"\x04mean\x18\x05 \x03(\x02R\x04mean\x12\x10\n" +
-	"\x03std\x18\x06 \x03(\x02R\x03std\"^\n" +
+	"\x03std\x18\x06 \x03(\x02R\x03std\"t\n" +
 	"\x06Metric\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value\x12\x14\n" +
 	"\x05split\x18\x03 \x01(\tR\x05split\x12\x14\n" +
-	"\x05epoch\x18\x04 \x01(\x05R\x05epoch\"3\n" +
+	"\x05epoch\x18\x04 \x01(\x05R\x05epoch\x12\x14\n" +
+	"\x05phase\x18\x05 \x01(\tR\x05phase\"3\n" +
 	"\tDataChunk\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12\x12\n" +
-	"\x04part\x18\x02 \x01(\tR\x04part\"\xc1\x01\n" +
+	"\x04part\x18\x02 \x01(\tR\x04part\"\x99\x02\n" +
 	"\bProgress\x12\x14\n" +
 	"\x05epoch\x18\x01 \x01(\x05R\x05epoch\x12!\n" +
 	"\ftotal_epochs\x18\x02 \x01(\x05R\vtotalEpochs\x12\x12\n" +
@@ -1146,7 +1184,12 @@ const file_graft_v1_common_proto_rawDesc = "" +
 	"\vtotal_steps\x18\x04 \x01(\x03R\n" +
 	"totalSteps\x12\x1a\n" +
 	"\bfraction\x18\x05 \x01(\x01R\bfraction\x12+\n" +
-	"\x03eta\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x03eta*\xd1\x01\n" +
+	"\x03eta\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x03eta\x12\x14\n" +
+	"\x05phase\x18\a \x01(\tR\x05phase\x12\x1f\n" +
+	"\vphase_index\x18\b \x01(\x05R\n" +
+	"phaseIndex\x12\x1f\n" +
+	"\vphase_count\x18\t \x01(\x05R\n" +
+	"phaseCount*\xd1\x01\n" +
 	"\bDataType\x12\x19\n" +
 	"\x15DATA_TYPE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11DATA_TYPE_FLOAT32\x10\x01\x12\x15\n" +

@@ -95,9 +95,13 @@ type Model struct {
 	JobId           string                 `protobuf:"bytes,19,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
 	Dimension       int32                  `protobuf:"varint,20,opt,name=dimension,proto3" json:"dimension,omitempty"`
 	// The principal that imported or trained it ("graft" for built-in models).
-	CreatedBy     string `protobuf:"bytes,21,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	CreatedBy string `protobuf:"bytes,21,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	// The aliases that name this version ("prod" for NAME:prod).
+	Aliases []string `protobuf:"bytes,22,rep,name=aliases,proto3" json:"aliases,omitempty"`
+	// A classifier's confusion matrix on its validation split, when its job stored one.
+	ConfusionMatrix *ConfusionMatrix `protobuf:"bytes,23,opt,name=confusion_matrix,json=confusionMatrix,proto3" json:"confusion_matrix,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Model) Reset() {
@@ -277,6 +281,249 @@ func (x *Model) GetCreatedBy() string {
 	return ""
 }
 
+func (x *Model) GetAliases() []string {
+	if x != nil {
+		return x.Aliases
+	}
+	return nil
+}
+
+func (x *Model) GetConfusionMatrix() *ConfusionMatrix {
+	if x != nil {
+		return x.ConfusionMatrix
+	}
+	return nil
+}
+
+// counts[i * labels.size() + j] = examples whose true label is labels[i], predicted labels[j].
+type ConfusionMatrix struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Labels []string               `protobuf:"bytes,1,rep,name=labels,proto3" json:"labels,omitempty"`
+	Counts []int64                `protobuf:"varint,2,rep,packed,name=counts,proto3" json:"counts,omitempty"`
+	// The split it was measured on ("validation").
+	Split         string `protobuf:"bytes,3,opt,name=split,proto3" json:"split,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfusionMatrix) Reset() {
+	*x = ConfusionMatrix{}
+	mi := &file_graft_v1_models_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfusionMatrix) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfusionMatrix) ProtoMessage() {}
+
+func (x *ConfusionMatrix) ProtoReflect() protoreflect.Message {
+	mi := &file_graft_v1_models_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfusionMatrix.ProtoReflect.Descriptor instead.
+func (*ConfusionMatrix) Descriptor() ([]byte, []int) {
+	return file_graft_v1_models_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ConfusionMatrix) GetLabels() []string {
+	if x != nil {
+		return x.Labels
+	}
+	return nil
+}
+
+func (x *ConfusionMatrix) GetCounts() []int64 {
+	if x != nil {
+		return x.Counts
+	}
+	return nil
+}
+
+func (x *ConfusionMatrix) GetSplit() string {
+	if x != nil {
+		return x.Split
+	}
+	return ""
+}
+
+type SetModelAliasRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The model: NAME (its versions are NAME@1, NAME@2, ...).
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// A lower-case word: [a-z][a-z0-9_-]{0,31}; not a number.
+	Alias string `protobuf:"bytes,2,opt,name=alias,proto3" json:"alias,omitempty"`
+	// The version it names; must exist.
+	Version       int32 `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetModelAliasRequest) Reset() {
+	*x = SetModelAliasRequest{}
+	mi := &file_graft_v1_models_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetModelAliasRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetModelAliasRequest) ProtoMessage() {}
+
+func (x *SetModelAliasRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_graft_v1_models_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetModelAliasRequest.ProtoReflect.Descriptor instead.
+func (*SetModelAliasRequest) Descriptor() ([]byte, []int) {
+	return file_graft_v1_models_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SetModelAliasRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SetModelAliasRequest) GetAlias() string {
+	if x != nil {
+		return x.Alias
+	}
+	return ""
+}
+
+func (x *SetModelAliasRequest) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+type DeleteModelAliasRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Alias         string                 `protobuf:"bytes,2,opt,name=alias,proto3" json:"alias,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteModelAliasRequest) Reset() {
+	*x = DeleteModelAliasRequest{}
+	mi := &file_graft_v1_models_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteModelAliasRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteModelAliasRequest) ProtoMessage() {}
+
+func (x *DeleteModelAliasRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_graft_v1_models_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteModelAliasRequest.ProtoReflect.Descriptor instead.
+func (*DeleteModelAliasRequest) Descriptor() ([]byte, []int) {
+	return file_graft_v1_models_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *DeleteModelAliasRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeleteModelAliasRequest) GetAlias() string {
+	if x != nil {
+		return x.Alias
+	}
+	return ""
+}
+
+type DeleteModelAliasResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Alias         string                 `protobuf:"bytes,2,opt,name=alias,proto3" json:"alias,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteModelAliasResponse) Reset() {
+	*x = DeleteModelAliasResponse{}
+	mi := &file_graft_v1_models_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteModelAliasResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteModelAliasResponse) ProtoMessage() {}
+
+func (x *DeleteModelAliasResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_graft_v1_models_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteModelAliasResponse.ProtoReflect.Descriptor instead.
+func (*DeleteModelAliasResponse) Descriptor() ([]byte, []int) {
+	return file_graft_v1_models_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *DeleteModelAliasResponse) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeleteModelAliasResponse) GetAlias() string {
+	if x != nil {
+		return x.Alias
+	}
+	return ""
+}
+
 type ModelSpec struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -290,7 +537,7 @@ type ModelSpec struct {
 
 func (x *ModelSpec) Reset() {
 	*x = ModelSpec{}
-	mi := &file_graft_v1_models_proto_msgTypes[1]
+	mi := &file_graft_v1_models_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -302,7 +549,7 @@ func (x *ModelSpec) String() string {
 func (*ModelSpec) ProtoMessage() {}
 
 func (x *ModelSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_graft_v1_models_proto_msgTypes[1]
+	mi := &file_graft_v1_models_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -315,7 +562,7 @@ func (x *ModelSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModelSpec.ProtoReflect.Descriptor instead.
 func (*ModelSpec) Descriptor() ([]byte, []int) {
-	return file_graft_v1_models_proto_rawDescGZIP(), []int{1}
+	return file_graft_v1_models_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ModelSpec) GetName() string {
@@ -366,7 +613,7 @@ type ImportModelRequest struct {
 
 func (x *ImportModelRequest) Reset() {
 	*x = ImportModelRequest{}
-	mi := &file_graft_v1_models_proto_msgTypes[2]
+	mi := &file_graft_v1_models_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -378,7 +625,7 @@ func (x *ImportModelRequest) String() string {
 func (*ImportModelRequest) ProtoMessage() {}
 
 func (x *ImportModelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_graft_v1_models_proto_msgTypes[2]
+	mi := &file_graft_v1_models_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -391,7 +638,7 @@ func (x *ImportModelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportModelRequest.ProtoReflect.Descriptor instead.
 func (*ImportModelRequest) Descriptor() ([]byte, []int) {
-	return file_graft_v1_models_proto_rawDescGZIP(), []int{2}
+	return file_graft_v1_models_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ImportModelRequest) GetValue() isImportModelRequest_Value {
@@ -444,7 +691,7 @@ type GetModelRequest struct {
 
 func (x *GetModelRequest) Reset() {
 	*x = GetModelRequest{}
-	mi := &file_graft_v1_models_proto_msgTypes[3]
+	mi := &file_graft_v1_models_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -456,7 +703,7 @@ func (x *GetModelRequest) String() string {
 func (*GetModelRequest) ProtoMessage() {}
 
 func (x *GetModelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_graft_v1_models_proto_msgTypes[3]
+	mi := &file_graft_v1_models_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -469,7 +716,7 @@ func (x *GetModelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetModelRequest.ProtoReflect.Descriptor instead.
 func (*GetModelRequest) Descriptor() ([]byte, []int) {
-	return file_graft_v1_models_proto_rawDescGZIP(), []int{3}
+	return file_graft_v1_models_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetModelRequest) GetName() string {
@@ -488,7 +735,7 @@ type DeleteModelRequest struct {
 
 func (x *DeleteModelRequest) Reset() {
 	*x = DeleteModelRequest{}
-	mi := &file_graft_v1_models_proto_msgTypes[4]
+	mi := &file_graft_v1_models_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -500,7 +747,7 @@ func (x *DeleteModelRequest) String() string {
 func (*DeleteModelRequest) ProtoMessage() {}
 
 func (x *DeleteModelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_graft_v1_models_proto_msgTypes[4]
+	mi := &file_graft_v1_models_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -513,7 +760,7 @@ func (x *DeleteModelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteModelRequest.ProtoReflect.Descriptor instead.
 func (*DeleteModelRequest) Descriptor() ([]byte, []int) {
-	return file_graft_v1_models_proto_rawDescGZIP(), []int{4}
+	return file_graft_v1_models_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeleteModelRequest) GetName() string {
@@ -532,7 +779,7 @@ type DeleteModelResponse struct {
 
 func (x *DeleteModelResponse) Reset() {
 	*x = DeleteModelResponse{}
-	mi := &file_graft_v1_models_proto_msgTypes[5]
+	mi := &file_graft_v1_models_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +791,7 @@ func (x *DeleteModelResponse) String() string {
 func (*DeleteModelResponse) ProtoMessage() {}
 
 func (x *DeleteModelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_graft_v1_models_proto_msgTypes[5]
+	mi := &file_graft_v1_models_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,7 +804,7 @@ func (x *DeleteModelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteModelResponse.ProtoReflect.Descriptor instead.
 func (*DeleteModelResponse) Descriptor() ([]byte, []int) {
-	return file_graft_v1_models_proto_rawDescGZIP(), []int{5}
+	return file_graft_v1_models_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *DeleteModelResponse) GetName() string {
@@ -579,7 +826,7 @@ type ListModelsRequest struct {
 
 func (x *ListModelsRequest) Reset() {
 	*x = ListModelsRequest{}
-	mi := &file_graft_v1_models_proto_msgTypes[6]
+	mi := &file_graft_v1_models_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -591,7 +838,7 @@ func (x *ListModelsRequest) String() string {
 func (*ListModelsRequest) ProtoMessage() {}
 
 func (x *ListModelsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_graft_v1_models_proto_msgTypes[6]
+	mi := &file_graft_v1_models_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -604,7 +851,7 @@ func (x *ListModelsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListModelsRequest.ProtoReflect.Descriptor instead.
 func (*ListModelsRequest) Descriptor() ([]byte, []int) {
-	return file_graft_v1_models_proto_rawDescGZIP(), []int{6}
+	return file_graft_v1_models_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListModelsRequest) GetPageSize() int32 {
@@ -638,7 +885,7 @@ type ListModelsResponse struct {
 
 func (x *ListModelsResponse) Reset() {
 	*x = ListModelsResponse{}
-	mi := &file_graft_v1_models_proto_msgTypes[7]
+	mi := &file_graft_v1_models_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -650,7 +897,7 @@ func (x *ListModelsResponse) String() string {
 func (*ListModelsResponse) ProtoMessage() {}
 
 func (x *ListModelsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_graft_v1_models_proto_msgTypes[7]
+	mi := &file_graft_v1_models_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -663,7 +910,7 @@ func (x *ListModelsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListModelsResponse.ProtoReflect.Descriptor instead.
 func (*ListModelsResponse) Descriptor() ([]byte, []int) {
-	return file_graft_v1_models_proto_rawDescGZIP(), []int{7}
+	return file_graft_v1_models_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListModelsResponse) GetModels() []*Model {
@@ -689,7 +936,7 @@ type ExportModelRequest struct {
 
 func (x *ExportModelRequest) Reset() {
 	*x = ExportModelRequest{}
-	mi := &file_graft_v1_models_proto_msgTypes[8]
+	mi := &file_graft_v1_models_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -701,7 +948,7 @@ func (x *ExportModelRequest) String() string {
 func (*ExportModelRequest) ProtoMessage() {}
 
 func (x *ExportModelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_graft_v1_models_proto_msgTypes[8]
+	mi := &file_graft_v1_models_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -714,7 +961,7 @@ func (x *ExportModelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportModelRequest.ProtoReflect.Descriptor instead.
 func (*ExportModelRequest) Descriptor() ([]byte, []int) {
-	return file_graft_v1_models_proto_rawDescGZIP(), []int{8}
+	return file_graft_v1_models_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ExportModelRequest) GetName() string {
@@ -737,7 +984,7 @@ type ExportModelResponse struct {
 
 func (x *ExportModelResponse) Reset() {
 	*x = ExportModelResponse{}
-	mi := &file_graft_v1_models_proto_msgTypes[9]
+	mi := &file_graft_v1_models_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -749,7 +996,7 @@ func (x *ExportModelResponse) String() string {
 func (*ExportModelResponse) ProtoMessage() {}
 
 func (x *ExportModelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_graft_v1_models_proto_msgTypes[9]
+	mi := &file_graft_v1_models_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -762,7 +1009,7 @@ func (x *ExportModelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportModelResponse.ProtoReflect.Descriptor instead.
 func (*ExportModelResponse) Descriptor() ([]byte, []int) {
-	return file_graft_v1_models_proto_rawDescGZIP(), []int{9}
+	return file_graft_v1_models_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ExportModelResponse) GetValue() isExportModelResponse_Value {
@@ -810,7 +1057,7 @@ var File_graft_v1_models_proto protoreflect.FileDescriptor
 
 const file_graft_v1_models_proto_rawDesc = "" +
 	"\n" +
-	"\x15graft/v1/models.proto\x12\bgraft.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15graft/v1/common.proto\"\xf9\x06\n" +
+	"\x15graft/v1/models.proto\x12\bgraft.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15graft/v1/common.proto\"\xd9\a\n" +
 	"\x05Model\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\x05R\aversion\x12'\n" +
@@ -839,13 +1086,29 @@ const file_graft_v1_models_proto_rawDesc = "" +
 	"\x06job_id\x18\x13 \x01(\tR\x05jobId\x12\x1c\n" +
 	"\tdimension\x18\x14 \x01(\x05R\tdimension\x12\x1d\n" +
 	"\n" +
-	"created_by\x18\x15 \x01(\tR\tcreatedBy\x1a=\n" +
+	"created_by\x18\x15 \x01(\tR\tcreatedBy\x12\x18\n" +
+	"\aaliases\x18\x16 \x03(\tR\aaliases\x12D\n" +
+	"\x10confusion_matrix\x18\x17 \x01(\v2\x19.graft.v1.ConfusionMatrixR\x0fconfusionMatrix\x1a=\n" +
 	"\x0fPropertiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aB\n" +
 	"\x14HyperparametersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xfe\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"W\n" +
+	"\x0fConfusionMatrix\x12\x16\n" +
+	"\x06labels\x18\x01 \x03(\tR\x06labels\x12\x16\n" +
+	"\x06counts\x18\x02 \x03(\x03R\x06counts\x12\x14\n" +
+	"\x05split\x18\x03 \x01(\tR\x05split\"Z\n" +
+	"\x14SetModelAliasRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05alias\x18\x02 \x01(\tR\x05alias\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\x05R\aversion\"C\n" +
+	"\x17DeleteModelAliasRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05alias\x18\x02 \x01(\tR\x05alias\"D\n" +
+	"\x18DeleteModelAliasResponse\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05alias\x18\x02 \x01(\tR\x05alias\"\xfe\x01\n" +
 	"\tModelSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06domain\x18\x02 \x01(\tR\x06domain\x12\x16\n" +
@@ -884,14 +1147,16 @@ const file_graft_v1_models_proto_rawDesc = "" +
 	"\tModelKind\x12\x1a\n" +
 	"\x16MODEL_KIND_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fMODEL_KIND_BASE\x10\x01\x12\x16\n" +
-	"\x12MODEL_KIND_TRAINED\x10\x022\xe9\x02\n" +
+	"\x12MODEL_KIND_TRAINED\x10\x022\x86\x04\n" +
 	"\fModelService\x12>\n" +
 	"\vImportModel\x12\x1c.graft.v1.ImportModelRequest\x1a\x0f.graft.v1.Model(\x01\x126\n" +
 	"\bGetModel\x12\x19.graft.v1.GetModelRequest\x1a\x0f.graft.v1.Model\x12G\n" +
 	"\n" +
 	"ListModels\x12\x1b.graft.v1.ListModelsRequest\x1a\x1c.graft.v1.ListModelsResponse\x12J\n" +
 	"\vDeleteModel\x12\x1c.graft.v1.DeleteModelRequest\x1a\x1d.graft.v1.DeleteModelResponse\x12L\n" +
-	"\vExportModel\x12\x1c.graft.v1.ExportModelRequest\x1a\x1d.graft.v1.ExportModelResponse0\x01BL\n" +
+	"\vExportModel\x12\x1c.graft.v1.ExportModelRequest\x1a\x1d.graft.v1.ExportModelResponse0\x01\x12@\n" +
+	"\rSetModelAlias\x12\x1e.graft.v1.SetModelAliasRequest\x1a\x0f.graft.v1.Model\x12Y\n" +
+	"\x10DeleteModelAlias\x12!.graft.v1.DeleteModelAliasRequest\x1a\".graft.v1.DeleteModelAliasResponseBL\n" +
 	"\x10dev.graft.api.v1P\x01Z6github.com/graft-dev/graft/clients/go/graft/v1;graftv1b\x06proto3"
 
 var (
@@ -907,58 +1172,67 @@ func file_graft_v1_models_proto_rawDescGZIP() []byte {
 }
 
 var file_graft_v1_models_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_graft_v1_models_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_graft_v1_models_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_graft_v1_models_proto_goTypes = []any{
-	(ModelKind)(0),                // 0: graft.v1.ModelKind
-	(*Model)(nil),                 // 1: graft.v1.Model
-	(*ModelSpec)(nil),             // 2: graft.v1.ModelSpec
-	(*ImportModelRequest)(nil),    // 3: graft.v1.ImportModelRequest
-	(*GetModelRequest)(nil),       // 4: graft.v1.GetModelRequest
-	(*DeleteModelRequest)(nil),    // 5: graft.v1.DeleteModelRequest
-	(*DeleteModelResponse)(nil),   // 6: graft.v1.DeleteModelResponse
-	(*ListModelsRequest)(nil),     // 7: graft.v1.ListModelsRequest
-	(*ListModelsResponse)(nil),    // 8: graft.v1.ListModelsResponse
-	(*ExportModelRequest)(nil),    // 9: graft.v1.ExportModelRequest
-	(*ExportModelResponse)(nil),   // 10: graft.v1.ExportModelResponse
-	nil,                           // 11: graft.v1.Model.PropertiesEntry
-	nil,                           // 12: graft.v1.Model.HyperparametersEntry
-	nil,                           // 13: graft.v1.ModelSpec.PropertiesEntry
-	(Task)(0),                     // 14: graft.v1.Task
-	(*Metric)(nil),                // 15: graft.v1.Metric
-	(*InputSpec)(nil),             // 16: graft.v1.InputSpec
-	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
-	(*DataChunk)(nil),             // 18: graft.v1.DataChunk
+	(ModelKind)(0),                   // 0: graft.v1.ModelKind
+	(*Model)(nil),                    // 1: graft.v1.Model
+	(*ConfusionMatrix)(nil),          // 2: graft.v1.ConfusionMatrix
+	(*SetModelAliasRequest)(nil),     // 3: graft.v1.SetModelAliasRequest
+	(*DeleteModelAliasRequest)(nil),  // 4: graft.v1.DeleteModelAliasRequest
+	(*DeleteModelAliasResponse)(nil), // 5: graft.v1.DeleteModelAliasResponse
+	(*ModelSpec)(nil),                // 6: graft.v1.ModelSpec
+	(*ImportModelRequest)(nil),       // 7: graft.v1.ImportModelRequest
+	(*GetModelRequest)(nil),          // 8: graft.v1.GetModelRequest
+	(*DeleteModelRequest)(nil),       // 9: graft.v1.DeleteModelRequest
+	(*DeleteModelResponse)(nil),      // 10: graft.v1.DeleteModelResponse
+	(*ListModelsRequest)(nil),        // 11: graft.v1.ListModelsRequest
+	(*ListModelsResponse)(nil),       // 12: graft.v1.ListModelsResponse
+	(*ExportModelRequest)(nil),       // 13: graft.v1.ExportModelRequest
+	(*ExportModelResponse)(nil),      // 14: graft.v1.ExportModelResponse
+	nil,                              // 15: graft.v1.Model.PropertiesEntry
+	nil,                              // 16: graft.v1.Model.HyperparametersEntry
+	nil,                              // 17: graft.v1.ModelSpec.PropertiesEntry
+	(Task)(0),                        // 18: graft.v1.Task
+	(*Metric)(nil),                   // 19: graft.v1.Metric
+	(*InputSpec)(nil),                // 20: graft.v1.InputSpec
+	(*timestamppb.Timestamp)(nil),    // 21: google.protobuf.Timestamp
+	(*DataChunk)(nil),                // 22: graft.v1.DataChunk
 }
 var file_graft_v1_models_proto_depIdxs = []int32{
 	0,  // 0: graft.v1.Model.kind:type_name -> graft.v1.ModelKind
-	14, // 1: graft.v1.Model.task:type_name -> graft.v1.Task
-	15, // 2: graft.v1.Model.metrics:type_name -> graft.v1.Metric
-	16, // 3: graft.v1.Model.input:type_name -> graft.v1.InputSpec
-	17, // 4: graft.v1.Model.create_time:type_name -> google.protobuf.Timestamp
-	11, // 5: graft.v1.Model.properties:type_name -> graft.v1.Model.PropertiesEntry
-	12, // 6: graft.v1.Model.hyperparameters:type_name -> graft.v1.Model.HyperparametersEntry
-	16, // 7: graft.v1.ModelSpec.input:type_name -> graft.v1.InputSpec
-	13, // 8: graft.v1.ModelSpec.properties:type_name -> graft.v1.ModelSpec.PropertiesEntry
-	2,  // 9: graft.v1.ImportModelRequest.spec:type_name -> graft.v1.ModelSpec
-	18, // 10: graft.v1.ImportModelRequest.chunk:type_name -> graft.v1.DataChunk
-	1,  // 11: graft.v1.ListModelsResponse.models:type_name -> graft.v1.Model
-	1,  // 12: graft.v1.ExportModelResponse.model:type_name -> graft.v1.Model
-	18, // 13: graft.v1.ExportModelResponse.chunk:type_name -> graft.v1.DataChunk
-	3,  // 14: graft.v1.ModelService.ImportModel:input_type -> graft.v1.ImportModelRequest
-	4,  // 15: graft.v1.ModelService.GetModel:input_type -> graft.v1.GetModelRequest
-	7,  // 16: graft.v1.ModelService.ListModels:input_type -> graft.v1.ListModelsRequest
-	5,  // 17: graft.v1.ModelService.DeleteModel:input_type -> graft.v1.DeleteModelRequest
-	9,  // 18: graft.v1.ModelService.ExportModel:input_type -> graft.v1.ExportModelRequest
-	1,  // 19: graft.v1.ModelService.ImportModel:output_type -> graft.v1.Model
-	1,  // 20: graft.v1.ModelService.GetModel:output_type -> graft.v1.Model
-	8,  // 21: graft.v1.ModelService.ListModels:output_type -> graft.v1.ListModelsResponse
-	6,  // 22: graft.v1.ModelService.DeleteModel:output_type -> graft.v1.DeleteModelResponse
-	10, // 23: graft.v1.ModelService.ExportModel:output_type -> graft.v1.ExportModelResponse
-	19, // [19:24] is the sub-list for method output_type
-	14, // [14:19] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	18, // 1: graft.v1.Model.task:type_name -> graft.v1.Task
+	19, // 2: graft.v1.Model.metrics:type_name -> graft.v1.Metric
+	20, // 3: graft.v1.Model.input:type_name -> graft.v1.InputSpec
+	21, // 4: graft.v1.Model.create_time:type_name -> google.protobuf.Timestamp
+	15, // 5: graft.v1.Model.properties:type_name -> graft.v1.Model.PropertiesEntry
+	16, // 6: graft.v1.Model.hyperparameters:type_name -> graft.v1.Model.HyperparametersEntry
+	2,  // 7: graft.v1.Model.confusion_matrix:type_name -> graft.v1.ConfusionMatrix
+	20, // 8: graft.v1.ModelSpec.input:type_name -> graft.v1.InputSpec
+	17, // 9: graft.v1.ModelSpec.properties:type_name -> graft.v1.ModelSpec.PropertiesEntry
+	6,  // 10: graft.v1.ImportModelRequest.spec:type_name -> graft.v1.ModelSpec
+	22, // 11: graft.v1.ImportModelRequest.chunk:type_name -> graft.v1.DataChunk
+	1,  // 12: graft.v1.ListModelsResponse.models:type_name -> graft.v1.Model
+	1,  // 13: graft.v1.ExportModelResponse.model:type_name -> graft.v1.Model
+	22, // 14: graft.v1.ExportModelResponse.chunk:type_name -> graft.v1.DataChunk
+	7,  // 15: graft.v1.ModelService.ImportModel:input_type -> graft.v1.ImportModelRequest
+	8,  // 16: graft.v1.ModelService.GetModel:input_type -> graft.v1.GetModelRequest
+	11, // 17: graft.v1.ModelService.ListModels:input_type -> graft.v1.ListModelsRequest
+	9,  // 18: graft.v1.ModelService.DeleteModel:input_type -> graft.v1.DeleteModelRequest
+	13, // 19: graft.v1.ModelService.ExportModel:input_type -> graft.v1.ExportModelRequest
+	3,  // 20: graft.v1.ModelService.SetModelAlias:input_type -> graft.v1.SetModelAliasRequest
+	4,  // 21: graft.v1.ModelService.DeleteModelAlias:input_type -> graft.v1.DeleteModelAliasRequest
+	1,  // 22: graft.v1.ModelService.ImportModel:output_type -> graft.v1.Model
+	1,  // 23: graft.v1.ModelService.GetModel:output_type -> graft.v1.Model
+	12, // 24: graft.v1.ModelService.ListModels:output_type -> graft.v1.ListModelsResponse
+	10, // 25: graft.v1.ModelService.DeleteModel:output_type -> graft.v1.DeleteModelResponse
+	14, // 26: graft.v1.ModelService.ExportModel:output_type -> graft.v1.ExportModelResponse
+	1,  // 27: graft.v1.ModelService.SetModelAlias:output_type -> graft.v1.Model
+	5,  // 28: graft.v1.ModelService.DeleteModelAlias:output_type -> graft.v1.DeleteModelAliasResponse
+	22, // [22:29] is the sub-list for method output_type
+	15, // [15:22] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_graft_v1_models_proto_init() }
@@ -967,11 +1241,11 @@ func file_graft_v1_models_proto_init() {
 		return
 	}
 	file_graft_v1_common_proto_init()
-	file_graft_v1_models_proto_msgTypes[2].OneofWrappers = []any{
+	file_graft_v1_models_proto_msgTypes[6].OneofWrappers = []any{
 		(*ImportModelRequest_Spec)(nil),
 		(*ImportModelRequest_Chunk)(nil),
 	}
-	file_graft_v1_models_proto_msgTypes[9].OneofWrappers = []any{
+	file_graft_v1_models_proto_msgTypes[13].OneofWrappers = []any{
 		(*ExportModelResponse_Model)(nil),
 		(*ExportModelResponse_Chunk)(nil),
 	}
@@ -981,7 +1255,7 @@ func file_graft_v1_models_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_graft_v1_models_proto_rawDesc), len(file_graft_v1_models_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   13,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

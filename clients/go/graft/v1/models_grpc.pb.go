@@ -19,11 +19,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ModelService_ImportModel_FullMethodName = "/graft.v1.ModelService/ImportModel"
-	ModelService_GetModel_FullMethodName    = "/graft.v1.ModelService/GetModel"
-	ModelService_ListModels_FullMethodName  = "/graft.v1.ModelService/ListModels"
-	ModelService_DeleteModel_FullMethodName = "/graft.v1.ModelService/DeleteModel"
-	ModelService_ExportModel_FullMethodName = "/graft.v1.ModelService/ExportModel"
+	ModelService_ImportModel_FullMethodName      = "/graft.v1.ModelService/ImportModel"
+	ModelService_GetModel_FullMethodName         = "/graft.v1.ModelService/GetModel"
+	ModelService_ListModels_FullMethodName       = "/graft.v1.ModelService/ListModels"
+	ModelService_DeleteModel_FullMethodName      = "/graft.v1.ModelService/DeleteModel"
+	ModelService_ExportModel_FullMethodName      = "/graft.v1.ModelService/ExportModel"
+	ModelService_SetModelAlias_FullMethodName    = "/graft.v1.ModelService/SetModelAlias"
+	ModelService_DeleteModelAlias_FullMethodName = "/graft.v1.ModelService/DeleteModelAlias"
 )
 
 // ModelServiceClient is the client API for ModelService service.
@@ -39,6 +41,11 @@ type ModelServiceClient interface {
 	DeleteModel(ctx context.Context, in *DeleteModelRequest, opts ...grpc.CallOption) (*DeleteModelResponse, error)
 	// First message: the Model; then its files as chunks.
 	ExportModel(ctx context.Context, in *ExportModelRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportModelResponse], error)
+	// Points NAME:ALIAS at one version of NAME (creating or moving it, atomically); "NAME:ALIAS"
+	// then names that version wherever a model is named (Predict, Extract, GetModel, Train's base).
+	SetModelAlias(ctx context.Context, in *SetModelAliasRequest, opts ...grpc.CallOption) (*Model, error)
+	// Removes an alias; the version it named stays.
+	DeleteModelAlias(ctx context.Context, in *DeleteModelAliasRequest, opts ...grpc.CallOption) (*DeleteModelAliasResponse, error)
 }
 
 type modelServiceClient struct {
@@ -111,6 +118,26 @@ func (c *modelServiceClient) ExportModel(ctx context.Context, in *ExportModelReq
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ModelService_ExportModelClient = grpc.ServerStreamingClient[ExportModelResponse]
 
+func (c *modelServiceClient) SetModelAlias(ctx context.Context, in *SetModelAliasRequest, opts ...grpc.CallOption) (*Model, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Model)
+	err := c.cc.Invoke(ctx, ModelService_SetModelAlias_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelServiceClient) DeleteModelAlias(ctx context.Context, in *DeleteModelAliasRequest, opts ...grpc.CallOption) (*DeleteModelAliasResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteModelAliasResponse)
+	err := c.cc.Invoke(ctx, ModelService_DeleteModelAlias_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ModelServiceServer is the server API for ModelService service.
 // All implementations must embed UnimplementedModelServiceServer
 // for forward compatibility.
@@ -124,6 +151,11 @@ type ModelServiceServer interface {
 	DeleteModel(context.Context, *DeleteModelRequest) (*DeleteModelResponse, error)
 	// First message: the Model; then its files as chunks.
 	ExportModel(*ExportModelRequest, grpc.ServerStreamingServer[ExportModelResponse]) error
+	// Points NAME:ALIAS at one version of NAME (creating or moving it, atomically); "NAME:ALIAS"
+	// then names that version wherever a model is named (Predict, Extract, GetModel, Train's base).
+	SetModelAlias(context.Context, *SetModelAliasRequest) (*Model, error)
+	// Removes an alias; the version it named stays.
+	DeleteModelAlias(context.Context, *DeleteModelAliasRequest) (*DeleteModelAliasResponse, error)
 	mustEmbedUnimplementedModelServiceServer()
 }
 
@@ -148,6 +180,12 @@ func (UnimplementedModelServiceServer) DeleteModel(context.Context, *DeleteModel
 }
 func (UnimplementedModelServiceServer) ExportModel(*ExportModelRequest, grpc.ServerStreamingServer[ExportModelResponse]) error {
 	return status.Error(codes.Unimplemented, "method ExportModel not implemented")
+}
+func (UnimplementedModelServiceServer) SetModelAlias(context.Context, *SetModelAliasRequest) (*Model, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetModelAlias not implemented")
+}
+func (UnimplementedModelServiceServer) DeleteModelAlias(context.Context, *DeleteModelAliasRequest) (*DeleteModelAliasResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteModelAlias not implemented")
 }
 func (UnimplementedModelServiceServer) mustEmbedUnimplementedModelServiceServer() {}
 func (UnimplementedModelServiceServer) testEmbeddedByValue()                      {}
@@ -242,6 +280,42 @@ func _ModelService_ExportModel_Handler(srv interface{}, stream grpc.ServerStream
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ModelService_ExportModelServer = grpc.ServerStreamingServer[ExportModelResponse]
 
+func _ModelService_SetModelAlias_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetModelAliasRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelServiceServer).SetModelAlias(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelService_SetModelAlias_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelServiceServer).SetModelAlias(ctx, req.(*SetModelAliasRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelService_DeleteModelAlias_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteModelAliasRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelServiceServer).DeleteModelAlias(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelService_DeleteModelAlias_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelServiceServer).DeleteModelAlias(ctx, req.(*DeleteModelAliasRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ModelService_ServiceDesc is the grpc.ServiceDesc for ModelService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -260,6 +334,14 @@ var ModelService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteModel",
 			Handler:    _ModelService_DeleteModel_Handler,
+		},
+		{
+			MethodName: "SetModelAlias",
+			Handler:    _ModelService_SetModelAlias_Handler,
+		},
+		{
+			MethodName: "DeleteModelAlias",
+			Handler:    _ModelService_DeleteModelAlias_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -359,18 +359,22 @@ type Job struct {
 	Strategy    string                 `protobuf:"bytes,4,opt,name=strategy,proto3" json:"strategy,omitempty"`
 	OutputModel string                 `protobuf:"bytes,5,opt,name=output_model,json=outputModel,proto3" json:"output_model,omitempty"`
 	Progress    *Progress              `protobuf:"bytes,6,opt,name=progress,proto3" json:"progress,omitempty"`
-	Metrics     []*Metric              `protobuf:"bytes,7,rep,name=metrics,proto3" json:"metrics,omitempty"`
-	Error       *status.Status         `protobuf:"bytes,8,opt,name=error,proto3" json:"error,omitempty"`
-	Device      string                 `protobuf:"bytes,9,opt,name=device,proto3" json:"device,omitempty"`
-	CreateTime  *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	StartTime   *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
-	EndTime     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// The final metrics (epoch 0): the kept model's, once the job has succeeded; empty before.
+	Metrics    []*Metric              `protobuf:"bytes,7,rep,name=metrics,proto3" json:"metrics,omitempty"`
+	Error      *status.Status         `protobuf:"bytes,8,opt,name=error,proto3" json:"error,omitempty"`
+	Device     string                 `protobuf:"bytes,9,opt,name=device,proto3" json:"device,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	StartTime  *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	EndTime    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
 	// The model the job produced (name@version), once it has succeeded.
 	ResultModel string            `protobuf:"bytes,13,opt,name=result_model,json=resultModel,proto3" json:"result_model,omitempty"`
 	DevicePool  string            `protobuf:"bytes,14,opt,name=device_pool,json=devicePool,proto3" json:"device_pool,omitempty"`
 	Labels      map[string]string `protobuf:"bytes,15,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// The principal that submitted it.
-	CreatedBy     string `protobuf:"bytes,16,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	CreatedBy string `protobuf:"bytes,16,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	// The per-epoch metrics in the order they were measured (every phase). Set by GetJob,
+	// CancelJob and ListJobs with view FULL; WatchJob sends it as deltas (JobEvent.metrics).
+	History       []*Metric `protobuf:"bytes,17,rep,name=history,proto3" json:"history,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -517,11 +521,22 @@ func (x *Job) GetCreatedBy() string {
 	return ""
 }
 
-// The job as it is now, and a human-readable line about what changed.
+func (x *Job) GetHistory() []*Metric {
+	if x != nil {
+		return x.History
+	}
+	return nil
+}
+
+// The job as it is now (without its history), a human-readable line about what changed, and
+// the per-epoch metrics measured since the previous event of this stream. The first event
+// carries the whole history so far, so a watcher's history is the concatenation of every
+// event's metrics.
 type JobEvent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Job           *Job                   `protobuf:"bytes,1,opt,name=job,proto3" json:"job,omitempty"`
 	Message       string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	Metrics       []*Metric              `protobuf:"bytes,3,rep,name=metrics,proto3" json:"metrics,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -568,6 +583,13 @@ func (x *JobEvent) GetMessage() string {
 		return x.Message
 	}
 	return ""
+}
+
+func (x *JobEvent) GetMetrics() []*Metric {
+	if x != nil {
+		return x.Metrics
+	}
+	return nil
 }
 
 type GetJobRequest struct {
@@ -824,6 +846,231 @@ func (x *ListJobsResponse) GetNextPageToken() string {
 	return ""
 }
 
+type EstimateTransferRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The labelled data to score: a dataset or inline examples.
+	Data *DataSource `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// UNSPECIFIED = inferred from the targets; only CLASSIFICATION and REGRESSION are scored.
+	Task Task `protobuf:"varint,2,opt,name=task,proto3,enum=graft.v1.Task" json:"task,omitempty"`
+	// Base models to rank; empty = every base model of the data's domain.
+	BaseModels []string `protobuf:"bytes,3,rep,name=base_models,json=baseModels,proto3" json:"base_models,omitempty"`
+	// At most this many examples are scored, sampled with a fixed seed (0 = 2000).
+	MaxExamples   int32 `protobuf:"varint,4,opt,name=max_examples,json=maxExamples,proto3" json:"max_examples,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EstimateTransferRequest) Reset() {
+	*x = EstimateTransferRequest{}
+	mi := &file_graft_v1_training_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EstimateTransferRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EstimateTransferRequest) ProtoMessage() {}
+
+func (x *EstimateTransferRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_graft_v1_training_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EstimateTransferRequest.ProtoReflect.Descriptor instead.
+func (*EstimateTransferRequest) Descriptor() ([]byte, []int) {
+	return file_graft_v1_training_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *EstimateTransferRequest) GetData() *DataSource {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *EstimateTransferRequest) GetTask() Task {
+	if x != nil {
+		return x.Task
+	}
+	return Task_TASK_UNSPECIFIED
+}
+
+func (x *EstimateTransferRequest) GetBaseModels() []string {
+	if x != nil {
+		return x.BaseModels
+	}
+	return nil
+}
+
+func (x *EstimateTransferRequest) GetMaxExamples() int32 {
+	if x != nil {
+		return x.MaxExamples
+	}
+	return 0
+}
+
+// How well one base model's frozen features fit the data.
+type TransferEstimate struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	BaseModel string                 `protobuf:"bytes,1,opt,name=base_model,json=baseModel,proto3" json:"base_model,omitempty"`
+	// LogME: the mean per-target log marginal evidence of a Bayesian linear model on the
+	// features (You et al., ICML 2021). Higher is better; comparable across bases for one data set.
+	Logme float64 `protobuf:"fixed64,2,opt,name=logme,proto3" json:"logme,omitempty"`
+	// Validation accuracy (classification) or R^2 (regression) of a linear probe on the features,
+	// on a held-out fifth; absent when it was not cheap enough to compute.
+	ProbeScore *float64 `protobuf:"fixed64,3,opt,name=probe_score,json=probeScore,proto3,oneof" json:"probe_score,omitempty"`
+	Dimension  int32    `protobuf:"varint,4,opt,name=dimension,proto3" json:"dimension,omitempty"`
+	// Seconds spent on this base (features, whether cached or computed, plus scoring).
+	Seconds float64 `protobuf:"fixed64,5,opt,name=seconds,proto3" json:"seconds,omitempty"`
+	// Whether the features came from the feature cache.
+	Cached        bool `protobuf:"varint,6,opt,name=cached,proto3" json:"cached,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransferEstimate) Reset() {
+	*x = TransferEstimate{}
+	mi := &file_graft_v1_training_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferEstimate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferEstimate) ProtoMessage() {}
+
+func (x *TransferEstimate) ProtoReflect() protoreflect.Message {
+	mi := &file_graft_v1_training_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferEstimate.ProtoReflect.Descriptor instead.
+func (*TransferEstimate) Descriptor() ([]byte, []int) {
+	return file_graft_v1_training_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *TransferEstimate) GetBaseModel() string {
+	if x != nil {
+		return x.BaseModel
+	}
+	return ""
+}
+
+func (x *TransferEstimate) GetLogme() float64 {
+	if x != nil {
+		return x.Logme
+	}
+	return 0
+}
+
+func (x *TransferEstimate) GetProbeScore() float64 {
+	if x != nil && x.ProbeScore != nil {
+		return *x.ProbeScore
+	}
+	return 0
+}
+
+func (x *TransferEstimate) GetDimension() int32 {
+	if x != nil {
+		return x.Dimension
+	}
+	return 0
+}
+
+func (x *TransferEstimate) GetSeconds() float64 {
+	if x != nil {
+		return x.Seconds
+	}
+	return 0
+}
+
+func (x *TransferEstimate) GetCached() bool {
+	if x != nil {
+		return x.Cached
+	}
+	return false
+}
+
+type EstimateTransferResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Best first (by LogME).
+	Estimates []*TransferEstimate `protobuf:"bytes,1,rep,name=estimates,proto3" json:"estimates,omitempty"`
+	Task      Task                `protobuf:"varint,2,opt,name=task,proto3,enum=graft.v1.Task" json:"task,omitempty"`
+	// How many examples were scored.
+	Examples      int32 `protobuf:"varint,3,opt,name=examples,proto3" json:"examples,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EstimateTransferResponse) Reset() {
+	*x = EstimateTransferResponse{}
+	mi := &file_graft_v1_training_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EstimateTransferResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EstimateTransferResponse) ProtoMessage() {}
+
+func (x *EstimateTransferResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_graft_v1_training_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EstimateTransferResponse.ProtoReflect.Descriptor instead.
+func (*EstimateTransferResponse) Descriptor() ([]byte, []int) {
+	return file_graft_v1_training_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *EstimateTransferResponse) GetEstimates() []*TransferEstimate {
+	if x != nil {
+		return x.Estimates
+	}
+	return nil
+}
+
+func (x *EstimateTransferResponse) GetTask() Task {
+	if x != nil {
+		return x.Task
+	}
+	return Task_TASK_UNSPECIFIED
+}
+
+func (x *EstimateTransferResponse) GetExamples() int32 {
+	if x != nil {
+		return x.Examples
+	}
+	return 0
+}
+
 var File_graft_v1_training_proto protoreflect.FileDescriptor
 
 const file_graft_v1_training_proto_rawDesc = "" +
@@ -861,7 +1108,7 @@ const file_graft_v1_training_proto_rawDesc = "" +
 	"\x06labels\x18\v \x03(\v2\".graft.v1.TrainRequest.LabelsEntryR\x06labels\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xbb\x05\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe7\x05\n" +
 	"\x03Job\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12(\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x12.graft.v1.JobStateR\x05state\x12\x1d\n" +
@@ -884,13 +1131,15 @@ const file_graft_v1_training_proto_rawDesc = "" +
 	"devicePool\x121\n" +
 	"\x06labels\x18\x0f \x03(\v2\x19.graft.v1.Job.LabelsEntryR\x06labels\x12\x1d\n" +
 	"\n" +
-	"created_by\x18\x10 \x01(\tR\tcreatedBy\x1a9\n" +
+	"created_by\x18\x10 \x01(\tR\tcreatedBy\x12*\n" +
+	"\ahistory\x18\x11 \x03(\v2\x10.graft.v1.MetricR\ahistory\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"E\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"q\n" +
 	"\bJobEvent\x12\x1f\n" +
 	"\x03job\x18\x01 \x01(\v2\r.graft.v1.JobR\x03job\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"\x1f\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12*\n" +
+	"\ametrics\x18\x03 \x03(\v2\x10.graft.v1.MetricR\ametrics\"\x1f\n" +
 	"\rGetJobRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"!\n" +
 	"\x0fWatchJobRequest\x12\x0e\n" +
@@ -905,7 +1154,27 @@ const file_graft_v1_training_proto_rawDesc = "" +
 	"\x04view\x18\x04 \x01(\x0e2\x11.graft.v1.JobViewR\x04view\"]\n" +
 	"\x10ListJobsResponse\x12!\n" +
 	"\x04jobs\x18\x01 \x03(\v2\r.graft.v1.JobR\x04jobs\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x9a\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xab\x01\n" +
+	"\x17EstimateTransferRequest\x12(\n" +
+	"\x04data\x18\x01 \x01(\v2\x14.graft.v1.DataSourceR\x04data\x12\"\n" +
+	"\x04task\x18\x02 \x01(\x0e2\x0e.graft.v1.TaskR\x04task\x12\x1f\n" +
+	"\vbase_models\x18\x03 \x03(\tR\n" +
+	"baseModels\x12!\n" +
+	"\fmax_examples\x18\x04 \x01(\x05R\vmaxExamples\"\xcd\x01\n" +
+	"\x10TransferEstimate\x12\x1d\n" +
+	"\n" +
+	"base_model\x18\x01 \x01(\tR\tbaseModel\x12\x14\n" +
+	"\x05logme\x18\x02 \x01(\x01R\x05logme\x12$\n" +
+	"\vprobe_score\x18\x03 \x01(\x01H\x00R\n" +
+	"probeScore\x88\x01\x01\x12\x1c\n" +
+	"\tdimension\x18\x04 \x01(\x05R\tdimension\x12\x18\n" +
+	"\aseconds\x18\x05 \x01(\x01R\aseconds\x12\x16\n" +
+	"\x06cached\x18\x06 \x01(\bR\x06cachedB\x0e\n" +
+	"\f_probe_score\"\x94\x01\n" +
+	"\x18EstimateTransferResponse\x128\n" +
+	"\testimates\x18\x01 \x03(\v2\x1a.graft.v1.TransferEstimateR\testimates\x12\"\n" +
+	"\x04task\x18\x02 \x01(\x0e2\x0e.graft.v1.TaskR\x04task\x12\x1a\n" +
+	"\bexamples\x18\x03 \x01(\x05R\bexamples*\x9a\x01\n" +
 	"\bJobState\x12\x19\n" +
 	"\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n" +
@@ -916,13 +1185,14 @@ const file_graft_v1_training_proto_rawDesc = "" +
 	"\aJobView\x12\x18\n" +
 	"\x14JOB_VIEW_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eJOB_VIEW_BASIC\x10\x01\x12\x11\n" +
-	"\rJOB_VIEW_FULL\x10\x022\xab\x02\n" +
+	"\rJOB_VIEW_FULL\x10\x022\x86\x03\n" +
 	"\x0fTrainingService\x12.\n" +
 	"\x05Train\x12\x16.graft.v1.TrainRequest\x1a\r.graft.v1.Job\x12;\n" +
 	"\bWatchJob\x12\x19.graft.v1.WatchJobRequest\x1a\x12.graft.v1.JobEvent0\x01\x120\n" +
 	"\x06GetJob\x12\x17.graft.v1.GetJobRequest\x1a\r.graft.v1.Job\x12A\n" +
 	"\bListJobs\x12\x19.graft.v1.ListJobsRequest\x1a\x1a.graft.v1.ListJobsResponse\x126\n" +
-	"\tCancelJob\x12\x1a.graft.v1.CancelJobRequest\x1a\r.graft.v1.JobBL\n" +
+	"\tCancelJob\x12\x1a.graft.v1.CancelJobRequest\x1a\r.graft.v1.Job\x12Y\n" +
+	"\x10EstimateTransfer\x12!.graft.v1.EstimateTransferRequest\x1a\".graft.v1.EstimateTransferResponseBL\n" +
 	"\x10dev.graft.api.v1P\x01Z6github.com/graft-dev/graft/clients/go/graft/v1;graftv1b\x06proto3"
 
 var (
@@ -938,62 +1208,73 @@ func file_graft_v1_training_proto_rawDescGZIP() []byte {
 }
 
 var file_graft_v1_training_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_graft_v1_training_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_graft_v1_training_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_graft_v1_training_proto_goTypes = []any{
-	(JobState)(0),                 // 0: graft.v1.JobState
-	(JobView)(0),                  // 1: graft.v1.JobView
-	(*Hyperparameters)(nil),       // 2: graft.v1.Hyperparameters
-	(*TrainRequest)(nil),          // 3: graft.v1.TrainRequest
-	(*Job)(nil),                   // 4: graft.v1.Job
-	(*JobEvent)(nil),              // 5: graft.v1.JobEvent
-	(*GetJobRequest)(nil),         // 6: graft.v1.GetJobRequest
-	(*WatchJobRequest)(nil),       // 7: graft.v1.WatchJobRequest
-	(*CancelJobRequest)(nil),      // 8: graft.v1.CancelJobRequest
-	(*ListJobsRequest)(nil),       // 9: graft.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),      // 10: graft.v1.ListJobsResponse
-	nil,                           // 11: graft.v1.Hyperparameters.ExtraEntry
-	nil,                           // 12: graft.v1.TrainRequest.LabelsEntry
-	nil,                           // 13: graft.v1.Job.LabelsEntry
-	(Task)(0),                     // 14: graft.v1.Task
-	(*DataSource)(nil),            // 15: graft.v1.DataSource
-	(*Progress)(nil),              // 16: graft.v1.Progress
-	(*Metric)(nil),                // 17: graft.v1.Metric
-	(*status.Status)(nil),         // 18: google.rpc.Status
-	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
+	(JobState)(0),                    // 0: graft.v1.JobState
+	(JobView)(0),                     // 1: graft.v1.JobView
+	(*Hyperparameters)(nil),          // 2: graft.v1.Hyperparameters
+	(*TrainRequest)(nil),             // 3: graft.v1.TrainRequest
+	(*Job)(nil),                      // 4: graft.v1.Job
+	(*JobEvent)(nil),                 // 5: graft.v1.JobEvent
+	(*GetJobRequest)(nil),            // 6: graft.v1.GetJobRequest
+	(*WatchJobRequest)(nil),          // 7: graft.v1.WatchJobRequest
+	(*CancelJobRequest)(nil),         // 8: graft.v1.CancelJobRequest
+	(*ListJobsRequest)(nil),          // 9: graft.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),         // 10: graft.v1.ListJobsResponse
+	(*EstimateTransferRequest)(nil),  // 11: graft.v1.EstimateTransferRequest
+	(*TransferEstimate)(nil),         // 12: graft.v1.TransferEstimate
+	(*EstimateTransferResponse)(nil), // 13: graft.v1.EstimateTransferResponse
+	nil,                              // 14: graft.v1.Hyperparameters.ExtraEntry
+	nil,                              // 15: graft.v1.TrainRequest.LabelsEntry
+	nil,                              // 16: graft.v1.Job.LabelsEntry
+	(Task)(0),                        // 17: graft.v1.Task
+	(*DataSource)(nil),               // 18: graft.v1.DataSource
+	(*Progress)(nil),                 // 19: graft.v1.Progress
+	(*Metric)(nil),                   // 20: graft.v1.Metric
+	(*status.Status)(nil),            // 21: google.rpc.Status
+	(*timestamppb.Timestamp)(nil),    // 22: google.protobuf.Timestamp
 }
 var file_graft_v1_training_proto_depIdxs = []int32{
-	11, // 0: graft.v1.Hyperparameters.extra:type_name -> graft.v1.Hyperparameters.ExtraEntry
-	14, // 1: graft.v1.TrainRequest.task:type_name -> graft.v1.Task
-	15, // 2: graft.v1.TrainRequest.train:type_name -> graft.v1.DataSource
-	15, // 3: graft.v1.TrainRequest.validation:type_name -> graft.v1.DataSource
+	14, // 0: graft.v1.Hyperparameters.extra:type_name -> graft.v1.Hyperparameters.ExtraEntry
+	17, // 1: graft.v1.TrainRequest.task:type_name -> graft.v1.Task
+	18, // 2: graft.v1.TrainRequest.train:type_name -> graft.v1.DataSource
+	18, // 3: graft.v1.TrainRequest.validation:type_name -> graft.v1.DataSource
 	2,  // 4: graft.v1.TrainRequest.hyperparameters:type_name -> graft.v1.Hyperparameters
-	12, // 5: graft.v1.TrainRequest.labels:type_name -> graft.v1.TrainRequest.LabelsEntry
+	15, // 5: graft.v1.TrainRequest.labels:type_name -> graft.v1.TrainRequest.LabelsEntry
 	0,  // 6: graft.v1.Job.state:type_name -> graft.v1.JobState
-	16, // 7: graft.v1.Job.progress:type_name -> graft.v1.Progress
-	17, // 8: graft.v1.Job.metrics:type_name -> graft.v1.Metric
-	18, // 9: graft.v1.Job.error:type_name -> google.rpc.Status
-	19, // 10: graft.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	19, // 11: graft.v1.Job.start_time:type_name -> google.protobuf.Timestamp
-	19, // 12: graft.v1.Job.end_time:type_name -> google.protobuf.Timestamp
-	13, // 13: graft.v1.Job.labels:type_name -> graft.v1.Job.LabelsEntry
-	4,  // 14: graft.v1.JobEvent.job:type_name -> graft.v1.Job
-	1,  // 15: graft.v1.ListJobsRequest.view:type_name -> graft.v1.JobView
-	4,  // 16: graft.v1.ListJobsResponse.jobs:type_name -> graft.v1.Job
-	3,  // 17: graft.v1.TrainingService.Train:input_type -> graft.v1.TrainRequest
-	7,  // 18: graft.v1.TrainingService.WatchJob:input_type -> graft.v1.WatchJobRequest
-	6,  // 19: graft.v1.TrainingService.GetJob:input_type -> graft.v1.GetJobRequest
-	9,  // 20: graft.v1.TrainingService.ListJobs:input_type -> graft.v1.ListJobsRequest
-	8,  // 21: graft.v1.TrainingService.CancelJob:input_type -> graft.v1.CancelJobRequest
-	4,  // 22: graft.v1.TrainingService.Train:output_type -> graft.v1.Job
-	5,  // 23: graft.v1.TrainingService.WatchJob:output_type -> graft.v1.JobEvent
-	4,  // 24: graft.v1.TrainingService.GetJob:output_type -> graft.v1.Job
-	10, // 25: graft.v1.TrainingService.ListJobs:output_type -> graft.v1.ListJobsResponse
-	4,  // 26: graft.v1.TrainingService.CancelJob:output_type -> graft.v1.Job
-	22, // [22:27] is the sub-list for method output_type
-	17, // [17:22] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	19, // 7: graft.v1.Job.progress:type_name -> graft.v1.Progress
+	20, // 8: graft.v1.Job.metrics:type_name -> graft.v1.Metric
+	21, // 9: graft.v1.Job.error:type_name -> google.rpc.Status
+	22, // 10: graft.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	22, // 11: graft.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	22, // 12: graft.v1.Job.end_time:type_name -> google.protobuf.Timestamp
+	16, // 13: graft.v1.Job.labels:type_name -> graft.v1.Job.LabelsEntry
+	20, // 14: graft.v1.Job.history:type_name -> graft.v1.Metric
+	4,  // 15: graft.v1.JobEvent.job:type_name -> graft.v1.Job
+	20, // 16: graft.v1.JobEvent.metrics:type_name -> graft.v1.Metric
+	1,  // 17: graft.v1.ListJobsRequest.view:type_name -> graft.v1.JobView
+	4,  // 18: graft.v1.ListJobsResponse.jobs:type_name -> graft.v1.Job
+	18, // 19: graft.v1.EstimateTransferRequest.data:type_name -> graft.v1.DataSource
+	17, // 20: graft.v1.EstimateTransferRequest.task:type_name -> graft.v1.Task
+	12, // 21: graft.v1.EstimateTransferResponse.estimates:type_name -> graft.v1.TransferEstimate
+	17, // 22: graft.v1.EstimateTransferResponse.task:type_name -> graft.v1.Task
+	3,  // 23: graft.v1.TrainingService.Train:input_type -> graft.v1.TrainRequest
+	7,  // 24: graft.v1.TrainingService.WatchJob:input_type -> graft.v1.WatchJobRequest
+	6,  // 25: graft.v1.TrainingService.GetJob:input_type -> graft.v1.GetJobRequest
+	9,  // 26: graft.v1.TrainingService.ListJobs:input_type -> graft.v1.ListJobsRequest
+	8,  // 27: graft.v1.TrainingService.CancelJob:input_type -> graft.v1.CancelJobRequest
+	11, // 28: graft.v1.TrainingService.EstimateTransfer:input_type -> graft.v1.EstimateTransferRequest
+	4,  // 29: graft.v1.TrainingService.Train:output_type -> graft.v1.Job
+	5,  // 30: graft.v1.TrainingService.WatchJob:output_type -> graft.v1.JobEvent
+	4,  // 31: graft.v1.TrainingService.GetJob:output_type -> graft.v1.Job
+	10, // 32: graft.v1.TrainingService.ListJobs:output_type -> graft.v1.ListJobsResponse
+	4,  // 33: graft.v1.TrainingService.CancelJob:output_type -> graft.v1.Job
+	13, // 34: graft.v1.TrainingService.EstimateTransfer:output_type -> graft.v1.EstimateTransferResponse
+	29, // [29:35] is the sub-list for method output_type
+	23, // [23:29] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_graft_v1_training_proto_init() }
@@ -1002,13 +1283,14 @@ func file_graft_v1_training_proto_init() {
 		return
 	}
 	file_graft_v1_common_proto_init()
+	file_graft_v1_training_proto_msgTypes[10].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_graft_v1_training_proto_rawDesc), len(file_graft_v1_training_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   12,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,11 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	TrainingService_Train_FullMethodName     = "/graft.v1.TrainingService/Train"
-	TrainingService_WatchJob_FullMethodName  = "/graft.v1.TrainingService/WatchJob"
-	TrainingService_GetJob_FullMethodName    = "/graft.v1.TrainingService/GetJob"
-	TrainingService_ListJobs_FullMethodName  = "/graft.v1.TrainingService/ListJobs"
-	TrainingService_CancelJob_FullMethodName = "/graft.v1.TrainingService/CancelJob"
+	TrainingService_Train_FullMethodName            = "/graft.v1.TrainingService/Train"
+	TrainingService_WatchJob_FullMethodName         = "/graft.v1.TrainingService/WatchJob"
+	TrainingService_GetJob_FullMethodName           = "/graft.v1.TrainingService/GetJob"
+	TrainingService_ListJobs_FullMethodName         = "/graft.v1.TrainingService/ListJobs"
+	TrainingService_CancelJob_FullMethodName        = "/graft.v1.TrainingService/CancelJob"
+	TrainingService_EstimateTransfer_FullMethodName = "/graft.v1.TrainingService/EstimateTransfer"
 )
 
 // TrainingServiceClient is the client API for TrainingService service.
@@ -41,6 +42,9 @@ type TrainingServiceClient interface {
 	ListJobs(ctx context.Context, in *ListJobsRequest, opts ...grpc.CallOption) (*ListJobsResponse, error)
 	// Asks a queued or running job to stop; returns the job as it is after the request.
 	CancelJob(ctx context.Context, in *CancelJobRequest, opts ...grpc.CallOption) (*Job, error)
+	// Ranks base models for a task by how well their frozen features fit its labelled data
+	// (LogME, plus a quick linear probe where cheap), without training anything. Best first.
+	EstimateTransfer(ctx context.Context, in *EstimateTransferRequest, opts ...grpc.CallOption) (*EstimateTransferResponse, error)
 }
 
 type trainingServiceClient struct {
@@ -110,6 +114,16 @@ func (c *trainingServiceClient) CancelJob(ctx context.Context, in *CancelJobRequ
 	return out, nil
 }
 
+func (c *trainingServiceClient) EstimateTransfer(ctx context.Context, in *EstimateTransferRequest, opts ...grpc.CallOption) (*EstimateTransferResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EstimateTransferResponse)
+	err := c.cc.Invoke(ctx, TrainingService_EstimateTransfer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TrainingServiceServer is the server API for TrainingService service.
 // All implementations must embed UnimplementedTrainingServiceServer
 // for forward compatibility.
@@ -125,6 +139,9 @@ type TrainingServiceServer interface {
 	ListJobs(context.Context, *ListJobsRequest) (*ListJobsResponse, error)
 	// Asks a queued or running job to stop; returns the job as it is after the request.
 	CancelJob(context.Context, *CancelJobRequest) (*Job, error)
+	// Ranks base models for a task by how well their frozen features fit its labelled data
+	// (LogME, plus a quick linear probe where cheap), without training anything. Best first.
+	EstimateTransfer(context.Context, *EstimateTransferRequest) (*EstimateTransferResponse, error)
 	mustEmbedUnimplementedTrainingServiceServer()
 }
 
@@ -149,6 +166,9 @@ func (UnimplementedTrainingServiceServer) ListJobs(context.Context, *ListJobsReq
 }
 func (UnimplementedTrainingServiceServer) CancelJob(context.Context, *CancelJobRequest) (*Job, error) {
 	return nil, status.Error(codes.Unimplemented, "method CancelJob not implemented")
+}
+func (UnimplementedTrainingServiceServer) EstimateTransfer(context.Context, *EstimateTransferRequest) (*EstimateTransferResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EstimateTransfer not implemented")
 }
 func (UnimplementedTrainingServiceServer) mustEmbedUnimplementedTrainingServiceServer() {}
 func (UnimplementedTrainingServiceServer) testEmbeddedByValue()                         {}
@@ -254,6 +274,24 @@ func _TrainingService_CancelJob_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TrainingService_EstimateTransfer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EstimateTransferRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TrainingServiceServer).EstimateTransfer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TrainingService_EstimateTransfer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TrainingServiceServer).EstimateTransfer(ctx, req.(*EstimateTransferRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TrainingService_ServiceDesc is the grpc.ServiceDesc for TrainingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -276,6 +314,10 @@ var TrainingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CancelJob",
 			Handler:    _TrainingService_CancelJob_Handler,
+		},
+		{
+			MethodName: "EstimateTransfer",
+			Handler:    _TrainingService_EstimateTransfer_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -44,6 +44,9 @@ public final class MethodPolicy {
       Map.entry("graft.v1.DatasetService/DeleteDataset", TRAIN),
       Map.entry("graft.v1.TrainingService/Train", TRAIN),
       Map.entry("graft.v1.TrainingService/CancelJob", TRAIN),
+      Map.entry("graft.v1.TrainingService/EstimateTransfer", new Rule(Role.TRAINER, false)),
+      Map.entry("graft.v1.ModelService/SetModelAlias", TRAIN),
+      Map.entry("graft.v1.ModelService/DeleteModelAlias", TRAIN),
       Map.entry("graft.v1.ModelService/DeleteModel", TRAIN),
       Map.entry("graft.v1.ModelService/ImportModel", ADMIN),
       // Export hands out whole weights: admin only.
