@@ -13,14 +13,15 @@ package dev.graft.spi;
  * {@link TrainableBackbone#inputs(ai.djl.ndarray.NDManager, java.util.List, boolean)} (augment
  * training batches only); 1.3 added {@link DomainPlugin#codeFormats()} (import formats that carry
  * code, refused unless the operator allows code imports) and {@link ErrorKind#PERMISSION_DENIED}; 1.4 added {@link FeatureHead} (heads on a frozen
- * backbone, whose backbone passes the server may share).
+ * backbone, whose backbone passes the server may share); 1.5 added {@link ConfusionMatrix} and
+ * {@link TrainOutcome#confusionMatrix()} (a classifier's confusion matrix, stored on its model).
  */
 public record SpiVersion(int major, int minor) {
 
   /** The major version of this SPI; changes on an incompatible change. */
   public static final int MAJOR = 1;
   /** The minor version of this SPI; changes when something is added. */
-  public static final int MINOR = 4;
+  public static final int MINOR = 5;
 
   /** The version of the SPI on the class path at run time. */
   public static SpiVersion current() {

@@ -16,6 +16,7 @@ import dev.graft.server.core.store.DatasetRecord;
 import dev.graft.server.core.store.JobRecord;
 import dev.graft.server.core.store.ModelInputSpec;
 import dev.graft.server.core.store.ModelRecord;
+import dev.graft.spi.ConfusionMatrix;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.MetricValue;
 import java.time.Instant;
@@ -58,6 +59,9 @@ public final class ResourceMapper {
         .setCreatedBy(r.createdBy());
     if (r.createTime() != null) {
       m.setCreateTime(timestamp(r.createTime()));
+    }
+    if (r.confusionMatrix() != null) {
+      m.setConfusionMatrix(confusionMatrix(r.confusionMatrix()));
     }
     return m.build();
   }
@@ -115,6 +119,15 @@ public final class ResourceMapper {
       d.setCreateTime(timestamp(r.createTime()));
     }
     return d.build();
+  }
+
+  static dev.graft.api.v1.ConfusionMatrix confusionMatrix(ConfusionMatrix c) {
+    dev.graft.api.v1.ConfusionMatrix.Builder b = dev.graft.api.v1.ConfusionMatrix.newBuilder()
+        .addAllLabels(c.labels()).setSplit(c.split());
+    for (long count : c.counts()) {
+      b.addCounts(count);
+    }
+    return b.build();
   }
 
   static List<Metric> metrics(List<MetricValue> values) {

@@ -4,6 +4,7 @@ import dev.graft.plugins.trainingkit.baseline.Baselines;
 import dev.graft.plugins.trainingkit.scoring.ForecastBaselines;
 import dev.graft.plugins.trainingkit.scoring.SeriesTargets;
 import dev.graft.spi.Backbone;
+import dev.graft.spi.ConfusionMatrix;
 import dev.graft.spi.FeatureRequest;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.Hyperparameters;
@@ -131,7 +132,16 @@ public final class FeatureExtractionStrategy implements StrategyPlugin {
         settings.seed());
     metrics.addAll(baselines);
     Baselines.verdict(metrics, baselines, task).ifPresent(context.progress()::onMessage);
-    return new TrainOutcome(metrics, properties);
+    return new TrainOutcome(metrics, properties, confusion(task, best,
+        data.validation() != null && data.validation().size() > 0));
+  }
+
+  /** The kept head's confusion matrix on the split its final metrics came from; null unless classifying. */
+  private static ConfusionMatrix confusion(TaskSpec task, HeadTrainer.Candidate best, boolean validated) {
+    if (best.confusion() == null || task.task() != Task.CLASSIFICATION) {
+      return null;
+    }
+    return new ConfusionMatrix(task.labels(), best.confusion(), validated ? "validation" : "train");
   }
 
   private static HeadSpec spec(TaskSpec task, FeatureRequest request, PreparedData data,

@@ -18,6 +18,7 @@ import dev.graft.plugins.trainingkit.MeanSquaredLoss;
 import dev.graft.plugins.trainingkit.NonFiniteGuard;
 import dev.graft.plugins.trainingkit.OwnedAdam;
 import dev.graft.plugins.trainingkit.SharedCollector;
+import dev.graft.plugins.trainingkit.scoring.Scores;
 import dev.graft.spi.CancellationToken;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.MetricValue;
@@ -77,8 +78,9 @@ final class HeadTrainer {
 
   /**
    * A trained candidate: its kept epoch (numbered across the job), that epoch's metrics and
-   * loss (validation loss, or training loss without validation) and its weights in DJL's block
-   * parameter encoding.
+   * loss (validation loss, or training loss without validation), its weights in DJL's block
+   * parameter encoding, and for classification that epoch's confusion counts on the scored split
+   * (row-major true × predicted; null otherwise).
    */
   record Candidate(
       HeadArchitecture architecture,
@@ -86,7 +88,8 @@ final class HeadTrainer {
       int epochsRun,
       double bestLoss,
       List<MetricValue> metrics,
-      byte[] weights) {}
+      byte[] weights,
+      long[] confusion) {}
 
   /**
    * Trains one head on {@code train}, stopping early on {@code validation} (null: train for all
@@ -118,6 +121,7 @@ final class HeadTrainer {
           new NonFiniteGuard(settings.maxNonFiniteSteps(), progress, () -> lastNonFinite);
       byte[] bestWeights = null;
       List<MetricValue> bestMetrics = List.of();
+      long[] bestConfusion = null;
       int bestEpoch = 0;
       double bestLoss = Double.POSITIVE_INFINITY;
       // DJL's Trainer is not used: its first-step check ("gradients all zero") misfires on a
@@ -154,6 +158,8 @@ final class HeadTrainer {
             bestLoss = validate ? Math.min(bestLoss, criterion) : criterion;
             bestEpoch = epoch;
             bestMetrics = metrics;
+            bestConfusion = scored.classification()
+                ? Scores.confusion(Scores.argmax(eval.outputs(), k), scored.classes(), k) : null;
             bestWeights = HeadWeights.snapshot(block);
           } else if (epoch - bestEpoch >= settings.patience()) {
             progress.onMessage(
@@ -171,7 +177,8 @@ final class HeadTrainer {
       }
       int ran = epochsDone - firstEpoch + 1;
       return new Candidate(
-          architecture, bestEpoch, ran, bestLoss, EpochMetrics.asFinal(bestMetrics), bestWeights);
+          architecture, bestEpoch, ran, bestLoss, EpochMetrics.asFinal(bestMetrics), bestWeights,
+          bestConfusion);
     }
   }
 

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param bestScore that score (higher is better)
  * @param bestLoss the validation loss of that epoch (breaks ties)
  * @param bestMetrics that epoch's metrics
+ * @param bestConfusion that epoch's confusion counts on the scored split, row-major true ×
+ *     predicted (classification; null otherwise, and in checkpoints written before it existed)
  */
 record CheckpointState(
     Identity identity,
@@ -25,7 +27,8 @@ record CheckpointState(
     int bestEpoch,
     double bestScore,
     double bestLoss,
-    List<MetricValue> bestMetrics) {
+    List<MetricValue> bestMetrics,
+    long[] bestConfusion) {
 
   static final int FORMAT = 1;
 

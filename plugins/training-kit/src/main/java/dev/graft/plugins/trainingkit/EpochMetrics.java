@@ -9,13 +9,14 @@ import java.util.List;
  * An epoch's metrics, named as feature extraction names them: the training loss, and on the
  * validation split (or, without one, the training split) the loss and accuracy and macro F1
  * (classification) or MAE and RMSE on the targets' own scale (regression, forecasting); plus the
- * score early stopping compares (higher is better: accuracy, or −RMSE). Stateless.
+ * score early stopping compares (higher is better: accuracy, or −RMSE), and for classification
+ * the confusion counts. Stateless.
  */
 final class EpochMetrics {
   private EpochMetrics() {}
 
-  /** Metrics and score of one epoch. */
-  record Result(List<MetricValue> metrics, double score, double loss) {}
+  /** Metrics and score of one epoch; confusion counts row-major true × predicted, or null. */
+  record Result(List<MetricValue> metrics, double score, double loss, long[] confusion) {}
 
   /**
    * @param outputs the head's outputs for {@code scored} (logits or standardised values)
@@ -30,8 +31,10 @@ final class EpochMetrics {
       metrics.add(new MetricValue("loss", scoredLoss, split, epoch));
     }
     double score;
+    long[] confusion = null;
     if (scored.classification()) {
       int[] predicted = Scores.argmax(outputs, scored.outputs());
+      confusion = Scores.confusion(predicted, scored.classes(), scored.outputs());
       double accuracy = Scores.accuracy(predicted, scored.classes());
       metrics.add(new MetricValue("accuracy", accuracy, split, epoch));
       metrics.add(new MetricValue("macro_f1",
@@ -51,6 +54,6 @@ final class EpochMetrics {
       }
       score = -rmse;
     }
-    return new Result(metrics, score, validate ? scoredLoss : trainLoss);
+    return new Result(metrics, score, validate ? scoredLoss : trainLoss, confusion);
   }
 }

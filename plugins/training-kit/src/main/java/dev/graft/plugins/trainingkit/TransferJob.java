@@ -4,6 +4,7 @@ import ai.djl.nn.Block;
 import dev.graft.plugins.trainingkit.baseline.Baselines;
 import dev.graft.plugins.trainingkit.scoring.ForecastBaselines;
 import dev.graft.plugins.trainingkit.scoring.SeriesTargets;
+import dev.graft.spi.ConfusionMatrix;
 import dev.graft.spi.Example;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.MetricValue;
@@ -144,7 +145,11 @@ public final class TransferJob {
     List<MetricValue> baselines = Baselines.metrics(task, trainSet, context.validationSet(), settings.seed());
     metrics.addAll(baselines);
     Baselines.verdict(metrics, baselines, task).ifPresent(context.progress()::onMessage);
-    return new TrainOutcome(metrics, properties);
+    ConfusionMatrix confusion = task.task() == Task.CLASSIFICATION && best.bestConfusion() != null
+        && best.bestConfusion().length == outputs * outputs && task.labels().size() == outputs
+        ? new ConfusionMatrix(task.labels(), best.bestConfusion(), validation != null ? "validation" : "train")
+        : null;
+    return new TrainOutcome(metrics, properties, confusion);
   }
 
   /** Frees what glibc kept of the job's native memory; nothing when JNA is missing. */

@@ -79,7 +79,7 @@ final class TransferTrainer {
   }
 
   /** The best epoch (0 when no epoch ran and none was resumed) and how many epochs ran here. */
-  record Result(int bestEpoch, int epochsRun, List<MetricValue> bestMetrics) {}
+  record Result(int bestEpoch, int epochsRun, List<MetricValue> bestMetrics, long[] bestConfusion) {}
 
   /**
    * Trains from the state after {@code resumed} (null: from the start) up to the last epoch or
@@ -103,6 +103,7 @@ final class TransferTrainer {
     double bestScore = resumed == null ? Double.NEGATIVE_INFINITY : resumed.bestScore();
     double bestLoss = resumed == null ? Double.POSITIVE_INFINITY : resumed.bestLoss();
     List<MetricValue> bestMetrics = resumed == null ? List.of() : resumed.bestMetrics();
+    long[] bestConfusion = resumed == null ? null : resumed.bestConfusion();
     int ran = 0;
     try (OwnedAdam optimizer = OwnedAdam.adamW(rates, settings.weightDecay(), backbone.manager());
         ParameterServer server = engine.newParameterServer(optimizer)) {
@@ -145,9 +146,10 @@ final class TransferTrainer {
           bestScore = r.score();
           bestLoss = r.loss();
           bestMetrics = r.metrics();
+          bestConfusion = r.confusion();
         }
         checkpoint(new CheckpointState(identity, epoch, step, bestEpoch, bestScore, bestLoss,
-            bestMetrics), improved);
+            bestMetrics, bestConfusion), improved);
         if (!improved && epoch - bestEpoch >= settings.patience()) {
           progress.onMessage("early stopping after epoch " + epoch + ": the validation score has"
               + " not improved since epoch " + bestEpoch);
@@ -155,7 +157,7 @@ final class TransferTrainer {
         }
       }
     }
-    return new Result(bestEpoch, ran, bestMetrics);
+    return new Result(bestEpoch, ran, bestMetrics, bestConfusion);
   }
 
   /** Optimizer steps taken by this trainer (not counting a resumed run's). */

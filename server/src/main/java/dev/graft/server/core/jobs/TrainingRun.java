@@ -98,7 +98,8 @@ final class TrainingRun {
       }
       handle.throwIfCancelled();
       JobAccess.checkOutputModel(models, job.outputModel(), job.principal());
-      ModelRecord stored = models.create(trainedRecord(outcome.metrics(), outcome.properties()), staged);
+      ModelRecord stored = models.create(trainedRecord(outcome.metrics(), outcome.properties())
+          .withConfusionMatrix(outcome.confusionMatrix()), staged);
       staged = null;
       List<MetricValue> finalMetrics = outcome.metrics();
       retention.succeeded(handle.current().id()); // keep-checkpoints, before anyone sees SUCCEEDED

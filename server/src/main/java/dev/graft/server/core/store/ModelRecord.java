@@ -1,5 +1,6 @@
 package dev.graft.server.core.store;
 
+import dev.graft.spi.ConfusionMatrix;
 import dev.graft.spi.MetricValue;
 import dev.graft.spi.Task;
 import java.time.Instant;
@@ -33,6 +34,8 @@ import java.util.Objects;
  * @param dimension the feature vector length for {@code Extract}; 0 when unknown
  * @param createdBy the principal that imported or trained it ("graft" for built-ins); "" for
  *     versions stored before principals existed
+ * @param confusionMatrix a classifier's confusion matrix on the split of its final metrics, as its
+ *     strategy computed it; null when there is none (and in manifests written before it existed)
  */
 public record ModelRecord(
     String name,
@@ -55,7 +58,8 @@ public record ModelRecord(
     Instant createTime,
     String jobId,
     int dimension,
-    String createdBy) {
+    String createdBy,
+    ConfusionMatrix confusionMatrix) {
 
   public ModelRecord {
     Objects.requireNonNull(name, "name");
@@ -76,6 +80,16 @@ public record ModelRecord(
     createdBy = Copies.text(createdBy);
   }
 
+  /** A record without a confusion matrix (base models, and trained ones whose strategy gave none). */
+  public ModelRecord(String name, int version, ModelKind kind, String domain, String engine, String format,
+      String baseModel, String strategy, String datasetId, String datasetSha256, Task task, List<String> labels,
+      List<MetricValue> metrics, ModelInputSpec input, Map<String, String> hyperparameters,
+      Map<String, String> properties, long sizeBytes, Instant createTime, String jobId, int dimension,
+      String createdBy) {
+    this(name, version, kind, domain, engine, format, baseModel, strategy, datasetId, datasetSha256, task, labels,
+        metrics, input, hyperparameters, properties, sizeBytes, createTime, jobId, dimension, createdBy, null);
+  }
+
   /** {@code name@version}. */
   public String ref() {
     return name + "@" + version;
@@ -89,30 +103,36 @@ public record ModelRecord(
   public ModelRecord withVersion(int newVersion) {
     return new ModelRecord(name, newVersion, kind, domain, engine, format, baseModel, strategy, datasetId,
         datasetSha256, task, labels, metrics, input, hyperparameters, properties, sizeBytes, createTime, jobId,
-        dimension, createdBy);
+        dimension, createdBy, confusionMatrix);
   }
 
   public ModelRecord withSizeBytes(long newSizeBytes) {
     return new ModelRecord(name, version, kind, domain, engine, format, baseModel, strategy, datasetId,
         datasetSha256, task, labels, metrics, input, hyperparameters, properties, newSizeBytes, createTime, jobId,
-        dimension, createdBy);
+        dimension, createdBy, confusionMatrix);
   }
 
   public ModelRecord withCreateTime(Instant newCreateTime) {
     return new ModelRecord(name, version, kind, domain, engine, format, baseModel, strategy, datasetId,
         datasetSha256, task, labels, metrics, input, hyperparameters, properties, sizeBytes, newCreateTime, jobId,
-        dimension, createdBy);
+        dimension, createdBy, confusionMatrix);
   }
 
   public ModelRecord withProperties(Map<String, String> newProperties) {
     return new ModelRecord(name, version, kind, domain, engine, format, baseModel, strategy, datasetId,
         datasetSha256, task, labels, metrics, input, hyperparameters, newProperties, sizeBytes, createTime, jobId,
-        dimension, createdBy);
+        dimension, createdBy, confusionMatrix);
+  }
+
+  public ModelRecord withConfusionMatrix(ConfusionMatrix newConfusionMatrix) {
+    return new ModelRecord(name, version, kind, domain, engine, format, baseModel, strategy, datasetId,
+        datasetSha256, task, labels, metrics, input, hyperparameters, properties, sizeBytes, createTime, jobId,
+        dimension, createdBy, newConfusionMatrix);
   }
 
   public ModelRecord withDimension(int newDimension) {
     return new ModelRecord(name, version, kind, domain, engine, format, baseModel, strategy, datasetId,
         datasetSha256, task, labels, metrics, input, hyperparameters, properties, sizeBytes, createTime, jobId,
-        newDimension, createdBy);
+        newDimension, createdBy, confusionMatrix);
   }
 }

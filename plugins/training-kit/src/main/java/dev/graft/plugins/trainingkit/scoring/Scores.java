@@ -2,7 +2,7 @@ package dev.graft.plugins.trainingkit.scoring;
 
 /**
  * Quality measures over row-major outputs: accuracy and macro F1 from logits, MAE and RMSE from
- * values. Stateless and thread-safe.
+ * values; confusion counts. Stateless and thread-safe.
  */
 public final class Scores {
   private Scores() {}
@@ -34,6 +34,18 @@ public final class Scores {
       }
     }
     return (double) correct / truth.length;
+  }
+
+  /**
+   * The confusion counts of {@code k} classes, row-major: {@code [t * k + p]} examples of true
+   * class t predicted p.
+   */
+  public static long[] confusion(int[] predicted, long[] truth, int k) {
+    long[] counts = new long[k * k];
+    for (int i = 0; i < truth.length; i++) {
+      counts[(int) truth[i] * k + predicted[i]]++;
+    }
+    return counts;
   }
 
   /** The mean of per-class F1 over the classes present in the truth or the predictions. */
