@@ -130,7 +130,7 @@ final class RawFeatures {
     return new Row(index, normalised(value));
   }
 
-  private static float[] normalised(float[] value) {
+  static float[] normalised(float[] value) {
     double norm = 0;
     for (float v : value) {
       norm += v * v;
