@@ -235,25 +235,22 @@ public final class GraftClient implements AutoCloseable {
     return JobWatch.start(TrainingServiceGrpc.newStub(channel), jobId, onEvent, () -> getJob(jobId));
   }
 
-  /** Watches a job until it ends (or {@code timeout} passes) and returns its final state. */
+  /** Watches a job until it ends (or {@code timeout} passes) and returns its final state, with its whole history. */
   public Job awaitJob(String jobId, Duration timeout, Consumer<JobEvent> onEvent) {
     Iterator<JobEvent> events = TrainingServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .watchJob(WatchJobRequest.newBuilder().setId(jobId).build());
-    Job last = null;
+    WatchedJob watched = new WatchedJob();
     try {
       while (events.hasNext()) {
         JobEvent e = events.next();
         onEvent.accept(e);
-        last = e.getJob();
+        watched.accept(e);
       }
     } catch (StatusRuntimeException e) {
       throw GraftException.from(e);
     }
-    if (last == null || !isTerminal(last.getState())) {
-      return getJob(jobId);
-    }
-    return last;
+    return watched.ended() ? watched.job() : getJob(jobId);
   }
 
   public Job getJob(String id) {

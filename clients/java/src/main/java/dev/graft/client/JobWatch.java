@@ -21,7 +21,7 @@ final class JobWatch implements ClientResponseObserver<WatchJobRequest, JobEvent
   private final Consumer<JobEvent> onEvent;
   private final Supplier<Job> current;
   private volatile ClientCallStreamObserver<WatchJobRequest> call;
-  private volatile Job last;
+  private final WatchedJob watched = new WatchedJob();
 
   private JobWatch(Consumer<JobEvent> onEvent, Supplier<Job> current) {
     this.onEvent = onEvent;
@@ -50,7 +50,9 @@ final class JobWatch implements ClientResponseObserver<WatchJobRequest, JobEvent
     if (result.isDone()) {
       return;
     }
-    last = event.getJob();
+    synchronized (watched) {
+      watched.accept(event);
+    }
     try {
       onEvent.accept(event);
     } catch (RuntimeException | Error e) {
@@ -65,10 +67,11 @@ final class JobWatch implements ClientResponseObserver<WatchJobRequest, JobEvent
 
   @Override
   public void onCompleted() {
-    Job end = last;
-    if (end != null && GraftClient.isTerminal(end.getState())) {
-      result.complete(end);
-      return;
+    synchronized (watched) {
+      if (watched.ended()) {
+        result.complete(watched.job());
+        return;
+      }
     }
     // The stream ended before a terminal state (a server going away): ask for the job as it is,
     // off the gRPC thread.

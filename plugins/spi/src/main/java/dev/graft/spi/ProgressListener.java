@@ -16,4 +16,13 @@ public interface ProgressListener {
 
   /** A human-readable line ("computing embeddings 640/1600"). */
   void onMessage(String message);
+
+  /**
+   * A named phase of the run begins: phase {@code index} of {@code count} (1-based), e.g. each
+   * candidate head, or each trial of a search. After it, the epochs given to {@link #onStep} and
+   * {@link #onEpoch} count from 1 within the phase (and {@code totalEpochs} is the phase's), while
+   * steps keep counting over the whole run, so the job's fraction and ETA stay whole-run.
+   * Single-phase strategies never call it.
+   */
+  default void onPhase(String name, int index, int count) {}
 }

@@ -20,6 +20,7 @@ import dev.graft.spi.ConfusionMatrix;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.MetricValue;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import javax.inject.Inject;
 import javax.inject.Singleton;
@@ -70,7 +71,8 @@ public final class ResourceMapper {
     var p = r.progress();
     Progress.Builder progress = Progress.newBuilder()
         .setEpoch(p.epoch()).setTotalEpochs(p.totalEpochs())
-        .setStep(p.step()).setTotalSteps(p.totalSteps()).setFraction(p.fraction());
+        .setStep(p.step()).setTotalSteps(p.totalSteps()).setFraction(p.fraction())
+        .setPhase(p.phase()).setPhaseIndex(p.phaseIndex()).setPhaseCount(p.phaseCount());
     if (p.etaMillis() > 0) {
       progress.setEta(Duration.newBuilder().setSeconds(p.etaMillis() / 1000).setNanos((int) (p.etaMillis() % 1000) * 1_000_000));
     }
@@ -82,13 +84,14 @@ public final class ResourceMapper {
         .setOutputModel(r.outputModel())
         .setResultModel(r.resultModel() == null ? "" : r.resultModel())
         .setProgress(progress)
-        .addAllMetrics(metrics(r.metrics()))
+        .addAllMetrics(metrics(r.metrics().stream().filter(m -> m.epoch() == 0).toList()))
+        .addAllHistory(history(r))
         .setDevice(r.device() == null ? "" : r.device())
         .setDevicePool(r.devicePool() == null ? "" : r.devicePool())
         .putAllLabels(r.labels())
         .setCreatedBy(r.createdBy());
     if (r.error() != null) {
-      j.setError(statuses.toRpcStatus(r.error().kind(), r.error().reason(), "", r.error().message()));
+      j.setError(statuses.toRpcStatus(r.error().kind(), r.error().reason(), r.error().field(), r.error().message()));
     }
     if (r.createTime() != null) {
       j.setCreateTime(timestamp(r.createTime()));
@@ -119,6 +122,20 @@ public final class ResourceMapper {
       d.setCreateTime(timestamp(r.createTime()));
     }
     return d.build();
+  }
+
+  /** The job's per-epoch metrics in order, each with the phase it was measured in. */
+  static List<Metric> history(JobRecord r) {
+    List<MetricValue> all = r.metrics();
+    List<Metric> history = new ArrayList<>(all.size());
+    for (int i = 0; i < all.size(); i++) {
+      MetricValue m = all.get(i);
+      if (m.epoch() > 0) {
+        history.add(Metric.newBuilder().setName(m.name()).setValue(m.value()).setSplit(m.split())
+            .setEpoch(m.epoch()).setPhase(r.phaseOf(i)).build());
+      }
+    }
+    return history;
   }
 
   static dev.graft.api.v1.ConfusionMatrix confusionMatrix(ConfusionMatrix c) {

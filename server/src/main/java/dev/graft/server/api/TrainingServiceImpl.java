@@ -64,10 +64,9 @@ public final class TrainingServiceImpl extends TrainingServiceGrpc.TrainingServi
     });
   }
 
-  /** The job without its per-epoch history (metrics of epoch 0, the final ones, only). */
+  /** The job without its per-epoch history. */
   private static Job basic(Job job) {
-    return job.toBuilder().clearMetrics()
-        .addAllMetrics(job.getMetricsList().stream().filter(m -> m.getEpoch() == 0).toList()).build();
+    return job.toBuilder().clearHistory().build();
   }
 
   @Override
@@ -89,8 +88,7 @@ public final class TrainingServiceImpl extends TrainingServiceGrpc.TrainingServi
     try {
       String id = requireId(request.getId());
       jobs.get(id); // NOT_FOUND before the stream starts
-      JobEventStream stream = new JobEventStream((ServerCallStreamObserver<JobEvent>) observer,
-          e -> JobEvent.newBuilder().setJob(resources.job(e.job())).setMessage(e.message()).build());
+      JobEventStream stream = new JobEventStream((ServerCallStreamObserver<JobEvent>) observer, resources::job);
       stream.subscribed(jobs.watch(id, stream::offer));
     } catch (RuntimeException e) {
       observer.onError(calls.statuses().toStatusException(e));

@@ -5,10 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.api.v1.Job;
 import dev.graft.api.v1.JobEvent;
-import dev.graft.api.v1.JobState;
+import dev.graft.api.v1.Metric;
+import dev.graft.server.core.store.JobRecord;
+import dev.graft.server.core.store.JobState;
+import dev.graft.spi.MetricValue;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /** WatchJob's stream sends only while the transport is ready and never buffers more than the newest event. */
@@ -73,13 +78,29 @@ class JobEventStreamTest {
     }
   }
 
-  private static dev.graft.server.core.jobs.JobEvent event(String message) {
-    return new dev.graft.server.core.jobs.JobEvent(null, message);
+  /** Job records whose history grows by one metric per event. */
+  private final List<MetricValue> history = new ArrayList<>();
+
+  private dev.graft.server.core.jobs.JobEvent event(String message) {
+    JobState state = message.equals("done") ? JobState.SUCCEEDED : JobState.RUNNING;
+    if (message.startsWith("epoch ")) {
+      history.add(new MetricValue("loss", 1.0 / (history.size() + 1), "train", history.size() + 1));
+    }
+    JobRecord record = new JobRecord("job-1", state, "m@1", "s", "out", "", null, "inline", "", 0f, null, "",
+        "", 0, Map.of(), null, history, null, null, null, null, "");
+    return new dev.graft.server.core.jobs.JobEvent(record, message);
   }
 
-  private static JobEvent map(dev.graft.server.core.jobs.JobEvent e) {
-    JobState state = e.message().equals("done") ? JobState.JOB_STATE_SUCCEEDED : JobState.JOB_STATE_RUNNING;
-    return JobEvent.newBuilder().setMessage(e.message()).setJob(Job.newBuilder().setState(state)).build();
+  /** Stands in for ResourceMapper#job: state and the whole history. */
+  private static Job map(JobRecord r) {
+    return Job.newBuilder()
+        .setState(r.state() == JobState.SUCCEEDED ? dev.graft.api.v1.JobState.JOB_STATE_SUCCEEDED
+            : dev.graft.api.v1.JobState.JOB_STATE_RUNNING)
+        .addAllHistory(ResourceMapper.history(r)).build();
+  }
+
+  private static List<Integer> epochs(List<JobEvent> sent) {
+    return sent.stream().flatMap(e -> e.getMetricsList().stream()).map(Metric::getEpoch).toList();
   }
 
   @Test
@@ -103,6 +124,30 @@ class JobEventStreamTest {
     assertEquals(1, unsubscribed[0]);
     stream.offer(event("after the end"));
     assertEquals(3, call.sent.size(), "nothing follows the terminal event");
+  }
+
+  @Test
+  void eventsCarryOnlyNewHistoryAndSkippedEventsLoseNone() {
+    FakeCall call = new FakeCall();
+    JobEventStream stream = new JobEventStream(call, JobEventStreamTest::map);
+    for (int i = 0; i < 300; i++) {
+      stream.offer(event("epoch " + (i + 1)));
+    }
+    call.becomeReady();
+    assertEquals(1, call.sent.size(), "one event after a slow spell");
+    assertEquals(300, call.sent.get(0).getMetricsCount(), "it carries every epoch the client missed");
+    stream.offer(event("step"));
+    assertEquals(0, call.sent.get(1).getMetricsCount(), "a step event carries no metrics");
+    call.ready = false;
+    stream.offer(event("epoch 301"));
+    stream.offer(event("epoch 302"));
+    call.becomeReady();
+    stream.offer(event("epoch 303"));
+    stream.offer(event("done"));
+    assertEquals(IntStream.rangeClosed(1, 303).boxed().toList(), epochs(call.sent),
+        "the events' metrics concatenated are the whole history, each epoch once");
+    assertTrue(call.sent.stream().allMatch(e -> e.getJob().getHistoryCount() == 0), "the job itself has no history");
+    assertTrue(call.completed);
   }
 
   @Test

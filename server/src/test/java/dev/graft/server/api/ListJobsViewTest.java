@@ -39,10 +39,11 @@ class ListJobsViewTest {
       Job full = stub.listJobs(ListJobsRequest.newBuilder().setView(JobView.JOB_VIEW_FULL).build()).getJobs(0);
       assertTrue(basic.getMetricsCount() > 0 && basic.getMetricsList().stream().allMatch(m -> m.getEpoch() == 0),
           basic.getMetricsList().toString());
-      assertTrue(full.getMetricsList().stream().anyMatch(m -> m.getEpoch() > 0), "the history is in FULL");
-      assertEquals(done.getMetricsList(), full.getMetricsList());
-      assertEquals(full.toBuilder().clearMetrics().build(), basic.toBuilder().clearMetrics().build(),
-          "only the history differs");
+      assertEquals(0, basic.getHistoryCount(), "no history in BASIC");
+      assertTrue(full.getHistoryCount() > 0 && full.getHistoryList().stream().allMatch(m -> m.getEpoch() > 0),
+          "the history is in FULL");
+      assertEquals(done, full, "the watched job (events' metrics concatenated) equals the FULL job");
+      assertEquals(full.toBuilder().clearHistory().build(), basic, "only the history differs");
     }
   }
 }

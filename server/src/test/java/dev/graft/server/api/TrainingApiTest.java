@@ -56,6 +56,28 @@ class TrainingApiTest {
   }
 
   @Test
+  void candidateHeadsArePhasesWithTheirOwnEpochs() {
+    Job job = client.train(request("phased").setHyperparameters(Hyperparameters.newBuilder().setEpochs(3)
+        .setEarlyStoppingPatience(10).putExtra("hidden", "auto")).build());
+    List<JobEvent> events = new ArrayList<>();
+    Job done = client.awaitJob(job.getId(), Duration.ofMinutes(2), events::add);
+    assertEquals(JobState.JOB_STATE_SUCCEEDED, done.getState(), done.getError().getMessage());
+    List<String> phases = done.getHistoryList().stream().map(m -> m.getPhase()).distinct().toList();
+    assertEquals(2, phases.size(), "two candidate heads: " + phases);
+    assertTrue(phases.get(0).startsWith("linear") && phases.get(1).startsWith("mlp"), phases.toString());
+    for (String phase : phases) {
+      assertEquals(List.of(1, 2, 3), done.getHistoryList().stream()
+          .filter(m -> m.getPhase().equals(phase) && m.getName().equals("loss") && m.getSplit().equals("validation"))
+          .map(m -> m.getEpoch()).toList(), "epochs count from 1 in " + phase);
+    }
+    assertTrue(events.stream().map(JobEvent::getJob).anyMatch(j -> j.getProgress().getPhaseIndex() == 2
+        && j.getProgress().getPhaseCount() == 2 && j.getProgress().getPhase().equals(phases.get(1))
+        && j.getProgress().getTotalEpochs() == 3), "progress names the running phase");
+    assertTrue(done.getMetricsList().stream().allMatch(m -> m.getEpoch() == 0 && m.getPhase().isEmpty()),
+        "final metrics are the kept model's");
+  }
+
+  @Test
   void trainWatchPredict() {
     Job job = client.train(request("tiny-sentiment").build());
     assertEquals(JobState.JOB_STATE_QUEUED, job.getState());
@@ -65,8 +87,8 @@ class TrainingApiTest {
     assertEquals(job.getId(), events.get(0).getJob().getId());
     assertTrue(events.stream().anyMatch(e -> e.getJob().getState() == JobState.JOB_STATE_RUNNING));
     assertTrue(events.stream().anyMatch(e -> e.getJob().getProgress().getStep() > 0), "step progress is streamed");
-    assertTrue(done.getMetricsList().stream().anyMatch(m -> m.getName().equals("macro_f1")
-        && m.getSplit().equals("validation") && m.getEpoch() == 1), "per-epoch metrics: " + done.getMetricsList());
+    assertTrue(done.getHistoryList().stream().anyMatch(m -> m.getName().equals("macro_f1")
+        && m.getSplit().equals("validation") && m.getEpoch() == 1), "per-epoch metrics: " + done.getHistoryList());
     assertTrue(done.hasEndTime() && done.hasStartTime());
 
     Model model = client.getModel(done.getResultModel());

@@ -79,7 +79,7 @@ class CheckpointRetentionEndToEndTest {
       Job longJob = client.train(request(tiny, "cancelled", 10_000));
       Iterator<JobEvent> events = client.watch(longJob.getId());
       while (events.hasNext()) {
-        if (events.next().getJob().getMetricsList().stream().anyMatch(m -> m.getEpoch() == 2)) {
+        if (events.next().getMetricsList().stream().anyMatch(m -> m.getEpoch() == 2)) {
           break; // two epochs done, so the first epoch's checkpoints are written
         }
       }

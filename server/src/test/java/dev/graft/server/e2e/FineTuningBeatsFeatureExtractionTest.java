@@ -67,7 +67,7 @@ class FineTuningBeatsFeatureExtractionTest {
       for (int epoch = 1; epoch <= 2; epoch++) {
         for (String metric : List.of("loss", "accuracy", "macro_f1")) {
           int e = epoch;
-          assertTrue(ft.getMetricsList().stream().anyMatch(m -> m.getEpoch() == e
+          assertTrue(ft.getHistoryList().stream().anyMatch(m -> m.getEpoch() == e
               && m.getSplit().equals("validation") && m.getName().equals(metric)), metric + " " + e);
         }
       }

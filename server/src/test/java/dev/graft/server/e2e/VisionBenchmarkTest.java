@@ -84,7 +84,7 @@ class VisionBenchmarkTest {
           };
           VisionRuns.Timed run = VisionRuns.train(client, "mnv2", strategy, output, data, h);
           VisionRuns.Score s = VisionRuns.score(client, output, test, testSet);
-          int epochs = run.job().getMetricsList().stream().mapToInt(m -> m.getEpoch()).max()
+          int epochs = run.job().getHistoryList().stream().mapToInt(m -> m.getEpoch()).max()
               .orElse(1);
           String row = String.format(Locale.ROOT,
               "| %d | %s%s | %s | %.4f | %.0f s | %d | %.0f | %.0f |", n * 10, strategy,

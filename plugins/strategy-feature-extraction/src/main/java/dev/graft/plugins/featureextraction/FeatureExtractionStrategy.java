@@ -86,8 +86,8 @@ public final class FeatureExtractionStrategy implements StrategyPlugin {
     List<HeadTrainer.Candidate> trained = new ArrayList<>();
     for (HeadArchitecture architecture : candidates) {
       if (candidates.size() > 1) {
-        context.progress().onMessage("training head " + (trained.size() + 1) + "/"
-            + candidates.size() + ": " + architecture.describe());
+        context.progress().onPhase(
+            architecture.describe() + " head", trained.size() + 1, candidates.size());
       }
       trained.add(trainer.train(architecture, data.train(), data.validation()));
     }

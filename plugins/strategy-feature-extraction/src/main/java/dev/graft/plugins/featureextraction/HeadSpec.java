@@ -24,8 +24,8 @@ import java.util.List;
  * @param architecture the head's layers
  * @param features which features the head reads and how they are standardised
  * @param targets how regression targets were standardised; null for classification
- * @param bestEpoch the epoch whose weights were kept (1-based, numbered across all candidate
- *     heads of the job, as in its progress and metrics)
+ * @param bestEpoch the epoch whose weights were kept (1-based within the kept head's own training:
+ *     each candidate head is a phase of the job, with its epochs numbered from 1)
  * @param epochsTrained the epochs that ran, all candidates together
  * @param parameters the prefix of the DJL parameter file ({@code <parameters>-0000.params})
  */

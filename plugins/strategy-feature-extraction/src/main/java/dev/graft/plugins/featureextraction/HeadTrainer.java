@@ -131,8 +131,10 @@ final class HeadTrainer {
         ParameterStore store = new ParameterStore(model.getNDManager(), false);
         store.setParameterServer(server, new Device[] {device});
         int[] order = identity(n);
-        for (int local = 1; local <= settings.epochs(); local++) {
-          int epoch = ++epochsDone;
+        // Epochs are reported within this candidate (its phase when there are several); steps
+        // count over the whole run.
+        for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
+          epochsDone++;
           shuffle(order, shuffle);
           double lossSum = 0;
           int counted = 0;
@@ -144,7 +146,7 @@ final class HeadTrainer {
               lossSum += (double) value * (to - from);
               counted += to - from;
             }
-            progress.onStep(epoch, totalEpochs, stepsDone, totalSteps, value);
+            progress.onStep(epoch, settings.epochs(), stepsDone, totalSteps, value);
           }
           double trainLoss = counted > 0 ? lossSum / counted : Double.NaN;
           HeadData scored = validate ? validation : train;
@@ -152,7 +154,7 @@ final class HeadTrainer {
           Evaluation eval = evaluate(model.getNDManager(), block, store, loss, scored, k);
           List<MetricValue> metrics = EpochMetrics.of(
               epoch, trainLoss, eval.loss(), eval.outputs(), scored, validate, k, targetScale);
-          progress.onEpoch(epoch, totalEpochs, metrics);
+          progress.onEpoch(epoch, settings.epochs(), metrics);
           double criterion = validate ? eval.loss() : trainLoss;
           if (!validate || criterion < bestLoss - MIN_IMPROVEMENT) {
             bestLoss = validate ? Math.min(bestLoss, criterion) : criterion;

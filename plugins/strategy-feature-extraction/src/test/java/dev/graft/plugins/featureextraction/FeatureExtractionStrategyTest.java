@@ -79,8 +79,17 @@ class FeatureExtractionStrategyTest {
     // 120 examples in batches of 32: 4 steps an epoch; two candidate heads share the budget.
     assertEquals(2L * 30 * 4, ctx.progress.totalSteps.get());
     assertEquals(4L * ctx.progress.epochs.size(), ctx.progress.lastStep.get());
-    for (int i = 0; i < ctx.progress.epochs.size(); i++) {
-      assertEquals(i + 1, ctx.progress.epochs.get(i).epoch(), "numbered on across candidates");
+    // Each candidate head is a phase whose epochs count from 1.
+    assertEquals(List.of("linear 16->3 head", "mlp 16->256->3 dropout 0.5 head"),
+        ctx.progress.phases.stream().map(RecordingProgress.Phase::name).toList());
+    assertEquals(0, ctx.progress.phases.get(0).epochsBefore());
+    for (RecordingProgress.Phase phase : ctx.progress.phases) {
+      assertEquals(2, phase.count());
+      int end = phase.index() < 2 ? ctx.progress.phases.get(1).epochsBefore() : ctx.progress.epochs.size();
+      for (int i = phase.epochsBefore(); i < end; i++) {
+        assertEquals(i - phase.epochsBefore() + 1, ctx.progress.epochs.get(i).epoch(), phase.name());
+        assertEquals(30, ctx.progress.epochs.get(i).totalEpochs(), phase.name());
+      }
     }
     assertTrue(Files.exists(ctx.output.resolve("head.json")));
     assertTrue(Files.exists(ctx.output.resolve("head-0000.params")));
@@ -94,9 +103,11 @@ class FeatureExtractionStrategyTest {
     assertEquals("mean", p.get("pooling"));
     assertEquals("true", p.get("normalize"));
     int best = Integer.parseInt(p.get("best_epoch"));
-    assertTrue(best >= 1 && best <= ctx.progress.epochs.size());
-    // The outcome carries the best epoch's validation metrics.
-    RecordingProgress.Epoch bestEpoch = ctx.progress.epochs.get(best - 1);
+    assertTrue(best >= 1 && best <= 30, "within the kept head's phase: " + best);
+    // The outcome carries the best epoch's validation metrics (best_epoch counts within the kept head's phase).
+    RecordingProgress.Phase kept = ctx.progress.phases.stream()
+        .filter(ph -> ph.name().equals(head + " head")).findFirst().orElseThrow();
+    RecordingProgress.Epoch bestEpoch = ctx.progress.epochs.get(kept.epochsBefore() + best - 1);
     assertEquals(
         metric(bestEpoch.metrics(), "loss", "validation"),
         metric(outcome.metrics(), "loss", "validation"));

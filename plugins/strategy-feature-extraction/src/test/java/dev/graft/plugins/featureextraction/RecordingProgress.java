@@ -11,6 +11,11 @@ import java.util.concurrent.atomic.AtomicLong;
 final class RecordingProgress implements ProgressListener {
   record Epoch(int epoch, int totalEpochs, List<MetricValue> metrics) {}
 
+  /** A phase begun when {@code epochsBefore} epochs had been reported. */
+  record Phase(String name, int index, int count, int epochsBefore) {}
+
+  final List<Phase> phases = new CopyOnWriteArrayList<>();
+
   final List<Epoch> epochs = new CopyOnWriteArrayList<>();
   final List<String> messages = new CopyOnWriteArrayList<>();
   final AtomicLong steps = new AtomicLong();
@@ -34,6 +39,11 @@ final class RecordingProgress implements ProgressListener {
   @Override
   public void onMessage(String message) {
     messages.add(message);
+  }
+
+  @Override
+  public void onPhase(String name, int index, int count) {
+    phases.add(new Phase(name, index, count, epochs.size()));
   }
 
   /** The value of metric {@code name} on {@code split} in epoch record {@code e}, or NaN. */

@@ -30,9 +30,8 @@ final class JobProgressReporter implements ProgressListener {
   public void onStep(int epoch, int totalEpochs, long step, long totalSteps, double loss) {
     double fraction = totalSteps > 0 ? Math.min(1.0, (double) step / totalSteps) : 0;
     long eta = fraction > 0 ? (long) (elapsed().toMillis() * (1 - fraction) / fraction) : 0;
-    JobProgress progress = new JobProgress(epoch, totalEpochs, step, totalSteps, fraction, eta);
     telemetry.step(epoch, loss);
-    handle.update(r -> r.withProgress(progress),
+    handle.update(r -> r.withProgress(r.progress().at(epoch, totalEpochs, step, totalSteps, fraction, eta)),
         String.format(Locale.ROOT, "epoch %d/%d step %d/%d loss %.4f", epoch, totalEpochs, step, totalSteps, loss),
         false);
   }
@@ -49,8 +48,14 @@ final class JobProgressReporter implements ProgressListener {
       all.addAll(metrics);
       JobProgress p = r.progress();
       return r.withMetrics(all)
-          .withProgress(new JobProgress(epoch, totalEpochs, p.step(), p.totalSteps(), p.fraction(), p.etaMillis()));
+          .withProgress(p.at(epoch, totalEpochs, p.step(), p.totalSteps(), p.fraction(), p.etaMillis()));
     }, line.toString(), true);
+  }
+
+  @Override
+  public void onPhase(String name, int index, int count) {
+    handle.update(r -> r.withPhase(name, index, count).withProgress(r.progress().inPhase(name, index, count)),
+        "phase " + index + "/" + count + ": " + name, true);
   }
 
   @Override

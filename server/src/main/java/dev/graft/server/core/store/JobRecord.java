@@ -23,6 +23,8 @@ import java.util.stream.Stream;
  * @param startTime null until RUNNING
  * @param endTime null until terminal
  * @param createdBy the principal that submitted it; "" for jobs stored before principals existed
+ * @param phases the named phases the run has begun, in order (empty for a single-phase run);
+ *     each says where in {@code metrics} its epochs start
  */
 public record JobRecord(
     String id,
@@ -46,7 +48,8 @@ public record JobRecord(
     Instant createTime,
     Instant startTime,
     Instant endTime,
-    String createdBy) {
+    String createdBy,
+    List<JobPhase> phases) {
 
   public JobRecord {
     Objects.requireNonNull(id, "id");
@@ -64,30 +67,62 @@ public record JobRecord(
     progress = progress == null ? JobProgress.none() : progress;
     metrics = Copies.list(metrics);
     createdBy = Copies.text(createdBy);
+    phases = Copies.list(phases);
+  }
+
+  /** A job that has begun no phase. */
+  public JobRecord(String id, JobState state, String baseModel, String strategy, String outputModel,
+      String resultModel, Task task, String trainSource, String validationSource, float validationSplit,
+      Hyperparameters hyperparameters, String devicePool, String device, int priority,
+      Map<String, String> labels, JobProgress progress, List<MetricValue> metrics, JobError error,
+      Instant createTime, Instant startTime, Instant endTime, String createdBy) {
+    this(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource, validationSource,
+        validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics, error,
+        createTime, startTime, endTime, createdBy, List.of());
+  }
+
+  /** The job with a new phase begun at the current end of its metrics. */
+  public JobRecord withPhase(String name, int index, int count) {
+    List<JobPhase> all = Stream.concat(phases.stream(),
+        Stream.of(new JobPhase(name, index, count, metrics.size()))).toList();
+    return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
+        validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics,
+        error, createTime, startTime, endTime, createdBy, all);
+  }
+
+  /** The phase the metric at {@code index} of {@link #metrics()} was measured in, or "" for none. */
+  public String phaseOf(int index) {
+    String name = "";
+    for (JobPhase p : phases) {
+      if (p.firstMetric() <= index) {
+        name = p.name();
+      }
+    }
+    return name;
   }
 
   public JobRecord withState(JobState newState) {
     return new JobRecord(id, newState, baseModel, strategy, outputModel, resultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics,
-        error, createTime, startTime, endTime, createdBy);
+        error, createTime, startTime, endTime, createdBy, phases);
   }
 
   public JobRecord withDevice(String newDevice) {
     return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, newDevice, priority, labels, progress, metrics,
-        error, createTime, startTime, endTime, createdBy);
+        error, createTime, startTime, endTime, createdBy, phases);
   }
 
   public JobRecord withProgress(JobProgress newProgress) {
     return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, newProgress, metrics,
-        error, createTime, startTime, endTime, createdBy);
+        error, createTime, startTime, endTime, createdBy, phases);
   }
 
   public JobRecord withMetrics(List<MetricValue> newMetrics) {
     return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, newMetrics,
-        error, createTime, startTime, endTime, createdBy);
+        error, createTime, startTime, endTime, createdBy, phases);
   }
 
   /**
@@ -102,24 +137,24 @@ public record JobRecord(
   public JobRecord withError(JobError newError) {
     return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics,
-        newError, createTime, startTime, endTime, createdBy);
+        newError, createTime, startTime, endTime, createdBy, phases);
   }
 
   public JobRecord withResultModel(String newResultModel) {
     return new JobRecord(id, state, baseModel, strategy, outputModel, newResultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics,
-        error, createTime, startTime, endTime, createdBy);
+        error, createTime, startTime, endTime, createdBy, phases);
   }
 
   public JobRecord withStartTime(Instant newStartTime) {
     return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics,
-        error, createTime, newStartTime, endTime, createdBy);
+        error, createTime, newStartTime, endTime, createdBy, phases);
   }
 
   public JobRecord withEndTime(Instant newEndTime) {
     return new JobRecord(id, state, baseModel, strategy, outputModel, resultModel, task, trainSource,
         validationSource, validationSplit, hyperparameters, devicePool, device, priority, labels, progress, metrics,
-        error, createTime, startTime, newEndTime, createdBy);
+        error, createTime, startTime, newEndTime, createdBy, phases);
   }
 }
