@@ -16,6 +16,7 @@ from rich.console import Console
 from graft_client import GraftError, pb
 from graft_client.cli import ExitCode, build_parser, exit_code_for, job_exit_code, main, serve_command
 from graft_client.cli import _commands
+from graft_client.cli._phases import PhaseTracker
 from graft_client.cli._progress import event_fields
 from graft_client.resources import Job, JobEvent, Model
 from graft_client.results import Features, Predictions
@@ -191,13 +192,16 @@ def test_train_watch_json_lines_and_success(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_progress_fields() -> None:
-    message = pb.Job(state=pb.JOB_STATE_RUNNING,
-                     progress=pb.Progress(epoch=2, total_epochs=30, step=5, total_steps=40),
-                     metrics=[pb.Metric(name="loss", value=0.5, split="train", epoch=1),
-                              pb.Metric(name="loss", value=0.25, split="train", epoch=2),
-                              pb.Metric(name="accuracy", value=0.875, split="validation", epoch=2)])
-    message.progress.eta.seconds = 75
-    assert event_fields(Job.from_proto(message)) == {
+    message = pb.JobEvent(job=pb.Job(state=pb.JOB_STATE_RUNNING,
+                                     progress=pb.Progress(epoch=2, total_epochs=30, step=5, total_steps=40)),
+                          metrics=[pb.Metric(name="loss", value=0.5, split="train", epoch=1),
+                                   pb.Metric(name="loss", value=0.25, split="train", epoch=2),
+                                   pb.Metric(name="accuracy", value=0.875, split="validation", epoch=2)])
+    message.job.progress.eta.seconds = 75
+    tracker = PhaseTracker()
+    event = JobEvent.from_proto(message)
+    tracker.update(event)
+    assert event_fields(event.job, tracker) == {
         "state": "RUNNING", "phase": "", "epoch": "2/30", "step": "5/40", "loss": "0.2500",
         "metric": "accuracy 0.875", "eta": "1:15"}
 

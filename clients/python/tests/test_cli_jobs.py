@@ -18,19 +18,27 @@ from graft_client.resources import Job, JobEvent, Model
 from test_cli import FakeClient, run_cli
 
 
+LINEAR = "linear 384->2 head"
+MLP = "mlp 384->256->2 dropout 0.5 head"
+
+
 def auto_head_job() -> pb.Job:
-    """A hidden=auto job as the server reports it: 2 heads x 30 epochs numbered 1-60, the linear
-    head's best epoch 12 (validation loss 0.4725) kept, the MLP's last epoch at 0.5344."""
-    metrics = []
-    for epoch in range(1, 61):
-        loss = 0.4725 if epoch == 12 else (0.5344 if epoch == 60 else 0.6)
-        metrics += [pb.Metric(name="loss", value=loss, split="validation", epoch=epoch),
-                    pb.Metric(name="accuracy", value=0.5 if epoch == 60 else 0.8, split="validation", epoch=epoch)]
-    metrics += [pb.Metric(name="loss", value=0.4725, split="validation", epoch=0),
-                pb.Metric(name="accuracy", value=0.875, split="validation", epoch=0)]
+    """A hidden=auto job as the server reports it: 2 heads (phases) x 30 epochs, each numbered
+    1-30, the linear head's best epoch 12 (validation loss 0.4725) kept, the MLP's last epoch at
+    0.5344."""
+    history = []
+    for phase in (LINEAR, MLP):
+        for epoch in range(1, 31):
+            loss = 0.4725 if (phase, epoch) == (LINEAR, 12) else (0.5344 if (phase, epoch) == (MLP, 30) else 0.6)
+            history += [pb.Metric(name="loss", value=loss, split="validation", epoch=epoch, phase=phase),
+                        pb.Metric(name="accuracy", value=0.5 if epoch == 30 else 0.8, split="validation",
+                                  epoch=epoch, phase=phase)]
+    metrics = [pb.Metric(name="loss", value=0.4725, split="validation", epoch=0),
+               pb.Metric(name="accuracy", value=0.875, split="validation", epoch=0)]
     return pb.Job(id="j1", state=pb.JOB_STATE_SUCCEEDED, base_model="minilm-l6@1", strategy="feature-extraction",
-                  output_model="sentiment", result_model="sentiment@1", metrics=metrics,
-                  progress=pb.Progress(epoch=60, total_epochs=60, step=120, total_steps=120, fraction=1))
+                  output_model="sentiment", result_model="sentiment@1", metrics=metrics, history=history,
+                  progress=pb.Progress(epoch=30, total_epochs=30, step=120, total_steps=120, fraction=1,
+                                       phase=MLP, phase_index=2, phase_count=2))
 
 
 def test_jobs_show_prints_the_kept_models_metrics_and_the_history_apart(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,8 +50,9 @@ def test_jobs_show_prints_the_kept_models_metrics_and_the_history_apart(monkeypa
     rows = {line.split(None, 1)[0]: line.split(None, 1)[1].strip() for line in out.splitlines() if line.strip()}
     assert rows["metrics"] == "accuracy=0.875 (validation), loss=0.4725 (validation)"
     assert "0.5344" not in rows["metrics"]
-    assert rows["history"] == ("epochs 1-60; validation loss first 0.6000, best 0.4725 (epoch 12), "
-                               "last 0.5344 (epoch 60)")
+    assert rows["history"] == (f"60 epochs in 2 phases; validation loss first 0.6000, "
+                               f"best 0.4725 (epoch 12 of {LINEAR}), last 0.5344 (epoch 30 of {MLP})")
+    assert rows["progress"].startswith(f"{MLP} (2/2), epoch 30/30")
     assert rows["candidates"].startswith("linear 384->2: validation loss 0.4725")
     assert fake.calls[-1][:2] == ("get_model", ("sentiment@1",))
 
@@ -65,41 +74,42 @@ def test_jobs_show_json_has_numbers_and_the_final_metrics(monkeypatch: pytest.Mo
     shown = json.loads(out)
     assert shown["progress"]["total_steps"] == 2**40  # an int64 as a number, not "1099511627776"
     assert shown["state"] == "SUCCEEDED"
-    assert shown["final_metrics"] == [{"name": "loss", "value": 0.4725, "split": "validation", "epoch": 0},
-                                      {"name": "accuracy", "value": 0.875, "split": "validation", "epoch": 0}]
+    assert shown["final_metrics"] == [
+        {"name": "loss", "value": 0.4725, "split": "validation", "epoch": 0, "phase": ""},
+        {"name": "accuracy", "value": 0.875, "split": "validation", "epoch": 0, "phase": ""}]
+    assert len(shown["history"]) == 120 and shown["history"][-1]["phase"] == MLP
 
 
-def events_of_an_auto_head_job(restart_epochs: bool = False, messages: bool = True) -> list[JobEvent]:
-    """What WatchJob sends for hidden=auto with 2 epochs per head and 2 steps per epoch."""
+def events_of_an_auto_head_job() -> list[JobEvent]:
+    """What WatchJob sends for hidden=auto with 2 epochs per head and 2 steps per epoch: each
+    event's progress names the phase, and carries the metrics measured since the previous event."""
     out: list[JobEvent] = []
-    metrics: list[pb.Metric] = []
+    new: list[pb.Metric] = []
 
-    def send(epoch: int, total: int, step: int, text: str = "", state: int = pb.JOB_STATE_RUNNING) -> None:
-        job = pb.Job(id="j", state=state, metrics=metrics,
-                     progress=pb.Progress(epoch=epoch, total_epochs=total, step=step, total_steps=8))
-        out.append(JobEvent.from_proto(pb.JobEvent(job=job, message=text)))
+    def send(epoch: int, step: int, text: str = "", state: int = pb.JOB_STATE_RUNNING, phase: int = 0,
+             final: tuple[pb.Metric, ...] = ()) -> None:
+        progress = pb.Progress(epoch=epoch, total_epochs=2 if phase else 0, step=step, total_steps=8)
+        if phase:
+            progress.phase, progress.phase_index, progress.phase_count = [LINEAR, MLP][phase - 1], phase, 2
+        job = pb.Job(id="j", state=state, metrics=final, progress=progress)
+        out.append(JobEvent.from_proto(pb.JobEvent(job=job, message=text, metrics=new)))
+        new.clear()
 
-    send(0, 0, 0, "queued", pb.JOB_STATE_QUEUED)
+    send(0, 0, "queued", pb.JOB_STATE_QUEUED)
     step = 0
-    heads = ["linear 384->2", "mlp 384->256->2 dropout 0.5"]
-    for head, name in enumerate(heads):
-        last = head * 2 if not restart_epochs else 2 if head else 0
-        send(last, 2 if restart_epochs else 4, step, f"training head {head + 1}/2: {name}" if messages else "")
-        for local in (1, 2):
-            epoch = local if restart_epochs else head * 2 + local
-            total = 2 if restart_epochs else 4
+    for index, name in enumerate((LINEAR, MLP), start=1):
+        send(0, step, f"phase {index}/2: {name}", phase=index)
+        for epoch in (1, 2):
             for _ in range(2):
                 step += 1
-                send(epoch, total, step, f"epoch {epoch}/{total} step {step}/8 loss 0.5")
-            metrics.append(pb.Metric(name="loss", value=0.5 + head / 10, split="validation", epoch=epoch))
-            send(epoch, total, step, f"epoch {epoch}/{total} done")
-    end = 2 if restart_epochs else 4
-    if messages:
-        send(end, end, 8, "kept linear 384->2 (linear 384->2: validation loss 0.4725; "
-                      "mlp 384->256->2 dropout 0.5: validation loss 0.5344)")
-    metrics.extend([pb.Metric(name="loss", value=0.4725, split="validation", epoch=0),
-                    pb.Metric(name="accuracy", value=0.875, split="validation", epoch=0)])
-    send(end, end, 8, "succeeded", pb.JOB_STATE_SUCCEEDED)
+                send(epoch, step, f"epoch {epoch}/2 step {step}/8 loss 0.5", phase=index)
+            new.append(pb.Metric(name="loss", value=0.4 + index / 10, split="validation", epoch=epoch, phase=name))
+            send(epoch, step, f"epoch {epoch}/2 done", phase=index)
+    send(2, 8, "kept linear 384->2 (linear 384->2: validation loss 0.4725; "
+         "mlp 384->256->2 dropout 0.5: validation loss 0.5344)", phase=2)
+    send(2, 8, "succeeded", pb.JOB_STATE_SUCCEEDED, phase=2,
+         final=(pb.Metric(name="loss", value=0.4725, split="validation", epoch=0),
+                pb.Metric(name="accuracy", value=0.875, split="validation", epoch=0)))
     return out
 
 
@@ -127,23 +137,16 @@ def test_off_a_terminal_the_watch_prints_one_line_per_epoch_and_phase() -> None:
     ]
 
 
-def test_phases_when_the_server_numbers_each_heads_epochs_from_1() -> None:
-    tracker = PhaseTracker()
-    seen = []
-    for e in events_of_an_auto_head_job(restart_epochs=True):
-        tracker.update(e)
-        seen.append((tracker.describe(), tracker.epoch(e.job.progress.epoch, e.job.progress.total_epochs)))
-    assert ("mlp 384->256->2 dropout 0.5 head 2/2", (1, 2)) in seen
-    assert seen[-1] == ("mlp 384->256->2 dropout 0.5 head 2/2", (2, 2))
-
-
-def test_phases_without_messages_are_found_by_the_epoch_going_back() -> None:
+def test_the_tracker_follows_the_progress_phase_and_keeps_the_newest_metrics() -> None:
     tracker = PhaseTracker()
     notes = []
-    for e in events_of_an_auto_head_job(restart_epochs=True, messages=False):
+    for e in events_of_an_auto_head_job():
         notes += tracker.update(e)
-    assert notes == ["epochs start again at 1: phase 2"]
-    assert tracker.epoch(2, 2) == (2, 2)
+    assert notes[:2] == [f"trying {LINEAR} 1/2", f"trying {MLP} 2/2"]
+    assert tracker.describe() == f"{MLP} 2/2"
+    assert tracker.epochs == 4  # 2 epochs in each phase
+    newest = tracker.metric("loss", "validation")
+    assert newest is not None and (newest.phase, newest.epoch, round(newest.value, 4)) == (MLP, 2, 0.6)
 
 
 def test_jobs_cancel_wait_prints_the_terminal_state(monkeypatch: pytest.MonkeyPatch,
@@ -187,7 +190,9 @@ def test_watch_json_lines_carry_the_phase(monkeypatch: pytest.MonkeyPatch) -> No
     assert code == 0 and len(lines) == len(events)
     mlp = [line for line in lines if line["phase"].startswith("mlp")]
     assert mlp[0]["notes"] == ["trying mlp 384->256->2 dropout 0.5 head 2/2"]
-    assert {(line["phase_epoch"], line["phase_epochs"]) for line in mlp} == {(0, 2), (1, 2), (2, 2)}
+    assert {(line["job"]["progress"]["epoch"], line["job"]["progress"]["total_epochs"]) for line in mlp} == {
+        (0, 2), (1, 2), (2, 2)}
+    assert [m["epoch"] for line in mlp for m in line["metrics"]] == [1, 2]  # each epoch once
     assert lines[-1]["job"]["state"] == "SUCCEEDED"
 
 

@@ -48,19 +48,34 @@ def test_a_failed_jobs_error_carries_code_and_reason() -> None:
 
 
 def test_final_metrics_are_the_kept_models_not_the_last_epoch() -> None:
-    job = Job.from_proto(pb.Job(state=pb.JOB_STATE_SUCCEEDED, metrics=[
-        pb.Metric(name="loss", value=0.4725, split="validation", epoch=12),
-        pb.Metric(name="loss", value=0.5344, split="validation", epoch=60),  # the MLP candidate's last epoch
+    job = Job.from_proto(pb.Job(state=pb.JOB_STATE_SUCCEEDED, history=[
+        pb.Metric(name="loss", value=0.4725, split="validation", epoch=12, phase="linear head"),
+        pb.Metric(name="loss", value=0.5344, split="validation", epoch=30, phase="mlp head"),  # not kept
+    ], metrics=[
         pb.Metric(name="loss", value=0.4725, split="validation", epoch=0),  # what was saved
         pb.Metric(name="accuracy", value=0.875, split="validation", epoch=0),
     ]))
     assert job.metric("loss", "validation") == 0.4725
     assert [m.epoch for m in job.final_metrics] == [0, 0]
-    assert [m.epoch for m in job.history] == [12, 60]
-    running = Job.from_proto(pb.Job(state=pb.JOB_STATE_RUNNING, metrics=[
+    assert [(m.phase, m.epoch) for m in job.history] == [("linear head", 12), ("mlp head", 30)]
+    running = Job.from_proto(pb.Job(state=pb.JOB_STATE_RUNNING, history=[
         pb.Metric(name="loss", value=0.7, split="validation", epoch=1),
         pb.Metric(name="loss", value=0.6, split="validation", epoch=2)]))
     assert running.metric("loss") == 0.6  # no final metrics yet: the latest epoch's
+
+
+def test_a_watch_hands_out_each_history_entry_once_across_reopened_streams() -> None:
+    from graft_client._core import WatchHistory
+
+    def event(*epochs: int) -> pb.JobEvent:
+        return pb.JobEvent(metrics=[pb.Metric(name="loss", epoch=e) for e in epochs])
+
+    history = WatchHistory()
+    history.reopened()
+    got = [m.epoch for m in history.new(event(1, 2))] + [m.epoch for m in history.new(event(3))]
+    history.reopened()  # the server sends the whole history again on a new stream
+    got += [m.epoch for m in history.new(event(1, 2, 3, 4))] + [m.epoch for m in history.new(event(5))]
+    assert got == [1, 2, 3, 4, 5]
 
 
 def test_model_dataset_and_server_info() -> None:

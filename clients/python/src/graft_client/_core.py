@@ -19,7 +19,7 @@ from graft_client import pb
 from graft_client._channel import MODEL_HEADER, RetryPolicy
 from graft_client.errors import GraftError
 from graft_client.inputs import ExampleLike, InputLike, encode_delimited, to_example, to_inputs
-from graft_client.resources import Dataset, Job, JobEvent, JobState, Model, ServerInfo
+from graft_client.resources import Dataset, Job, JobEvent, JobState, Metric, Model, ServerInfo
 from graft_client.results import Features, Predictions
 
 __all__ = [
@@ -120,13 +120,36 @@ class Paged(Generic[_R]):
         return converted, response.next_page_token
 
 
+class WatchHistory:
+    """The history entries a watch has handed out, across reopened streams: each stream's events
+    carry the history in pieces, starting over from the beginning, so after a reopen the entries
+    already handed out are skipped."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._in_stream = 0
+
+    def reopened(self) -> None:
+        self._in_stream = 0
+
+    def new(self, message: pb.JobEvent) -> tuple[Metric, ...]:
+        """The metrics of ``message`` not handed out before."""
+        start = self._in_stream
+        self._in_stream += len(message.metrics)
+        skip = max(0, self.count - start)
+        fresh = tuple(Metric.from_proto(m) for m in message.metrics[skip:])
+        self.count += len(fresh)
+        return fresh
+
+
 @dataclass(frozen=True)
 class Watch:
-    """WatchJob on ``job_id``; each event is converted (and its job remembered) by ``event``."""
+    """WatchJob on ``job_id``; each event is converted (and its job remembered) by ``event``,
+    with the history entries the watch has not handed out yet."""
 
     request: pb.WatchJobRequest
     model: str | None
-    event: Callable[[pb.JobEvent], JobEvent]
+    event: Callable[[pb.JobEvent, WatchHistory], JobEvent]
 
 
 def retry_delay(error: GraftError, attempts: int, policy: RetryPolicy | None, resume: bool) -> float | None:
@@ -202,8 +225,8 @@ class Operations:
         self.remember(job)
         return job
 
-    def _event(self, message: pb.JobEvent) -> JobEvent:
-        event = JobEvent.from_proto(message)
+    def _event(self, message: pb.JobEvent, history: WatchHistory) -> JobEvent:
+        event = JobEvent.from_proto(message, history.new(message))
         self.remember(event.job)
         return event
 

@@ -8,6 +8,7 @@ The requests, argument checks, routing header and result types come from
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -28,13 +29,14 @@ from graft_client._core import (
     Paged,
     Timeout,
     Unary,
+    WatchHistory,
     _Default,
     model_header,
     retry_delay,
 )
 from graft_client.errors import from_rpc_error
 from graft_client.inputs import ExampleLike, InputLike
-from graft_client.resources import Dataset, Job, JobEvent, Model, ServerInfo
+from graft_client.resources import Dataset, Job, JobEvent, Metric, Model, ServerInfo
 from graft_client.results import Features, Predictions
 from graft_client.stubs import (
     DatasetServiceStub,
@@ -206,15 +208,17 @@ class AsyncClient:
         after UNAVAILABLE like :meth:`graft_client.Client.watch`. Leave the ``async for`` (or
         ``aclose()`` the iterator) to cancel the stream."""
         plan = self._ops.watch(job)
+        history = WatchHistory()
         deadline = None if timeout is None else time.monotonic() + timeout
         attempts = 0
         while True:
+            history.reopened()
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             call = self.training_stub.WatchJob(plan.request, timeout=remaining, metadata=self._metadata(plan.model))
             try:
                 async for message in call:
                     attempts = 0
-                    event = plan.event(message)
+                    event = plan.event(message, history)
                     yield event
                     if event.job.terminal:
                         return
@@ -234,13 +238,17 @@ class AsyncClient:
         """Watches the job until it ends and returns its final state; ``on_event`` may be a
         plain function or a coroutine function."""
         last: Job | None = None
+        history: list[Metric] = []
         async for event in self.watch(job, timeout=timeout):
             if on_event is not None:
                 result = on_event(event)
                 if result is not None:
                     await result
             last = event.job
-        return last if last is not None and last.terminal else await self.get_job(job)
+            history.extend(event.metrics)
+        if last is not None and last.terminal:
+            return dataclasses.replace(last, history=tuple(history))
+        return await self.get_job(job)
 
     # ---- inference
 

@@ -8,6 +8,7 @@ from :mod:`graft_client._core`.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
@@ -27,6 +28,7 @@ from graft_client._core import (
     Paged,
     Timeout,
     Unary,
+    WatchHistory,
     _Default,
     dataset_format,
     is_terminal_state,
@@ -37,7 +39,7 @@ from graft_client._core import (
 )
 from graft_client.errors import from_rpc_error
 from graft_client.inputs import ExampleLike, InputLike
-from graft_client.resources import Dataset, Job, JobEvent, JobState, Model, ServerInfo
+from graft_client.resources import Dataset, Job, JobEvent, JobState, Metric, Model, ServerInfo
 from graft_client.results import Features, Predictions
 from graft_client.stubs import (
     DatasetServiceStub,
@@ -287,15 +289,17 @@ class Client:
         client's retry policy. Stop iterating (or ``close()`` the iterator) to cancel the stream.
         """
         plan = self._ops.watch(job)
+        history = WatchHistory()
         deadline = None if timeout is None else time.monotonic() + timeout
         attempts = 0
         while True:
+            history.reopened()
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             call = self.training_stub.WatchJob(plan.request, timeout=remaining, metadata=model_header(plan.model))
             try:
                 for message in call:
                     attempts = 0
-                    event = plan.event(message)
+                    event = plan.event(message, history)
                     yield event
                     if event.job.terminal:
                         return
@@ -315,11 +319,15 @@ class Client:
         """Watches the job until it ends and returns its final state (whatever that is: check
         ``job.state``). Raises ``GraftError`` DEADLINE_EXCEEDED after ``timeout`` seconds."""
         last: Job | None = None
+        history: list[Metric] = []
         for event in self.watch(job, timeout=timeout):
             if on_event is not None:
                 on_event(event)
             last = event.job
-        return last if last is not None and last.terminal else self.get_job(job)
+            history.extend(event.metrics)
+        if last is not None and last.terminal:
+            return dataclasses.replace(last, history=tuple(history))
+        return self.get_job(job)
 
     # ---- inference
 

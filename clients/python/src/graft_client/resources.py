@@ -133,12 +133,13 @@ class _Resource:
 @dataclass(frozen=True)
 class Metric(_Resource):
     """A measurement. ``epoch`` 0 marks a final metric: the kept (saved) model's, reported when a
-    job succeeds; other epochs are the training history."""
+    job succeeds; other epochs (1-based within their ``phase``) are the training history."""
 
     name: str
     value: float
     split: str
     epoch: int
+    phase: str = ""
 
     @property
     def final(self) -> bool:
@@ -146,7 +147,7 @@ class Metric(_Resource):
 
     @classmethod
     def from_proto(cls, m: pb.Metric) -> Metric:
-        return cls(m.name, float(m.value), m.split, int(m.epoch))
+        return cls(m.name, float(m.value), m.split, int(m.epoch), m.phase)
 
 
 @dataclass(frozen=True)
@@ -157,11 +158,16 @@ class Progress(_Resource):
     total_steps: int
     fraction: float
     eta: datetime.timedelta | None
+    phase: str = ""
+    """The running phase ("linear 384->2 head"), "" for a single-phase job; epochs count within it."""
+    phase_index: int = 0
+    phase_count: int = 0
 
     @classmethod
     def from_proto(cls, p: pb.Progress) -> Progress:
         eta = p.eta.ToTimedelta() if p.HasField("eta") else None
-        return cls(int(p.epoch), int(p.total_epochs), int(p.step), int(p.total_steps), float(p.fraction), eta)
+        return cls(int(p.epoch), int(p.total_epochs), int(p.step), int(p.total_steps), float(p.fraction), eta,
+                   p.phase, int(p.phase_index), int(p.phase_count))
 
 
 @dataclass(frozen=True)
@@ -193,13 +199,14 @@ def _code_name(number: int) -> str:
     return str(number)
 
 
-def final_metrics(metrics: tuple[Metric, ...]) -> tuple[Metric, ...]:
-    """The kept model's metrics (epoch 0) when the job reported them, else the latest epoch's."""
+def final_metrics(metrics: tuple[Metric, ...], history: tuple[Metric, ...] = ()) -> tuple[Metric, ...]:
+    """The kept model's metrics (epoch 0) when the job reported them, else the latest epoch's of
+    ``history`` (those of its last phase)."""
     finals = tuple(m for m in metrics if m.final)
-    if finals:
+    if finals or not history:
         return finals
-    latest = max((m.epoch for m in metrics), default=0)
-    return tuple(m for m in metrics if m.epoch == latest)
+    last = history[-1]
+    return tuple(m for m in history if m.phase == last.phase and m.epoch == last.epoch)
 
 
 @dataclass(frozen=True)
@@ -211,6 +218,7 @@ class Job(_Resource):
     output_model: str
     progress: Progress
     metrics: tuple[Metric, ...]
+    """The final metrics (epoch 0): the kept model's, once the job succeeded."""
     error: JobError | None
     device: str
     create_time: datetime.datetime | None
@@ -220,6 +228,10 @@ class Job(_Resource):
     device_pool: str
     labels: dict[str, str]
     created_by: str
+    history: tuple[Metric, ...] = ()
+    """Per-epoch metrics (epoch ≥ 1 within each phase), in the order measured. Set by
+    ``get_job``, ``cancel``, ``wait`` and ``list_jobs(view="full")``; a watch's events carry it
+    in pieces (``JobEvent.metrics``)."""
     proto: pb.Job = _raw()
 
     @property
@@ -229,13 +241,9 @@ class Job(_Resource):
     @property
     def final_metrics(self) -> tuple[Metric, ...]:
         """The saved model's metrics (epoch 0) once the job succeeded; before that, the latest
-        epoch's. Not the last epoch trained: that may be a candidate that was not kept."""
-        return final_metrics(self.metrics)
-
-    @property
-    def history(self) -> tuple[Metric, ...]:
-        """Per-epoch metrics (epoch ≥ 1), in the order reported."""
-        return tuple(m for m in self.metrics if not m.final)
+        epoch's of :attr:`history`. Not the last epoch trained: that may be a candidate that was
+        not kept."""
+        return final_metrics(self.metrics, self.history)
 
     def metric(self, name: str, split: str | None = None) -> float | None:
         """A value of :attr:`final_metrics` by name (and split), or None."""
@@ -253,20 +261,24 @@ class Job(_Resource):
             error=JobError.from_proto(j.error) if j.HasField("error") else None, device=j.device,
             create_time=_time(j.create_time), start_time=_time(j.start_time), end_time=_time(j.end_time),
             result_model=j.result_model, device_pool=j.device_pool, labels=dict(j.labels),
-            created_by=j.created_by, proto=j)
+            created_by=j.created_by, history=tuple(Metric.from_proto(m) for m in j.history), proto=j)
 
 
 @dataclass(frozen=True)
 class JobEvent(_Resource):
-    """The job as it is now and a line about what changed (``"training head 2/2: mlp ..."``)."""
+    """The job as it is now (without its history), a line about what changed (``"phase 2/2: mlp
+    ... head"``) and ``metrics``: the per-epoch metrics measured since the previous event (the
+    first event of a watch: the whole history so far)."""
 
     job: Job
     message: str
+    metrics: tuple[Metric, ...] = ()
     proto: pb.JobEvent = _raw()
 
     @classmethod
-    def from_proto(cls, e: pb.JobEvent) -> JobEvent:
-        return cls(Job.from_proto(e.job), e.message, e)
+    def from_proto(cls, e: pb.JobEvent, metrics: tuple[Metric, ...] | None = None) -> JobEvent:
+        new = tuple(Metric.from_proto(m) for m in e.metrics) if metrics is None else metrics
+        return cls(Job.from_proto(e.job), e.message, new, e)
 
 
 @dataclass(frozen=True)

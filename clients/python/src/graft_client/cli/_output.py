@@ -33,12 +33,11 @@ def _stdout_console() -> Console:
 
 
 def latest_metric(metrics: Iterable[Metric], name: str, split: str | None = None) -> Metric | None:
-    """The metric of that name (and split) from the latest training epoch (epoch ≥ 1), or None.
+    """The metric of that name (and split) measured last in a history (epoch ≥ 1), or None.
     For progress; what a finished job kept is :func:`final_metrics`."""
     best = None
     for m in metrics:
-        if m.epoch >= 1 and m.name == name and (split is None or m.split == split) and (
-                best is None or m.epoch >= best.epoch):
+        if m.epoch >= 1 and m.name == name and (split is None or m.split == split):
             best = m
     return best
 
@@ -50,28 +49,37 @@ def _metric_key(m: Metric) -> tuple[int, str, str]:
     return (_ORDER.index(m.name) if m.name in _ORDER else len(_ORDER), m.name, m.split)
 
 
-def final_metrics_text(metrics: Sequence[Metric], limit: int | None = None) -> str:
-    """The kept model's metrics (epoch 0), or while a job runs the latest epoch's, as
-    ``accuracy=0.875 (validation), loss=0.4725 (validation)``; validation first."""
-    shown = sorted(final_metrics(tuple(metrics)), key=lambda m: (m.split != "validation", *_metric_key(m)))
+def final_metrics_text(metrics: Sequence[Metric], limit: int | None = None, history: Sequence[Metric] = ()) -> str:
+    """The kept model's metrics (epoch 0), or while a job runs the latest epoch's of ``history``,
+    as ``accuracy=0.875 (validation), loss=0.4725 (validation)``; validation first."""
+    shown = sorted(final_metrics(tuple(metrics), tuple(history)),
+                   key=lambda m: (m.split != "validation", *_metric_key(m)))
     if limit is not None:
         shown = shown[:limit]
     return ", ".join(f"{m.name}={m.value:.4g}" + (f" ({m.split})" if m.split else "") for m in shown)
 
 
 def history_text(metrics: Sequence[Metric]) -> str:
-    """The per-epoch history of the loss: ``epochs 1-60; validation loss first 0.6931, best
-    0.4725 (epoch 12), last 0.5344 (epoch 60)``; "" when there is none."""
-    epochs = sorted({m.epoch for m in metrics if m.epoch >= 1})
+    """The per-epoch history of the loss: ``10 epochs; validation loss first 0.6931, best 0.4725
+    (epoch 7), last 0.5344 (epoch 10)``, with the phases named when there are several (``60 epochs
+    in 2 phases; ... best 0.4725 (epoch 12 of linear 384->2 head) ...``); "" when there is none."""
+    epochs = list(dict.fromkeys((m.phase, m.epoch) for m in metrics if m.epoch >= 1))
     if not epochs:
         return ""
-    text = f"epochs {epochs[0]}-{epochs[-1]}" if len(epochs) > 1 else f"epoch {epochs[0]}"
+    phases = list(dict.fromkeys(phase for phase, _ in epochs))
+    text = f"{len(epochs)} epoch" + ("s" if len(epochs) > 1 else "")
+    if len(phases) > 1:
+        text += f" in {len(phases)} phases"
+
+    def at(m: Metric) -> str:
+        return f"epoch {m.epoch}" + (f" of {m.phase}" if len(phases) > 1 and m.phase else "")
+
     for split in ("validation", "train"):
         losses = [m for m in metrics if m.epoch >= 1 and m.name == "loss" and m.split == split]
         if losses:
             best = min(losses, key=lambda m: m.value)
-            text += (f"; {split} loss first {losses[0].value:.4f}, best {best.value:.4f} (epoch {best.epoch}), "
-                     f"last {losses[-1].value:.4f} (epoch {losses[-1].epoch})")
+            text += (f"; {split} loss first {losses[0].value:.4f}, best {best.value:.4f} ({at(best)}), "
+                     f"last {losses[-1].value:.4f} ({at(losses[-1])})")
             break
     return text
 
@@ -185,15 +193,16 @@ class Output:
             return self.emit_json(job_json(j))
         p = j.progress
         finals = any(m.final for m in j.metrics)
-        latest = max((m.epoch for m in j.metrics), default=0)
+        latest = j.history[-1].epoch if j.history else 0
         self._fields([
             ("id", j.id), ("state", j.state.value), ("base", j.base_model), ("strategy", j.strategy),
             ("output", j.output_model), ("result", j.result_model), ("device", j.device),
-            ("progress", f"epoch {p.epoch}/{p.total_epochs}, step {p.step}/{p.total_steps} "
+            ("progress", (f"{p.phase} ({p.phase_index}/{p.phase_count}), " if p.phase else "")
+                         + f"epoch {p.epoch}/{p.total_epochs}, step {p.step}/{p.total_steps} "
                          f"({p.fraction * 100:.0f}%)" if p.total_steps or p.step else ""),
-            ("metrics" if finals else f"metrics (epoch {latest})", final_metrics_text(j.metrics)),
+            ("metrics" if finals else f"metrics (epoch {latest})", final_metrics_text(j.metrics, history=j.history)),
             ("candidates", candidates),
-            ("history", history_text(j.metrics)),
+            ("history", history_text(j.history)),
             ("error", (f"{j.error.reason}: " if j.error.reason else "") + j.error.message if j.error else ""),
             ("created", _time(j.create_time)), ("started", _time(j.start_time)), ("ended", _time(j.end_time)),
         ])

@@ -1,6 +1,6 @@
 """Following a job: a live progress bar on a terminal; elsewhere one line per epoch, phase change
 and state change (not per step); JSON lines with ``-o json``. Phases (the candidate heads of
-``hidden=auto``) come from :class:`~graft_client.cli._phases.PhaseTracker`."""
+``hidden=auto``) and the newest metrics come from :class:`~graft_client.cli._phases.PhaseTracker`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-from graft_client.cli._output import final_metrics_text, format_duration, latest_metric
+from graft_client.cli._output import final_metrics_text, format_duration
 from graft_client.cli._phases import PhaseTracker
 from graft_client.resources import Job, JobEvent, JobState
 
@@ -19,20 +19,20 @@ __all__ = ["follow", "event_fields"]
 _METRICS = ("accuracy", "macro_f1", "mae", "rmse", "mase")
 
 
-def event_fields(job: Job, phases: PhaseTracker | None = None) -> dict[str, str]:
+def event_fields(job: Job, phases: PhaseTracker) -> dict[str, str]:
     """What the progress line shows for a job: state, phase, epoch (within the phase), step,
     loss, metric and ETA."""
     p = job.progress
-    loss = latest_metric(job.metrics, "loss", "train") or latest_metric(job.metrics, "loss")
+    loss = phases.metric("loss", "train") or phases.metric("loss")
     metric = None
     for name in _METRICS:
-        metric = latest_metric(job.metrics, name, "validation") or latest_metric(job.metrics, name)
+        metric = phases.metric(name, "validation") or phases.metric(name)
         if metric is not None:
             break
-    epoch, total = phases.epoch(p.epoch, p.total_epochs) if phases else (p.epoch, p.total_epochs)
+    epoch, total = p.epoch, p.total_epochs
     return {
         "state": job.state.value,
-        "phase": phases.describe() if phases else "",
+        "phase": phases.describe(),
         "epoch": f"{epoch}/{total}" if total else str(epoch),
         "step": f"{p.step}/{p.total_steps}" if p.total_steps else str(p.step),
         "loss": f"{loss.value:.4f}" if loss is not None else "-",
@@ -57,9 +57,8 @@ def _json_lines(events: Iterable[JobEvent], emit: Callable[[Any], None]) -> Job 
     for event in events:
         last = event.job
         notes = phases.update(event)
-        epoch, total = phases.epoch(event.job.progress.epoch, event.job.progress.total_epochs)
-        emit({"message": event.message, "phase": phases.describe(), "phase_epoch": epoch,
-              "phase_epochs": total, "notes": notes, "job": event.job.to_dict()})
+        emit({"message": event.message, "phase": phases.describe(), "notes": notes,
+              "metrics": [m.to_dict() for m in event.metrics], "job": event.job.to_dict()})
     return last
 
 
@@ -75,7 +74,7 @@ def _plain_lines(events: Iterable[JobEvent], console: Console) -> Job | None:
         last = job
         for note in phases.update(event):
             console.out(f"{job.id} {note}", highlight=False)
-        epochs_done = max((m.epoch for m in job.metrics if m.epoch >= 1), default=0)
+        epochs_done = phases.epochs
         if job.terminal and job.state != state:
             # The end: the kept model's numbers, not the last epoch's (maybe of a head not kept).
             state = job.state
