@@ -108,7 +108,7 @@ final class TrainingRun {
           "succeeded: model " + stored.ref(), true);
     } catch (GraftException e) {
       end(e.kind() == ErrorKind.CANCELLED || handle.isCancelled() ? JobState.CANCELLED : JobState.FAILED,
-          new JobError(e.kind(), e.reason(), e.getMessage()));
+          JobError.of(e));
     } catch (RuntimeException | IOException | LinkageError e) {
       LOG.log(System.Logger.Level.ERROR, "job " + handle.current().id() + " failed", e);
       end(handle.isCancelled() ? JobState.CANCELLED : JobState.FAILED,
