@@ -32,6 +32,7 @@ import {
   type Job,
   type JobEvent,
   type JobStateName,
+  type Metric,
   type Model,
   type PredictResult,
   type ServerInfo,
@@ -346,12 +347,20 @@ export class GraftClient {
     const deadline = this.deadline(options, true);
     const headers = this.headersFor(model, options.headers);
     let attempt = 0;
+    // Each stream sends the history in pieces from its beginning: after a reopen, skip what was handed out.
+    let handedOut = 0;
     for (;;) {
       attempt++;
+      let inStream = 0;
       try {
         for await (const event of this.training.watchJob({ id }, this.connectOptions(headers, deadline, options.signal))) {
           attempt = 0;
-          yield jobEventFromProto(event);
+          const converted = jobEventFromProto(event);
+          const skip = Math.max(0, handedOut - inStream);
+          inStream += converted.metrics.length;
+          converted.metrics = converted.metrics.slice(skip);
+          handedOut += converted.metrics.length;
+          yield converted;
         }
         return;
       } catch (e) {
@@ -361,17 +370,19 @@ export class GraftClient {
     }
   }
 
-  /** Watches the job until it ends and returns it as it ended (SUCCEEDED, FAILED or CANCELLED). */
+  /** Watches the job until it ends and returns it as it ended (SUCCEEDED, FAILED or CANCELLED), with its whole history. */
   async wait(job: string | JobRef, options: WaitOptions = {}): Promise<Job> {
     let last: Job | undefined;
+    const history: Metric[] = [];
     for await (const event of this.watch(job, options)) {
       options.onEvent?.(event);
       last = event.job;
+      for (const m of event.metrics) history.push(m);
     }
     if (last === undefined || !isTerminal(last.state)) {
-      last = await this.getJob(typeof job === "string" ? job : job.id, options);
+      return await this.getJob(typeof job === "string" ? job : job.id, options);
     }
-    return last;
+    return { ...last, history };
   }
 
   async getJob(job: string | JobRef, options: JobCallOptions = {}): Promise<Job> {

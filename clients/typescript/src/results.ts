@@ -28,7 +28,10 @@ export interface Metric {
   name: string;
   value: number;
   split: string;
+  /** 1-based within its phase; 0 = a final metric (the kept model's). */
   epoch: number;
+  /** The training phase it was measured in (`""` when the job has a single phase). */
+  phase: string;
 }
 
 /** How far a job is. */
@@ -41,6 +44,11 @@ export interface Progress {
   fraction: number;
   /** Estimated time left in milliseconds, when the server gave one. */
   etaMs?: number;
+  /** The running phase (`"linear 384->2 head"`), `""` for a single-phase job; `epoch` counts within it. */
+  phase: string;
+  /** 1-based; 0 without phases. */
+  phaseIndex: number;
+  phaseCount: number;
 }
 
 /** Why a job FAILED: its `google.rpc.Status`, with the ErrorInfo and BadRequest details decoded. */
@@ -64,7 +72,13 @@ export interface Job {
   strategy: string;
   outputModel: string;
   progress?: Progress;
+  /** The final metrics (epoch 0): the kept model's, once the job succeeded. */
   metrics: Metric[];
+  /**
+   * The per-epoch metrics in the order measured. Set by `getJob`, `cancelJob`, `wait`; a watch's
+   * events carry it in pieces (`JobEvent.metrics`), so their `job.history` is empty.
+   */
+  history: Metric[];
   /** Set when the job FAILED. */
   error?: JobError;
   device: string;
@@ -81,8 +95,11 @@ export interface Job {
 
 /** The job as it is now, and a human-readable line about what changed. */
 export interface JobEvent {
+  /** The job as it is now, without its history. */
   job: Job;
   message: string;
+  /** The per-epoch metrics measured since the previous event (the first event: the whole history so far). */
+  metrics: Metric[];
 }
 
 /** An uploaded dataset. */
@@ -244,7 +261,7 @@ function record<V, R>(map: Record<string, V>, convert: (v: V) => R): Record<stri
 const same = <T>(v: T): T => v;
 
 export function metricFromProto(m: PbMetric): Metric {
-  return { name: m.name, value: m.value, split: m.split, epoch: m.epoch };
+  return { name: m.name, value: m.value, split: m.split, epoch: m.epoch, phase: m.phase };
 }
 
 export function progressFromProto(p: PbProgress): Progress {
@@ -255,6 +272,9 @@ export function progressFromProto(p: PbProgress): Progress {
     totalSteps: int64(p.totalSteps),
     fraction: p.fraction,
     ...(p.eta === undefined ? {} : { etaMs: durationMs(p.eta) }),
+    phase: p.phase,
+    phaseIndex: p.phaseIndex,
+    phaseCount: p.phaseCount,
   };
 }
 
@@ -279,6 +299,7 @@ export function jobFromProto(j: PbJob): Job {
     strategy: j.strategy,
     outputModel: j.outputModel,
     metrics: j.metrics.map(metricFromProto),
+    history: j.history.map(metricFromProto),
     device: j.device,
     resultModel: j.resultModel,
     devicePool: j.devicePool,
@@ -299,7 +320,7 @@ export function jobEventFromProto(e: PbJobEvent): JobEvent {
   if (e.job === undefined) {
     throw new TypeError(`a JobEvent without its job (message "${e.message}")`);
   }
-  return { job: jobFromProto(e.job), message: e.message };
+  return { job: jobFromProto(e.job), message: e.message, metrics: e.metrics.map(metricFromProto) };
 }
 
 export function datasetFromProto(d: PbDataset): Dataset {

@@ -153,27 +153,32 @@ test("watch yields events, re-opens a stream broken by UNAVAILABLE, and wait ret
         opened++;
         models.push(ctx.requestHeader.get("x-graft-model"));
         assert.equal(req.id, "j1");
-        yield { job: job(JobState.RUNNING, 1n), message: "running" };
+        // Each stream sends the history from its beginning: epoch 1 with the first event.
+        yield { job: job(JobState.RUNNING, 1n), message: "running", metrics: [{ name: "loss", value: 0.5, epoch: 1 }] };
         if (opened === 1) {
           throw new ConnectError("connection reset", Code.Unavailable);
         }
-        yield { job: job(JobState.SUCCEEDED, 2n), message: "done" };
+        yield { job: job(JobState.SUCCEEDED, 2n), message: "done", metrics: [{ name: "loss", value: 0.4, epoch: 2 }] };
       },
     });
   });
   const states: string[] = [];
   const steps: number[] = [];
+  const epochs: number[] = [];
   for await (const e of graft.watch({ id: "j1", outputModel: "out" })) {
     states.push(e.job.state);
     steps.push(e.job.progress?.step ?? -1);
+    epochs.push(...e.metrics.map((m) => m.epoch));
   }
   assert.deepEqual(states, ["RUNNING", "RUNNING", "SUCCEEDED"]);
   assert.deepEqual(steps, [1, 1, 2]);
+  assert.deepEqual(epochs, [1, 2], "each history entry once, though the reopened stream sent epoch 1 again");
   assert.deepEqual(models, ["out", "out"]);
   const messages: string[] = [];
   const final = await graft.wait("j1", { model: "out", onEvent: (e) => messages.push(e.message) });
   assert.equal(final.state, "SUCCEEDED");
   assert.deepEqual(messages, ["running", "done"]);
+  assert.deepEqual(final.history.map((m) => [m.epoch, m.value]), [[1, 0.5], [2, 0.4]], "wait returns the whole history");
 });
 
 test("cancel of a Job sets x-graft-model to its output model", async () => {

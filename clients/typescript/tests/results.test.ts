@@ -48,8 +48,12 @@ const fullJob = (): pb.Job =>
     baseModel: "minilm-l6",
     strategy: "feature-extraction",
     outputModel: "reviews",
-    progress: { epoch: 2, totalEpochs: 30, step: 12n, totalSteps: 180n, fraction: 0.0667, eta: { seconds: 3n, nanos: 500_000_000 } },
-    metrics: [{ name: "accuracy", value: 0.75, split: "validation", epoch: 2 }],
+    progress: {
+      epoch: 2, totalEpochs: 30, step: 12n, totalSteps: 180n, fraction: 0.0667, eta: { seconds: 3n, nanos: 500_000_000 },
+      phase: "mlp head", phaseIndex: 2, phaseCount: 2,
+    },
+    metrics: [{ name: "accuracy", value: 0.5, split: "validation", epoch: 0 }],
+    history: [{ name: "accuracy", value: 0.75, split: "validation", epoch: 2, phase: "mlp head" }],
     error: {
       code: 3,
       message: "training diverged",
@@ -64,8 +68,12 @@ test("a Job is plain: state name, number step and total, eta in ms, Date times, 
   const job = jobFromProto(fullJob());
   assertPlain(job);
   assert.equal(job.state, "FAILED");
-  assert.deepEqual(job.progress, { epoch: 2, totalEpochs: 30, step: 12, totalSteps: 180, fraction: 0.0667, etaMs: 3500 });
-  assert.deepEqual(job.metrics, [{ name: "accuracy", value: 0.75, split: "validation", epoch: 2 }]);
+  assert.deepEqual(job.progress, {
+    epoch: 2, totalEpochs: 30, step: 12, totalSteps: 180, fraction: 0.0667, etaMs: 3500,
+    phase: "mlp head", phaseIndex: 2, phaseCount: 2,
+  });
+  assert.deepEqual(job.metrics, [{ name: "accuracy", value: 0.5, split: "validation", epoch: 0, phase: "" }]);
+  assert.deepEqual(job.history, [{ name: "accuracy", value: 0.75, split: "validation", epoch: 2, phase: "mlp head" }]);
   assert.equal(job.createTime?.getTime(), created.getTime());
   assert.equal(job.startTime, undefined);
   assert.equal(job.error?.codeName, "INVALID_ARGUMENT");
