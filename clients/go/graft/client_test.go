@@ -60,19 +60,24 @@ func (s *fakeServer) WatchJob(r *graftv1.WatchJobRequest, stream grpc.ServerStre
 	s.watchCalls++
 	n := s.watchCalls
 	s.mu.Unlock()
-	send := func(st JobState) error {
-		return stream.Send(&graftv1.JobEvent{Job: &graftv1.Job{Id: r.GetId(), State: st}})
+	// Each stream sends the history from its beginning: epoch 1 with its first event.
+	send := func(st JobState, epochs ...int32) error {
+		ev := &graftv1.JobEvent{Job: &graftv1.Job{Id: r.GetId(), State: st}}
+		for _, e := range epochs {
+			ev.Metrics = append(ev.Metrics, &graftv1.Metric{Name: "loss", Epoch: e})
+		}
+		return stream.Send(ev)
 	}
 	if n == 1 {
-		if err := send(JobQueued); err != nil {
+		if err := send(JobQueued, 1); err != nil {
 			return err
 		}
 		return status.Error(codes.Unavailable, "replica going away")
 	}
-	if err := send(JobRunning); err != nil {
+	if err := send(JobRunning, 1); err != nil {
 		return err
 	}
-	return send(JobSucceeded)
+	return send(JobSucceeded, 2)
 }
 
 func startFake(t *testing.T, fake *fakeServer, opts ...Option) *Client {
@@ -134,11 +139,18 @@ func TestWatchResumesAfterUnavailable(t *testing.T) {
 	fake := &fakeServer{}
 	c := startFake(t, fake)
 	var states []JobState
+	var epochs []int32
 	for ev, err := range c.Watch(context.Background(), "j1") {
 		if err != nil {
 			t.Fatalf("Watch: %v (after %v)", err, states)
 		}
 		states = append(states, ev.GetJob().GetState())
+		for _, m := range ev.GetMetrics() {
+			epochs = append(epochs, m.GetEpoch())
+		}
+	}
+	if len(epochs) != 2 || epochs[0] != 1 || epochs[1] != 2 {
+		t.Errorf("history entries %v, want [1 2]: each once, though the reopened stream sent epoch 1 again", epochs)
 	}
 	want := []JobState{JobQueued, JobRunning, JobSucceeded}
 	if len(states) != len(want) || states[0] != want[0] || states[1] != want[1] || states[2] != want[2] {
@@ -146,5 +158,16 @@ func TestWatchResumesAfterUnavailable(t *testing.T) {
 	}
 	if fake.watchCalls != 2 {
 		t.Errorf("%d watch streams, want 2", fake.watchCalls)
+	}
+}
+
+func TestWaitReturnsTheWholeHistory(t *testing.T) {
+	c := startFake(t, &fakeServer{})
+	job, err := c.Wait(context.Background(), "j1")
+	if err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	if job.GetState() != JobSucceeded || len(job.GetHistory()) != 2 || job.GetHistory()[1].GetEpoch() != 2 {
+		t.Errorf("job %v, want SUCCEEDED with history epochs [1 2]", job)
 	}
 }

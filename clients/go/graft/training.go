@@ -67,7 +67,9 @@ func (c *Client) Cancel(ctx context.Context, id string) (*Job, error) {
 //
 // Breaking out of the loop, or ending ctx, stops the stream. If the connection drops
 // (UNAVAILABLE) Watch opens the stream again, up to the retry policy's attempts; the server
-// sends the current state first, so no change is missed, though one may repeat. The default
+// sends the current state first, so no change is missed, though one may repeat. Each event's
+// Job has no history; its Metrics are the per-epoch metrics new since the previous event (each
+// handed out once, even across reopened streams). The default
 // timeout does not apply: a job may run for hours, so bound the wait with ctx.
 func (c *Client) Watch(ctx context.Context, id string) iter.Seq2[*JobEvent, error] {
 	return func(yield func(*JobEvent, error) bool) {
@@ -75,9 +77,17 @@ func (c *Client) Watch(ctx context.Context, id string) iter.Seq2[*JobEvent, erro
 		defer cancel()
 		failures := 0
 		backoff := c.retry.InitialBackoff
+		// Each stream sends the history in pieces from its beginning (JobEvent.Metrics): after a
+		// reopen, the entries already handed out are skipped.
+		handedOut := 0
 		for {
+			inStream := 0
 			err := c.watchOnce(ctx, id, func(ev *JobEvent) bool {
 				failures, backoff = 0, c.retry.InitialBackoff
+				skip := min(max(0, handedOut-inStream), len(ev.Metrics))
+				inStream += len(ev.Metrics)
+				ev.Metrics = ev.Metrics[skip:]
+				handedOut += len(ev.Metrics)
 				return yield(ev, nil)
 			})
 			if err == nil {
@@ -138,16 +148,22 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// Wait watches a job until it ends and returns it in its terminal state. err is about the
+// Wait watches a job until it ends and returns it in its terminal state, with its whole History.
+// err is about the
 // watching (ctx ended, server unreachable); a job that ended FAILED or CANCELLED is returned
 // with a nil error: check job.State, and JobError(job) for why it failed.
 func (c *Client) Wait(ctx context.Context, id string) (*Job, error) {
 	var last *Job
+	var history []*Metric
 	for ev, err := range c.Watch(ctx, id) {
 		if err != nil {
 			return last, err
 		}
 		last = ev.GetJob()
+		history = append(history, ev.GetMetrics()...)
+	}
+	if last != nil {
+		last.History = history
 	}
 	return last, nil
 }
