@@ -2,6 +2,8 @@ package dev.graft.server.api;
 
 import dev.graft.api.v1.CancelJobRequest;
 import dev.graft.api.v1.DataSource;
+import dev.graft.api.v1.EstimateTransferRequest;
+import dev.graft.api.v1.EstimateTransferResponse;
 import dev.graft.api.v1.GetJobRequest;
 import dev.graft.api.v1.Job;
 import dev.graft.api.v1.JobEvent;
@@ -11,6 +13,7 @@ import dev.graft.api.v1.ListJobsResponse;
 import dev.graft.api.v1.TrainRequest;
 import dev.graft.api.v1.TrainingServiceGrpc;
 import dev.graft.api.v1.WatchJobRequest;
+import dev.graft.server.core.estimate.TransferEstimator;
 import dev.graft.server.core.jobs.JobManager;
 import dev.graft.server.core.jobs.TrainCommand;
 import dev.graft.server.core.store.JobRecord;
@@ -29,17 +32,27 @@ public final class TrainingServiceImpl extends TrainingServiceGrpc.TrainingServi
   private final JobManager jobs;
   private final ResourceMapper resources;
   private final Calls calls;
+  private final TransferEstimator estimator;
 
   @Inject
-  public TrainingServiceImpl(JobManager jobs, ResourceMapper resources, Calls calls) {
+  public TrainingServiceImpl(JobManager jobs, ResourceMapper resources, Calls calls, TransferEstimator estimator) {
     this.jobs = jobs;
     this.resources = resources;
     this.calls = calls;
+    this.estimator = estimator;
   }
 
   @Override
   public void train(TrainRequest request, StreamObserver<Job> observer) {
     calls.unary(observer, () -> resources.job(jobs.submit(command(request, CallPrincipal.current()))));
+  }
+
+  /** Ranks base models for the data; stops between batches when the call is cancelled or its deadline passes. */
+  @Override
+  public void estimateTransfer(EstimateTransferRequest request, StreamObserver<EstimateTransferResponse> observer) {
+    io.grpc.Context call = io.grpc.Context.current();
+    calls.unary(observer, () -> TransferEstimates.response(
+        estimator.estimate(TransferEstimates.command(request, CallPrincipal.current()), call::isCancelled)));
   }
 
   @Override
@@ -117,7 +130,7 @@ public final class TrainingServiceImpl extends TrainingServiceGrpc.TrainingServi
         r.getDevicePool(), r.getPriority(), r.getLabelsMap(), principal);
   }
 
-  private static TrainCommand.DataRef data(DataSource source, String field) {
+  static TrainCommand.DataRef data(DataSource source, String field) {
     return switch (source.getSourceCase()) {
       case DATASET -> new TrainCommand.DataRef.Dataset(source.getDataset());
       case EXAMPLES -> new TrainCommand.DataRef.Inline(

@@ -11,13 +11,26 @@ import java.util.Random;
 /**
  * Splits examples into train and validation sets, deterministically for a seed. Classification
  * data is split per label (stratified), so that every class is in both sets when it can be.
+ * A job without its own validation data is split with {@link #DEFAULT_FRACTION} and
+ * {@link #DEFAULT_SEED} unless it says otherwise; EstimateTransfer splits the same way, so that
+ * both find each other's features in the {@link FeatureCache}.
  */
-final class DataSplitter {
+public final class DataSplitter {
+  /** The validation fraction of a job that names none. */
+  public static final float DEFAULT_FRACTION = 0.2f;
+  /** The seed of a job that names none. */
+  public static final long DEFAULT_SEED = 42;
+
   private DataSplitter() {}
 
-  record Split(List<Example> train, List<Example> validation) {}
+  public record Split(List<Example> train, List<Example> validation) {}
 
-  static Split split(List<Example> examples, double fraction, long seed) {
+  /** How a split is named in feature cache keys. */
+  public static String key(float fraction, long seed) {
+    return "split=" + fraction + ",seed=" + seed;
+  }
+
+  public static Split split(List<Example> examples, double fraction, long seed) {
     Map<String, List<Example>> groups = new LinkedHashMap<>();
     for (Example e : examples) {
       String key = e.target() instanceof Target.Label l ? l.label() : "";

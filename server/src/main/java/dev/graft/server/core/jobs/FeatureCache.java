@@ -2,6 +2,7 @@ package dev.graft.server.core.jobs;
 
 import dev.graft.server.core.store.AtomicFiles;
 import dev.graft.server.core.store.StoreLayout;
+import dev.graft.spi.FeatureRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -47,6 +48,16 @@ public final class FeatureCache {
   public FeatureCache(StoreLayout layout) {
     this.dir = layout.cache().resolve("features");
     this.owner = layout.instanceId();
+  }
+
+  /**
+   * The key of one split's features: the base model reference, the data and its split
+   * ({@code <dataset sha256>|split=0.2,seed=42} for a job's default split), the split's name
+   * ("train", "validation") and the feature request. Jobs and EstimateTransfer key alike.
+   */
+  public static String key(String baseRef, String dataKey, String split, FeatureRequest request) {
+    return String.join("|", baseRef, dataKey, split, request.layer(), request.pooling().name(),
+        Boolean.toString(request.normalize()));
   }
 
   /** The features for {@code key}, computing and storing them on a miss. */

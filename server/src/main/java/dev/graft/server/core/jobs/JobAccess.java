@@ -56,7 +56,7 @@ public final class JobAccess {
   }
 
   /** A dataset is trained on by the principal that uploaded it (or an admin). */
-  void checkDataset(DatasetRecord dataset, String field, Principal principal) {
+  public void checkDataset(DatasetRecord dataset, String field, Principal principal) {
     if (!principal.canModify(dataset.createdBy())) {
       throw GraftException.permissionDenied("NOT_OWNER", field + ": dataset " + dataset.id()
           + " belongs to another principal");

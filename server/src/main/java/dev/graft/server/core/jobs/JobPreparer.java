@@ -96,7 +96,7 @@ public final class JobPreparer {
     validateInputs(domain, train.examples(), "train");
     validation.ifPresent(v -> validateInputs(domain, v.examples(), "validation"));
 
-    TaskSpec task = taskSpec(c.task(), train.examples());
+    TaskSpec task = taskSpec(c.task(), train.examples(), "train");
     long seed = h.seedOr(PreparedJob.DEFAULT_SEED);
     List<Example> trainSet;
     List<Example> validationSet;
@@ -110,7 +110,7 @@ public final class JobPreparer {
       DataSplitter.Split split = DataSplitter.split(train.examples(), fraction, seed);
       trainSet = split.train();
       validationSet = split.validation();
-      splitKey = "split=" + fraction + ",seed=" + seed;
+      splitKey = DataSplitter.key(fraction, seed);
     }
     if (task.task() == Task.CLASSIFICATION) {
       for (Example e : validationSet) {
@@ -163,8 +163,15 @@ public final class JobPreparer {
     }
   }
 
-  private static TaskSpec taskSpec(Task requested, List<Example> examples) {
-    Task inferred = inferTask(examples);
+  /**
+   * The task of {@code examples} (inferred from their targets when {@code requested} is null) with
+   * its sorted labels for classification.
+   *
+   * @param field the request field that holds the examples ("train"), for errors
+   * @throws GraftException INVALID_ARGUMENT TASK_MISMATCH, MIXED_TARGETS or TOO_FEW_CLASSES
+   */
+  public static TaskSpec taskSpec(Task requested, List<Example> examples, String field) {
+    Task inferred = inferTask(examples, field);
     Task task = requested == null ? inferred : requested;
     if (task != inferred) {
       throw GraftException.invalidArgument("task", "TASK_MISMATCH",
@@ -176,20 +183,20 @@ public final class JobPreparer {
     TreeSet<String> labels = new TreeSet<>();
     examples.forEach(e -> labels.add(((Target.Label) e.target()).label()));
     if (labels.size() < 2) {
-      throw GraftException.invalidArgument("train", "TOO_FEW_CLASSES",
-          "classification needs at least 2 classes; the training data has " + Echo.cut(labels));
+      throw GraftException.invalidArgument(field, "TOO_FEW_CLASSES",
+          "classification needs at least 2 classes; the " + field + " data has " + Echo.cut(labels));
     }
     return new TaskSpec(task, List.copyOf(labels));
   }
 
-  private static Task inferTask(List<Example> examples) {
+  private static Task inferTask(List<Example> examples, String field) {
     Task task = null;
     for (int i = 0; i < examples.size(); i++) {
       Target t = examples.get(i).target();
       Task current = t instanceof Target.Label ? Task.CLASSIFICATION
           : t instanceof Target.Value ? Task.REGRESSION : Task.FORECASTING;
       if (task != null && task != current) {
-        throw GraftException.invalidArgument("train.examples[" + i + "].target", "MIXED_TARGETS",
+        throw GraftException.invalidArgument(field + ".examples[" + i + "].target", "MIXED_TARGETS",
             "example " + i + " has a " + current + " target but earlier ones are " + task);
       }
       task = current;

@@ -38,8 +38,6 @@ record JobTrainContext(
     if (dataKey.isEmpty()) {
       return compute.get(); // inline examples: nothing stable to key a cache on
     }
-    String key = String.join("|", baseModel.name(), dataKey.get(), split,
-        request.layer(), request.pooling().name(), Boolean.toString(request.normalize()));
-    return cache.get(key, compute);
+    return cache.get(FeatureCache.key(baseModel.name(), dataKey.get(), split, request), compute);
   }
 }

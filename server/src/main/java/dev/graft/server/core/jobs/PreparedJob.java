@@ -28,6 +28,6 @@ record PreparedJob(
     Optional<String> dataKey,
     Principal principal) {
 
-  static final long DEFAULT_SEED = 42;
-  static final float DEFAULT_VALIDATION_SPLIT = 0.2f;
+  static final long DEFAULT_SEED = DataSplitter.DEFAULT_SEED;
+  static final float DEFAULT_VALIDATION_SPLIT = DataSplitter.DEFAULT_FRACTION;
 }

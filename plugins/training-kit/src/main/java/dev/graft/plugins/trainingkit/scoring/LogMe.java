@@ -39,7 +39,7 @@ public final class LogMe {
 
   /**
    * LogME of {@code features} for classes {@code labels[i]} in 0..classes-1 (one one-hot target
-   * per class).
+   * per class that occurs in {@code labels}).
    *
    * @throws IllegalArgumentException for fewer than 2 classes, a label out of range, or bad features
    */
@@ -50,12 +50,22 @@ public final class LogMe {
     if (labels.length != features.length) {
       throw new IllegalArgumentException(labels.length + " labels for " + features.length + " feature rows");
     }
-    double[][] targets = new double[labels.length][classes];
+    // One column per class that occurs: a class without examples is an all-zero target that says
+    // nothing about the features.
+    int[] column = new int[classes];
+    java.util.Arrays.fill(column, -1);
+    int present = 0;
     for (int i = 0; i < labels.length; i++) {
       if (labels[i] < 0 || labels[i] >= classes) {
         throw new IllegalArgumentException("label " + labels[i] + " of row " + i + " is not in 0.." + (classes - 1));
       }
-      targets[i][labels[i]] = 1;
+      if (column[labels[i]] < 0) {
+        column[labels[i]] = present++;
+      }
+    }
+    double[][] targets = new double[labels.length][present];
+    for (int i = 0; i < labels.length; i++) {
+      targets[i][column[labels[i]]] = 1;
     }
     return score(GramSpectrum.of(features, targets));
   }
