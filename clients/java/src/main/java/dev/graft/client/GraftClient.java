@@ -8,6 +8,7 @@ import dev.graft.api.v1.DatasetFormat;
 import dev.graft.api.v1.DatasetServiceGrpc;
 import dev.graft.api.v1.DatasetSpec;
 import dev.graft.api.v1.DeleteDatasetRequest;
+import dev.graft.api.v1.DeleteModelAliasRequest;
 import dev.graft.api.v1.DeleteModelRequest;
 import dev.graft.api.v1.Example;
 import dev.graft.api.v1.ExtractRequest;
@@ -32,6 +33,7 @@ import dev.graft.api.v1.PredictRequest;
 import dev.graft.api.v1.PredictResponse;
 import dev.graft.api.v1.ServerInfo;
 import dev.graft.api.v1.ServerServiceGrpc;
+import dev.graft.api.v1.SetModelAliasRequest;
 import dev.graft.api.v1.TrainRequest;
 import dev.graft.api.v1.TrainingServiceGrpc;
 import dev.graft.api.v1.UploadDatasetRequest;
@@ -317,6 +319,22 @@ public final class GraftClient implements AutoCloseable {
   public void deleteModel(String name) {
     call(() -> unary(withModel(ModelServiceGrpc.newBlockingStub(channel), name))
         .deleteModel(DeleteModelRequest.newBuilder().setName(name).build()));
+  }
+
+  /**
+   * Points {@code name:alias} at {@code name@version}, creating or moving it atomically; from then
+   * on {@code "name:alias"} names that version wherever a model is named (predict, extract,
+   * getModel). Returns that version, with its aliases.
+   */
+  public Model setModelAlias(String name, String alias, int version) {
+    return call(() -> unary(withModel(ModelServiceGrpc.newBlockingStub(channel), name))
+        .setModelAlias(SetModelAliasRequest.newBuilder().setName(name).setAlias(alias).setVersion(version).build()));
+  }
+
+  /** Removes {@code name:alias}; the version it named stays. */
+  public void deleteModelAlias(String name, String alias) {
+    call(() -> unary(withModel(ModelServiceGrpc.newBlockingStub(channel), name))
+        .deleteModelAlias(DeleteModelAliasRequest.newBuilder().setName(name).setAlias(alias).build()));
   }
 
   public ServerInfo serverInfo() {

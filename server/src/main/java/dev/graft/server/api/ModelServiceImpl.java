@@ -2,6 +2,8 @@ package dev.graft.server.api;
 
 import com.google.protobuf.ByteString;
 import dev.graft.api.v1.DataChunk;
+import dev.graft.api.v1.DeleteModelAliasRequest;
+import dev.graft.api.v1.DeleteModelAliasResponse;
 import dev.graft.api.v1.DeleteModelRequest;
 import dev.graft.api.v1.DeleteModelResponse;
 import dev.graft.api.v1.ExportModelRequest;
@@ -13,6 +15,8 @@ import dev.graft.api.v1.ListModelsResponse;
 import dev.graft.api.v1.Model;
 import dev.graft.api.v1.ModelServiceGrpc;
 import dev.graft.api.v1.ModelSpec;
+import dev.graft.api.v1.SetModelAliasRequest;
+import dev.graft.server.core.store.ModelAliases;
 import dev.graft.server.core.store.ModelInputSpec;
 import dev.graft.server.core.store.ModelKind;
 import dev.graft.server.core.store.ModelRecord;
@@ -27,14 +31,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import javax.inject.Inject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** ModelService: base and trained models, their import, export and lineage. */
 public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelServiceImpl.class);
   private static final int CHUNK = 1 << 20;
 
   private final ModelStore models;
@@ -57,7 +65,7 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
 
   @Override
   public void getModel(GetModelRequest request, StreamObserver<Model> observer) {
-    calls.unary(observer, () -> resources.model(models.get(requireName(request.getName()))));
+    calls.unary(observer, () -> withAliases(models.get(requireName(request.getName()))));
   }
 
   @Override
@@ -70,8 +78,10 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
           "name", ModelRecord::name,
           "strategy", ModelRecord::strategy));
       var page = Pages.page(all, request.getPageSize(), request.getPageToken());
+      Map<String, Map<String, Integer>> aliases = new HashMap<>();
       return ListModelsResponse.newBuilder()
-          .addAllModels(page.items().stream().map(resources::model).toList())
+          .addAllModels(page.items().stream().map(m -> resources.model(m).toBuilder()
+              .addAllAliases(aliasesOf(m, aliases.computeIfAbsent(m.name(), models.aliases()::of))).build()).toList())
           .setNextPageToken(page.nextToken())
           .build();
     });
@@ -98,6 +108,11 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
           throw GraftException.failedPrecondition("MODEL_IN_USE",
               "base model " + model.ref() + " is the base of " + dependents + "; delete those first");
         }
+      }
+      List<String> aliases = models.aliases().naming(model.name(), model.version());
+      if (!aliases.isEmpty()) {
+        throw GraftException.failedPrecondition("MODEL_ALIASED", "model " + model.ref() + " is named by "
+            + aliases.stream().map(a -> model.name() + ":" + a).toList() + "; move or delete those aliases first");
       }
       ModelRecord deleted = models.delete(model.ref());
       runtime.evict(deleted.ref());
@@ -176,9 +191,63 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
         s.getPropertiesMap());
   }
 
+  @Override
+  public void setModelAlias(SetModelAliasRequest request, StreamObserver<Model> observer) {
+    calls.unary(observer, () -> {
+      String name = requireName(request.getName());
+      ModelStore.validateName(name, "name");
+      ModelAliases.validate(request.getAlias(), "alias");
+      if (request.getVersion() <= 0) {
+        throw GraftException.invalidArgument("version", "MISSING_FIELD",
+            "version is required: the version of " + name + " the alias names (see ListModels)");
+      }
+      ModelRecord target = models.get(name + "@" + request.getVersion());
+      requireMayModify(target);
+      int previous = models.aliases().set(name, request.getAlias(), target.version());
+      LOG.info("alias {}:{} names {}{} (set by {})", name, request.getAlias(), target.ref(),
+          previous > 0 && previous != target.version() ? ", moved from " + name + "@" + previous : "",
+          CallPrincipal.current().name());
+      return withAliases(target);
+    });
+  }
+
+  @Override
+  public void deleteModelAlias(DeleteModelAliasRequest request, StreamObserver<DeleteModelAliasResponse> observer) {
+    calls.unary(observer, () -> {
+      String name = requireName(request.getName());
+      ModelStore.validateName(name, "name");
+      ModelAliases.validate(request.getAlias(), "alias");
+      String ref = name + ":" + request.getAlias();
+      ModelRecord target = models.find(ref).orElseThrow(() -> GraftException.notFound("ALIAS_NOT_FOUND",
+          "model alias " + ref + " does not exist (aliases of " + name + ": "
+              + models.aliases().of(name).keySet() + ")"));
+      requireMayModify(target);
+      models.aliases().delete(name, request.getAlias());
+      LOG.info("alias {} deleted (it named {}; by {})", ref, target.ref(), CallPrincipal.current().name());
+      return DeleteModelAliasResponse.newBuilder().setName(name).setAlias(request.getAlias()).build();
+    });
+  }
+
+  private Model withAliases(ModelRecord record) {
+    return resources.model(record).toBuilder()
+        .addAllAliases(aliasesOf(record, models.aliases().of(record.name()))).build();
+  }
+
+  private static List<String> aliasesOf(ModelRecord record, Map<String, Integer> aliases) {
+    return aliases.entrySet().stream().filter(e -> e.getValue() == record.version()).map(Map.Entry::getKey).toList();
+  }
+
+  private static void requireMayModify(ModelRecord model) {
+    Principal caller = CallPrincipal.current();
+    if (!caller.canModify(model.createdBy())) {
+      throw GraftException.permissionDenied("NOT_OWNER", "model " + model.ref() + " belongs to '"
+          + model.createdBy() + "'; principal '" + caller.name() + "' may not alias it");
+    }
+  }
+
   private static String requireName(String name) {
     if (name.isBlank()) {
-      throw GraftException.invalidArgument("name", "MISSING_FIELD", "name is required (name or name@version)");
+      throw GraftException.invalidArgument("name", "MISSING_FIELD", "name is required (name, name@version or name:alias)");
     }
     return name;
   }

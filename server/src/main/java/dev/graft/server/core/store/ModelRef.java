@@ -2,8 +2,11 @@ package dev.graft.server.core.store;
 
 import dev.graft.spi.GraftException;
 
-/** A parsed model reference: {@code name} (latest, version 0) or {@code name@version}. Immutable. */
-record ModelRef(String name, int version) {
+/**
+ * A parsed model reference: {@code name} (latest, version 0), {@code name@version} or
+ * {@code name:alias} (version 0, alias set). Immutable.
+ */
+record ModelRef(String name, int version, String alias) {
   static final String INVALID_MODEL_NAME = "INVALID_MODEL_NAME";
 
   /**
@@ -13,12 +16,20 @@ record ModelRef(String name, int version) {
    */
   static ModelRef parse(String ref, String field) {
     if (ref == null || ref.isEmpty()) {
-      throw GraftException.invalidArgument(field, INVALID_MODEL_NAME, field + " is empty: give a model name or name@version");
+      throw GraftException.invalidArgument(field, INVALID_MODEL_NAME,
+          field + " is empty: give a model name, name@version or name:alias");
+    }
+    int colon = ref.indexOf(':');
+    if (colon >= 0) {
+      String name = ref.substring(0, colon);
+      ModelStore.validateName(name, field);
+      ModelAliases.validate(ref.substring(colon + 1), field);
+      return new ModelRef(name, 0, ref.substring(colon + 1));
     }
     int at = ref.indexOf('@');
     if (at < 0) {
       ModelStore.validateName(ref, field);
-      return new ModelRef(ref, 0);
+      return new ModelRef(ref, 0, "");
     }
     String name = ref.substring(0, at);
     ModelStore.validateName(name, field);
@@ -27,6 +38,6 @@ record ModelRef(String name, int version) {
       throw GraftException.invalidArgument(
           field, INVALID_MODEL_NAME, field + " '" + ref + "': the version after '@' must be a positive number");
     }
-    return new ModelRef(name, Integer.parseInt(v));
+    return new ModelRef(name, Integer.parseInt(v), "");
   }
 }

@@ -59,12 +59,19 @@ public final class ModelStore {
   private final Map<String, NavigableMap<Integer, ModelRecord>> index = new HashMap<>();
   /** Folders already reported as incomplete or corrupt, so each is logged once. */
   private final Set<Path> reported = ConcurrentHashMap.newKeySet();
+  private final ModelAliases aliases;
 
   /** Loads every {@code models/<name>/<version>/manifest.json} under the layout. */
   public ModelStore(StoreLayout layout, JsonCodec json) {
     this.layout = Objects.requireNonNull(layout, "layout");
     this.json = Objects.requireNonNull(json, "json");
+    this.aliases = new ModelAliases(layout);
     rescan(true);
+  }
+
+  /** The aliases of model versions, kept beside this store's models. */
+  public ModelAliases aliases() {
+    return aliases;
   }
 
   /**
@@ -137,7 +144,8 @@ public final class ModelStore {
   }
 
   /**
-   * The model {@code ref} names: {@code name} (its latest version) or {@code name@version}.
+   * The model {@code ref} names: {@code name} (its latest version), {@code name@version} or
+   * {@code name:alias} (the version the alias names; see {@link #aliases()}).
    * Re-checks the disk, so versions written or deleted by another process are seen.
    *
    * @throws GraftException INVALID_ARGUMENT (field "name", reason INVALID_MODEL_NAME) for a
@@ -146,7 +154,8 @@ public final class ModelStore {
   public Optional<ModelRecord> find(String ref) {
     ModelRef r = ModelRef.parse(ref, "name");
     try {
-      int version = r.version() > 0 ? r.version() : latestOnDisk(r.name());
+      int version = !r.alias().isEmpty() ? aliases.version(r.name(), r.alias()).orElse(0)
+          : r.version() > 0 ? r.version() : latestOnDisk(r.name());
       return version > 0 ? Optional.ofNullable(load(r.name(), version)) : Optional.empty();
     } catch (IOException e) {
       throw StoreErrors.io("cannot read model '" + ref + "'", e);

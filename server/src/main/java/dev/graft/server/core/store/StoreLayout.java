@@ -63,7 +63,7 @@ public final class StoreLayout implements AutoCloseable {
     this.root = root.toAbsolutePath().normalize();
     this.stagingRoot = this.root.resolve("staging");
     try {
-      for (Path p : new Path[] {models(), datasets(), jobs(), cache(), checkpoints(), stagingRoot}) {
+      for (Path p : new Path[] {models(), aliases(), datasets(), jobs(), cache(), checkpoints(), stagingRoot}) {
         Files.createDirectories(p);
       }
       wipeLeftovers();
@@ -83,6 +83,11 @@ public final class StoreLayout implements AutoCloseable {
 
   public Path models() {
     return root.resolve("models");
+  }
+
+  /** {@code aliases/<model name>/<alias>}, each holding a version number ({@link ModelAliases}). */
+  public Path aliases() {
+    return root.resolve("aliases");
   }
 
   public Path datasets() {
