@@ -222,3 +222,22 @@ def test_on_a_terminal_the_bar_prints_the_phase_notes_and_ends_on_the_job() -> N
     text = buffer.getvalue()
     assert "trying linear 384->2 head 1/2" in text and "trying mlp 384->256->2 dropout 0.5 head 2/2" in text
     assert "kept linear 384->2: validation loss 0.4725" in text
+
+
+def test_models_alias_points_an_alias_at_a_version_and_unalias_removes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    aliased = Model.from_proto(pb.Model(name="reviews", version=3, aliases=["prod"]))
+    fake = FakeClient(set_model_alias=aliased, delete_model_alias=None, get_model=aliased)
+    code, out = run_cli(monkeypatch, fake, "models", "alias", "reviews", "prod", "reviews@3")
+    assert code == 0 and out.strip() == "reviews:prod -> reviews@3"
+    assert fake.calls[-1][:2] == ("set_model_alias", ("reviews", "prod", 3))
+    code, _ = run_cli(monkeypatch, fake, "models", "alias", "reviews", "prod", "3")
+    assert code == 0 and fake.calls[-1][:2] == ("set_model_alias", ("reviews", "prod", 3))
+    code, out = run_cli(monkeypatch, fake, "models", "show", "reviews:prod")
+    rows = {line.split(None, 1)[0]: line.split(None, 1)[1].strip() for line in out.splitlines() if line.strip()}
+    assert rows["aliases"] == "reviews:prod" and rows["name"] == "reviews@3"
+    code, _ = run_cli(monkeypatch, fake, "models", "unalias", "reviews", "prod")
+    assert code == 0 and fake.calls[-1][:2] == ("delete_model_alias", ("reviews", "prod"))
+    code, _ = run_cli(monkeypatch, fake, "models", "alias", "reviews", "prod", "other@3")
+    assert code == ExitCode.USAGE
+    code, _ = run_cli(monkeypatch, fake, "models", "alias", "reviews", "prod", "reviews@x")
+    assert code == ExitCode.USAGE

@@ -109,3 +109,13 @@ def test_inference_results_to_dict() -> None:
                                                       features=[pb.FloatVector(values=[0.5, 0.25])]))
     assert features.vectors.dtype == np.float32 and features.vectors.shape == (1, 2) and len(features) == 1
     assert features.to_dict() == {"vectors": [[0.5, 0.25]], "dimension": 2, "layer": "pooled", "model": "e@1"}
+
+
+def test_a_models_confusion_matrix_is_rows_of_counts() -> None:
+    model = Model.from_proto(pb.Model(name="m", version=1, aliases=["prod"], confusion_matrix=pb.ConfusionMatrix(
+        labels=["neg", "pos"], counts=[5, 1, 2, 7], split="validation")))
+    assert model.aliases == ("prod",)
+    assert model.confusion_matrix is not None
+    assert model.confusion_matrix.counts == ((5, 1), (2, 7)) and model.confusion_matrix.labels == ("neg", "pos")
+    assert model.to_dict()["confusion_matrix"]["counts"] == [[5, 1], [2, 7]]
+    assert Model.from_proto(pb.Model(name="m", version=1)).confusion_matrix is None

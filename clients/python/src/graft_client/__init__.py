@@ -18,6 +18,7 @@ from graft_client.client import DEFAULT, DEFAULT_TARGET, TERMINAL_STATES, Client
 from graft_client.errors import FieldViolation, GraftError
 from graft_client.aio import AsyncClient
 from graft_client.resources import (
+    ConfusionMatrix,
     Dataset,
     DatasetFormat,
     Job,
@@ -38,6 +39,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AsyncClient",
     "Client",
+    "ConfusionMatrix",
     "Dataset",
     "DatasetFormat",
     "Features",

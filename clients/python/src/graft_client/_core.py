@@ -328,7 +328,7 @@ class Operations:
     # ---- models
 
     def get_model(self, name: str) -> Unary[Model]:
-        return Unary("models", "GetModel", pb.GetModelRequest(name=name), Model.from_proto, model=name.split("@")[0])
+        return Unary("models", "GetModel", pb.GetModelRequest(name=name), Model.from_proto, model=model_name(name))
 
     def import_model(self, source: DatasetSource, *, name: str, domain: str, format: str,
                      properties: Mapping[str, str] | None) -> Unary[Model]:
@@ -349,7 +349,20 @@ class Operations:
                      lambda r: r.models, Model.from_proto, keep)
 
     def delete_model(self, name: str) -> Unary[None]:
-        return Unary("models", "DeleteModel", pb.DeleteModelRequest(name=name), _none, model=name.split("@")[0])
+        return Unary("models", "DeleteModel", pb.DeleteModelRequest(name=name), _none, model=model_name(name))
+
+    def set_model_alias(self, name: str, alias: str, version: int) -> Unary[Model]:
+        request = pb.SetModelAliasRequest(name=name, alias=alias, version=version)
+        return Unary("models", "SetModelAlias", request, Model.from_proto, model=name)
+
+    def delete_model_alias(self, name: str, alias: str) -> Unary[None]:
+        return Unary("models", "DeleteModelAlias", pb.DeleteModelAliasRequest(name=name, alias=alias), _none,
+                     model=name)
+
+
+def model_name(ref: str) -> str:
+    """The model name of a reference: ``reviews`` for ``reviews``, ``reviews@3`` and ``reviews:prod``."""
+    return ref.split("@", 1)[0].split(":", 1)[0]
 
 
 def _none(_: Any) -> None:

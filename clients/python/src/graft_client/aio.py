@@ -284,3 +284,9 @@ class AsyncClient:
 
     async def delete_model(self, name: str, *, timeout: Timeout = DEFAULT) -> None:
         await self._unary(self._ops.delete_model(name), timeout)
+
+    async def set_model_alias(self, name: str, alias: str, version: int, *, timeout: Timeout = DEFAULT) -> Model:
+        return await self._unary(self._ops.set_model_alias(name, alias, version), timeout)
+
+    async def delete_model_alias(self, name: str, alias: str, *, timeout: Timeout = DEFAULT) -> None:
+        await self._unary(self._ops.delete_model_alias(name, alias), timeout)

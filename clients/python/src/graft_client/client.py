@@ -390,3 +390,12 @@ class Client:
 
     def delete_model(self, name: str, *, timeout: Timeout = DEFAULT) -> None:
         self._unary(self._ops.delete_model(name), timeout)
+
+    def set_model_alias(self, name: str, alias: str, version: int, *, timeout: Timeout = DEFAULT) -> Model:
+        """Points ``name:alias`` at ``name@version`` (creating or moving it, atomically); from then
+        on ``"name:alias"`` names that version wherever a model is named. Returns that version."""
+        return self._unary(self._ops.set_model_alias(name, alias, version), timeout)
+
+    def delete_model_alias(self, name: str, alias: str, *, timeout: Timeout = DEFAULT) -> None:
+        """Removes ``name:alias``; the version it named stays."""
+        self._unary(self._ops.delete_model_alias(name, alias), timeout)

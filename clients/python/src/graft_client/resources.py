@@ -25,6 +25,7 @@ __all__ = [
     "ModelKind",
     "Task",
     "DatasetFormat",
+    "ConfusionMatrix",
     "Metric",
     "Progress",
     "JobError",
@@ -297,6 +298,24 @@ class InputSpec(_Resource):
 
 
 @dataclass(frozen=True)
+class ConfusionMatrix(_Resource):
+    """A classifier's confusion matrix: ``counts[i][j]`` examples of true label ``labels[i]``
+    predicted as ``labels[j]``, on ``split``."""
+
+    labels: tuple[str, ...]
+    counts: tuple[tuple[int, ...], ...]
+    split: str
+
+    @classmethod
+    def from_proto(cls, c: Any) -> ConfusionMatrix | None:
+        n = len(c.labels)
+        if n == 0 or len(c.counts) != n * n:
+            return None
+        rows = tuple(tuple(int(v) for v in c.counts[i * n:(i + 1) * n]) for i in range(n))
+        return cls(tuple(c.labels), rows, c.split)
+
+
+@dataclass(frozen=True)
 class Model(_Resource):
     name: str
     version: int
@@ -319,6 +338,9 @@ class Model(_Resource):
     job_id: str
     dimension: int
     created_by: str
+    aliases: tuple[str, ...] = ()
+    """The aliases naming this version: ``prod`` means ``NAME:prod`` names it."""
+    confusion_matrix: ConfusionMatrix | None = None
     proto: pb.Model = _raw()
 
     @property
@@ -335,7 +357,9 @@ class Model(_Resource):
             metrics=tuple(Metric.from_proto(x) for x in m.metrics), input=InputSpec.from_proto(m.input),
             size_bytes=int(m.size_bytes), create_time=_time(m.create_time), properties=dict(m.properties),
             dataset_sha256=m.dataset_sha256, hyperparameters=dict(m.hyperparameters), job_id=m.job_id,
-            dimension=int(m.dimension), created_by=m.created_by, proto=m)
+            dimension=int(m.dimension), created_by=m.created_by, aliases=tuple(m.aliases),
+            confusion_matrix=ConfusionMatrix.from_proto(m.confusion_matrix) if m.HasField("confusion_matrix") else None,
+            proto=m)
 
 
 @dataclass(frozen=True)

@@ -243,6 +243,29 @@ def _models_rm(args: argparse.Namespace, out: Output) -> int:
     return ExitCode.OK
 
 
+def _models_alias(args: argparse.Namespace, out: Output) -> int:
+    name, _, version = args.version.rpartition("@")
+    if name and name != args.name:
+        raise UsageError(f"{args.version} is a version of {name}, not of {args.name}")
+    if not version.isdigit() or int(version) < 1:
+        raise UsageError(f"the version must be NAME@VERSION or a positive number, not {args.version!r}")
+    with make_client(args) as client:
+        model = client.set_model_alias(args.name, args.alias, int(version))
+    if out.json:
+        out.emit_json({"alias": f"{args.name}:{args.alias}", "model": model.ref})
+    else:
+        out.console.out(f"{args.name}:{args.alias} -> {model.ref}", highlight=False)
+    return ExitCode.OK
+
+
+def _models_unalias(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        client.delete_model_alias(args.name, args.alias)
+    if out.json:
+        out.emit_json({"deleted": f"{args.name}:{args.alias}"})
+    return ExitCode.OK
+
+
 def _inputs(args: argparse.Namespace) -> list[CliInput]:
     try:
         return collect(args)
@@ -307,6 +330,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "models_show": _models_show,
     "models_import": _models_import,
     "models_rm": _models_rm,
+    "models_alias": _models_alias,
+    "models_unalias": _models_unalias,
     "predict": _predict,
     "extract": _extract,
     "tokens_create": _tokens_create,

@@ -211,7 +211,8 @@ class Output:
         if self.json:
             return self.emit_json(m.to_dict())
         self._fields([
-            ("name", m.ref), ("kind", m.kind.value), ("domain", m.domain), ("engine", m.engine),
+            ("name", m.ref), ("aliases", ", ".join(f"{m.name}:{a}" for a in m.aliases)),
+            ("kind", m.kind.value), ("domain", m.domain), ("engine", m.engine),
             ("format", m.format), ("task", _task(m.task)), ("base", m.base_model), ("strategy", m.strategy),
             ("dataset", m.dataset), ("job", m.job_id), ("labels", ", ".join(m.labels)),
             ("dimension", str(m.dimension)), ("metrics", final_metrics_text(m.metrics)),

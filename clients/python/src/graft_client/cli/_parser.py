@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="wait until the job has ended, then show it (CANCELLED, or whatever it reached)")
 
     # models
-    models = add(sub, "models", "list, show, import and delete models").add_subparsers(
+    models = add(sub, "models", "list, show, import, alias and delete models").add_subparsers(
         dest="action", metavar="ACTION", required=True)
     p = add(models, "import", "import a base model (ImportModel)")
     p.add_argument("file", help="the model's main file (.onnx, TorchScript .pt, state-dict .pth, model.json)")
@@ -170,11 +170,21 @@ def build_parser() -> argparse.ArgumentParser:
                    "or base_model=NAME (every version; NAME@VERSION for one)")
     p.set_defaults(handler="models_ls")
     p = add(models, "show", "show one model")
-    p.add_argument("name", help="NAME or NAME@VERSION")
+    p.add_argument("name", help="NAME, NAME@VERSION or NAME:ALIAS")
     p.set_defaults(handler="models_show")
     p = add(models, "rm", "delete a model")
-    p.add_argument("name", help="NAME or NAME@VERSION")
+    p.add_argument("name", help="NAME, NAME@VERSION or NAME:ALIAS")
     p.set_defaults(handler="models_rm")
+    p = add(models, "alias", "point NAME:ALIAS at one version (create or move it), e.g. "
+                             "`graft models alias reviews prod reviews@3`; then predict on reviews:prod")
+    p.add_argument("name", help="the model's NAME")
+    p.add_argument("alias", help="a lower-case word: [a-z][a-z0-9_-]{0,31}")
+    p.add_argument("version", help="NAME@VERSION, or just VERSION")
+    p.set_defaults(handler="models_alias")
+    p = add(models, "unalias", "remove NAME:ALIAS (the version it names stays)")
+    p.add_argument("name", help="the model's NAME")
+    p.add_argument("alias", help="the alias")
+    p.set_defaults(handler="models_unalias")
 
     # tokens
     tokens = add(sub, "tokens", "manage the server's tokens file (no server needed)").add_subparsers(
