@@ -171,3 +171,22 @@ func TestWaitReturnsTheWholeHistory(t *testing.T) {
 		t.Errorf("job %v, want SUCCEEDED with history epochs [1 2]", job)
 	}
 }
+
+// SetModelAlias answers the version it was given, aliased.
+func (s *fakeServer) SetModelAlias(ctx context.Context, r *graftv1.SetModelAliasRequest) (*graftv1.Model, error) {
+	return &graftv1.Model{Name: r.GetName(), Version: r.GetVersion(), Aliases: []string{r.GetAlias()}}, nil
+}
+
+func TestSetModelAliasSendsNameAliasAndVersion(t *testing.T) {
+	c := startFake(t, &fakeServer{})
+	m, err := c.SetModelAlias(context.Background(), "reviews", "prod", 3)
+	if err != nil {
+		t.Fatalf("SetModelAlias: %v", err)
+	}
+	if m.GetName() != "reviews" || m.GetVersion() != 3 || len(m.GetAliases()) != 1 || m.GetAliases()[0] != "prod" {
+		t.Errorf("model %v, want reviews@3 aliased prod", m)
+	}
+	if err := c.DeleteModelAlias(context.Background(), "reviews", "prod"); status.Code(err) != codes.Unimplemented {
+		t.Errorf("DeleteModelAlias on a server without it: %v, want UNIMPLEMENTED", err)
+	}
+}

@@ -38,6 +38,20 @@ func (c *Client) DeleteModel(ctx context.Context, name string) error {
 	return wrap(err)
 }
 
+// SetModelAlias points name:alias at name@version, creating or moving it atomically; from then on
+// "name:alias" names that version wherever a model is named (Predict, Extract, GetModel). It
+// returns that version, with its Aliases.
+func (c *Client) SetModelAlias(ctx context.Context, name, alias string, version int32) (*Model, error) {
+	m, err := c.models.SetModelAlias(ctx, &graftv1.SetModelAliasRequest{Name: name, Alias: alias, Version: version})
+	return m, wrap(err)
+}
+
+// DeleteModelAlias removes name:alias; the version it named stays.
+func (c *Client) DeleteModelAlias(ctx context.Context, name, alias string) error {
+	_, err := c.models.DeleteModelAlias(ctx, &graftv1.DeleteModelAliasRequest{Name: name, Alias: alias})
+	return wrap(err)
+}
+
 // ServerInfo returns the server's version, plugins (with their state) and device pools.
 func (c *Client) ServerInfo(ctx context.Context) (*ServerInfo, error) {
 	info, err := c.server.GetServerInfo(ctx, &graftv1.GetServerInfoRequest{})

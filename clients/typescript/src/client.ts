@@ -467,6 +467,21 @@ export class GraftClient {
     await this.invoke((o) => this.models.deleteModel({ name }, o), { options, model: name });
   }
 
+  /**
+   * Points `name:alias` at `name@version` (creating or moving it, atomically); from then on
+   * `"name:alias"` names that version wherever a model is named. Returns that version.
+   */
+  async setModelAlias(name: string, alias: string, version: number, options: CallOptions = {}): Promise<Model> {
+    return modelFromProto(
+      await this.invoke((o) => this.models.setModelAlias({ name, alias, version }, o), { options, model: name }),
+    );
+  }
+
+  /** Removes `name:alias`; the version it named stays. */
+  async deleteModelAlias(name: string, alias: string, options: CallOptions = {}): Promise<void> {
+    await this.invoke((o) => this.models.deleteModelAlias({ name, alias }, o), { options, model: name });
+  }
+
   /** The server's version, plugins and device pools. */
   async serverInfo(options: CallOptions = {}): Promise<ServerInfo> {
     return serverInfoFromProto(await this.invoke((o) => this.server.getServerInfo({}, o), { options, idempotent: true }));

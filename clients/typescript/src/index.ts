@@ -75,6 +75,7 @@ export {
   type JobEvent,
   type JobStateName,
   type LoadedModel,
+  type ConfusionMatrix,
   type Metric,
   type Model,
   type ModelKindName,

@@ -128,6 +128,14 @@ export interface InputSpec {
   std: number[];
 }
 
+/** A classifier's confusion matrix: `counts[i][j]` examples of true label `labels[i]` predicted as `labels[j]`. */
+export interface ConfusionMatrix {
+  labels: string[];
+  counts: number[][];
+  /** The split it was measured on (`"validation"`). */
+  split: string;
+}
+
 /** A base or trained model (one version). */
 export interface Model {
   name: string;
@@ -151,6 +159,10 @@ export interface Model {
   jobId: string;
   dimension: number;
   createdBy: string;
+  /** The aliases naming this version (`"prod"`: `NAME:prod` names it). */
+  aliases: string[];
+  /** A classifier's confusion matrix on its validation split, when its job stored one. */
+  confusionMatrix?: ConfusionMatrix;
 }
 
 /** One class of a prediction and its probability. */
@@ -374,8 +386,15 @@ export function modelFromProto(m: PbModel): Model {
     jobId: m.jobId,
     dimension: m.dimension,
     createdBy: m.createdBy,
+    aliases: [...m.aliases],
   };
   if (m.input) model.input = inputSpecFromProto(m.input);
+  const cm = m.confusionMatrix;
+  const n = cm?.labels.length ?? 0;
+  if (cm && n > 0 && cm.counts.length === n * n) {
+    const counts = Array.from({ length: n }, (_, i) => cm.counts.slice(i * n, (i + 1) * n).map(int64));
+    model.confusionMatrix = { labels: [...cm.labels], counts, split: cm.split };
+  }
   const created = date(m.createTime);
   if (created) model.createTime = created;
   return model;

@@ -211,3 +211,30 @@ test("the transport gives raw access: the generated messages, exact int64s", asy
   assert.equal(raw.$typeName, "graft.v1.Dataset");
   assert.equal(raw.sizeBytes, 9_007_199_254_740_993n);
 });
+
+test("setModelAlias returns the model with its aliases and its confusion matrix as rows", async () => {
+  let asked: { name: string; alias: string; version: number } | undefined;
+  const graft = new GraftClient({
+    target: "unused:0",
+    transport: createRouterTransport((r: ConnectRouter) => {
+      r.service(ModelService, {
+        setModelAlias(req) {
+          asked = { name: req.name, alias: req.alias, version: req.version };
+          return create(pb.ModelSchema, {
+            name: req.name, version: req.version, aliases: [req.alias],
+            confusionMatrix: { labels: ["neg", "pos"], counts: [5n, 1n, 2n, 7n], split: "validation" },
+          });
+        },
+        deleteModelAlias(req) {
+          return create(pb.DeleteModelAliasResponseSchema, { name: req.name, alias: req.alias });
+        },
+      });
+    }),
+  });
+  const model = await graft.setModelAlias("reviews", "prod", 3);
+  assert.deepEqual(asked, { name: "reviews", alias: "prod", version: 3 });
+  assertPlain(model);
+  assert.deepEqual(model.aliases, ["prod"]);
+  assert.deepEqual(model.confusionMatrix, { labels: ["neg", "pos"], counts: [[5, 1], [2, 7]], split: "validation" });
+  await graft.deleteModelAlias("reviews", "prod");
+});
