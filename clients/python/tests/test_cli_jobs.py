@@ -241,3 +241,42 @@ def test_models_alias_points_an_alias_at_a_version_and_unalias_removes_it(monkey
     assert code == ExitCode.USAGE
     code, _ = run_cli(monkeypatch, fake, "models", "alias", "reviews", "prod", "reviews@x")
     assert code == ExitCode.USAGE
+
+
+def test_estimate_prints_the_ranking_best_first_and_asks_for_minutes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from graft_client.resources import TransferEstimates
+
+    answer = TransferEstimates.from_proto(pb.EstimateTransferResponse(task=pb.TASK_CLASSIFICATION, examples=800, estimates=[
+        pb.TransferEstimate(base_model="bge-small-en@1", logme=0.112, probe_score=0.981, dimension=384, seconds=33.6),
+        pb.TransferEstimate(base_model="minilm-l6@1", logme=-0.339, dimension=384, seconds=18.0, cached=True)]))
+    fake = FakeClient(estimate_transfer=answer)
+    code, out = run_cli(monkeypatch, fake, "estimate", "--dataset", "reviews", "--base", "bge-small-en",
+                        "--base", "minilm-l6")
+    assert code == 0
+    rows = [line.split() for line in out.splitlines() if line.strip()]
+    assert rows[0][:3] == ["RANK", "BASE", "MODEL"]
+    assert rows[1] == ["1", "bge-small-en@1", "0.1120", "0.981", "384", "33.6", "computed"]
+    assert rows[2] == ["2", "minilm-l6@1", "-0.3390", "-", "384", "18.0", "cached"]
+    name, args, kwargs = fake.calls[-1]
+    assert name == "estimate_transfer" and kwargs["dataset"] == "reviews"
+    assert kwargs["base_models"] == ["bge-small-en", "minilm-l6"] and kwargs["timeout"] >= 600
+    code, out = run_cli(monkeypatch, fake, "estimate", "--dataset", "reviews", "-o", "json")
+    shown = json.loads(out)
+    assert shown["task"] == "CLASSIFICATION" and shown["estimates"][1]["probe_score"] is None
+    assert answer.best is not None and answer.best.base_model == "bge-small-en@1"
+
+
+def test_the_client_sends_estimate_transfer_with_the_data_and_bases() -> None:
+    from conftest import FakeChannel
+    from graft_client import Client
+
+    channel = FakeChannel(responses={"EstimateTransfer": pb.EstimateTransferResponse(
+        task=pb.TASK_REGRESSION, examples=40, estimates=[pb.TransferEstimate(base_model="ts-encoder@1", logme=1.5)])})
+    client = Client(channel=channel)  # type: ignore[arg-type]
+    result = client.estimate_transfer(examples=[("a", "x"), ("b", "y")], base_models=["ts-encoder"], max_examples=40)
+    sent = channel.last("EstimateTransfer").request
+    assert len(sent.data.examples.examples) == 2 and list(sent.base_models) == ["ts-encoder"]
+    assert sent.max_examples == 40
+    assert result.task == "REGRESSION" and result.estimates[0].logme == 1.5
+    with pytest.raises(ValueError):
+        client.estimate_transfer()

@@ -33,7 +33,7 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 # Calls that are safe to send again after UNAVAILABLE: reads, inference, and CancelJob (cancelling
 # twice leaves the job as cancelling once does). Train, uploads, imports and deletes are not here.
 IDEMPOTENT_METHODS: Mapping[str, tuple[str, ...]] = {
-    "graft.v1.TrainingService": ("GetJob", "ListJobs", "WatchJob", "CancelJob"),
+    "graft.v1.TrainingService": ("GetJob", "ListJobs", "WatchJob", "CancelJob", "EstimateTransfer"),
     "graft.v1.InferenceService": ("Extract", "Predict"),
     "graft.v1.ModelService": ("GetModel", "ListModels", "ExportModel"),
     "graft.v1.DatasetService": ("GetDataset", "ListDatasets"),

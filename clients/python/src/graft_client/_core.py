@@ -19,7 +19,7 @@ from graft_client import pb
 from graft_client._channel import MODEL_HEADER, RetryPolicy
 from graft_client.errors import GraftError
 from graft_client.inputs import ExampleLike, InputLike, encode_delimited, to_example, to_inputs
-from graft_client.resources import Dataset, Job, JobEvent, JobState, Metric, Model, ServerInfo
+from graft_client.resources import Dataset, Job, JobEvent, JobState, Metric, Model, ServerInfo, TransferEstimates
 from graft_client.results import Features, Predictions
 
 __all__ = [
@@ -291,6 +291,15 @@ class Operations:
         if validation is not None:
             request.validation.CopyFrom(_source(validation))
         return self.submit(request)
+
+    def estimate_transfer(self, *, dataset: str | None, examples: Iterable[ExampleLike] | None,
+                          base_models: Sequence[str], task: int | str | None, max_examples: int) -> Unary[TransferEstimates]:
+        if (dataset is None) == (examples is None):
+            raise ValueError("give exactly one of dataset= or examples=")
+        request = pb.EstimateTransferRequest(data=_source(dataset if dataset is not None else examples),
+                                             task=_task(task), base_models=list(base_models),
+                                             max_examples=max_examples)
+        return Unary("training", "EstimateTransfer", request, TransferEstimates.from_proto)
 
     def submit(self, request: pb.TrainRequest) -> Unary[Job]:
         return Unary("training", "Train", request, self._job, model=request.output_model)

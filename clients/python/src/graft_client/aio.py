@@ -36,7 +36,7 @@ from graft_client._core import (
 )
 from graft_client.errors import from_rpc_error
 from graft_client.inputs import ExampleLike, InputLike
-from graft_client.resources import Dataset, Job, JobEvent, Metric, Model, ServerInfo
+from graft_client.resources import Dataset, Job, JobEvent, Metric, Model, ServerInfo, TransferEstimates
 from graft_client.results import Features, Predictions
 from graft_client.stubs import (
     DatasetServiceStub,
@@ -249,6 +249,13 @@ class AsyncClient:
         if last is not None and last.terminal:
             return dataclasses.replace(last, history=tuple(history))
         return await self.get_job(job)
+
+    async def estimate_transfer(self, *, dataset: str | None = None, examples: Iterable[ExampleLike] | None = None,
+                                base_models: Sequence[str] = (), task: int | str | None = None,
+                                max_examples: int = 0, timeout: Timeout = DEFAULT) -> TransferEstimates:
+        return await self._unary(self._ops.estimate_transfer(dataset=dataset, examples=examples,
+                                                             base_models=base_models, task=task,
+                                                             max_examples=max_examples), timeout)
 
     # ---- inference
 

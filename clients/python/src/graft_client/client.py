@@ -39,7 +39,7 @@ from graft_client._core import (
 )
 from graft_client.errors import from_rpc_error
 from graft_client.inputs import ExampleLike, InputLike
-from graft_client.resources import Dataset, Job, JobEvent, JobState, Metric, Model, ServerInfo
+from graft_client.resources import Dataset, Job, JobEvent, JobState, Metric, Model, ServerInfo, TransferEstimates
 from graft_client.results import Features, Predictions
 from graft_client.stubs import (
     DatasetServiceStub,
@@ -328,6 +328,17 @@ class Client:
         if last is not None and last.terminal:
             return dataclasses.replace(last, history=tuple(history))
         return self.get_job(job)
+
+    def estimate_transfer(self, *, dataset: str | None = None, examples: Iterable[ExampleLike] | None = None,
+                          base_models: Sequence[str] = (), task: int | str | None = None, max_examples: int = 0,
+                          timeout: Timeout = DEFAULT) -> TransferEstimates:
+        """Ranks base models for labelled data by how well their frozen features fit it (LogME, plus
+        a linear probe), best first, without training: ``base_models`` empty means every base model
+        of the data's domain; at most ``max_examples`` examples are scored (0 = the server's 2000).
+        Features are computed (or taken from the feature cache), so this takes seconds to minutes:
+        give a ``timeout`` that allows it."""
+        return self._unary(self._ops.estimate_transfer(dataset=dataset, examples=examples, base_models=base_models,
+                                                       task=task, max_examples=max_examples), timeout)
 
     # ---- inference
 

@@ -26,6 +26,8 @@ __all__ = [
     "Task",
     "DatasetFormat",
     "ConfusionMatrix",
+    "TransferEstimate",
+    "TransferEstimates",
     "Metric",
     "Progress",
     "JobError",
@@ -295,6 +297,45 @@ class InputSpec(_Resource):
     def from_proto(cls, s: Any) -> InputSpec:
         return cls(tuple(int(d) for d in s.shape), int(s.max_tokens), int(s.context_length), int(s.horizon),
                    tuple(float(v) for v in s.mean), tuple(float(v) for v in s.std))
+
+
+@dataclass(frozen=True)
+class TransferEstimate(_Resource):
+    """How well one base model's frozen features fit a data set: ``logme`` (higher is better;
+    comparable across bases for one data set), the held-out score of a linear probe (accuracy, or
+    R² for regression; None when not computed), the feature dimension, seconds spent, and whether
+    the features came from the feature cache."""
+
+    base_model: str
+    logme: float
+    probe_score: float | None
+    dimension: int
+    seconds: float
+    cached: bool
+
+    @classmethod
+    def from_proto(cls, e: Any) -> TransferEstimate:
+        probe = float(e.probe_score) if e.HasField("probe_score") else None
+        return cls(e.base_model, float(e.logme), probe, int(e.dimension), float(e.seconds), bool(e.cached))
+
+
+@dataclass(frozen=True)
+class TransferEstimates(_Resource):
+    """EstimateTransfer's answer: one row per base model, best first."""
+
+    estimates: tuple[TransferEstimate, ...]
+    task: Task
+    examples: int
+    proto: Any = _raw()
+
+    @property
+    def best(self) -> TransferEstimate | None:
+        return self.estimates[0] if self.estimates else None
+
+    @classmethod
+    def from_proto(cls, r: Any) -> TransferEstimates:
+        return cls(tuple(TransferEstimate.from_proto(e) for e in r.estimates),
+                   _enum(Task, pb.Task, "TASK_", r.task), int(r.examples), r)
 
 
 @dataclass(frozen=True)

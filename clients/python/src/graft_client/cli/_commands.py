@@ -114,6 +114,15 @@ def _datasets_rm(args: argparse.Namespace, out: Output) -> int:
     return ExitCode.OK
 
 
+def _estimate(args: argparse.Namespace, out: Output) -> int:
+    # Features are computed for every base (or read from the feature cache): allow minutes.
+    with make_client(args) as client:
+        result = client.estimate_transfer(dataset=args.dataset, base_models=args.base, task=args.task,
+                                          max_examples=args.max_examples, timeout=max(args.timeout, 600.0))
+    out.estimates(result)
+    return ExitCode.OK
+
+
 def _train(args: argparse.Namespace, out: Output) -> int:
     with make_client(args) as client:
         job = client.train(
@@ -330,6 +339,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "models_show": _models_show,
     "models_import": _models_import,
     "models_rm": _models_rm,
+    "estimate": _estimate,
     "models_alias": _models_alias,
     "models_unalias": _models_unalias,
     "predict": _predict,

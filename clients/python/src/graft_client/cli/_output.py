@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from graft_client.cli._jq import JsonFilter
-from graft_client.resources import Dataset, Job, Metric, Model, ServerInfo, final_metrics
+from graft_client.resources import Dataset, Job, Metric, Model, ServerInfo, TransferEstimates, final_metrics
 from graft_client.results import Predictions
 
 __all__ = ["Output", "job_json", "final_metrics_text", "history_text", "latest_metric", "format_duration",
@@ -220,6 +220,19 @@ class Output:
             ("properties", ", ".join(f"{k}={v}" for k, v in sorted(m.properties.items()))),
             ("size", human_bytes(m.size_bytes) if m.size_bytes else ""), ("created", _time(m.create_time)),
         ])
+
+    def estimates(self, r: TransferEstimates) -> None:
+        """EstimateTransfer's ranking, best first."""
+        if self.json:
+            return self.emit_json(r.to_dict())
+        probe = "ACCURACY" if r.task == "CLASSIFICATION" else "R2"
+        t = self._table("RANK", "BASE MODEL", "LOGME", f"PROBE {probe}", "DIM", "SECONDS", "FEATURES")
+        for i, e in enumerate(r.estimates, start=1):
+            t.add_row(str(i), e.base_model, f"{e.logme:.4f}", "-" if e.probe_score is None else f"{e.probe_score:.3f}",
+                      str(e.dimension), f"{e.seconds:.1f}", "cached" if e.cached else "computed")
+        self.console.print(t)
+        self.console.out(f"{r.examples} examples, task {r.task.value}; higher LogME = frozen features fit "
+                         f"the labels better", highlight=False)
 
     def server_info(self, info: ServerInfo) -> None:
         if self.json:

@@ -112,6 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler="datasets_rm")
 
     # train
+    p = add(sub, "estimate", "rank base models for a dataset by how well their frozen features fit it "
+                             "(EstimateTransfer: LogME and a linear probe; nothing is trained)")
+    p.add_argument("--dataset", required=True, help="the labelled dataset, id or name")
+    p.add_argument("--base", action="append", default=[], metavar="MODEL",
+                   help="a base model to rank (repeat; default: every base model of the dataset's domain)")
+    p.add_argument("--task", help="classification or regression (default: inferred)")
+    p.add_argument("--max-examples", type=int, default=0, metavar="N",
+                   help="score at most N examples, a seeded sample (default: the server's, 2000)")
+    p.set_defaults(handler="estimate")
     p = add(sub, "train", "start a training job")
     p.add_argument("--base", required=True, help="base model, e.g. minilm-l6")
     p.add_argument("--strategy", required=True, help="feature-extraction, knowledge-transfer, fine-tuning, ...")
