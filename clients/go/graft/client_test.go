@@ -190,3 +190,24 @@ func TestSetModelAliasSendsNameAliasAndVersion(t *testing.T) {
 		t.Errorf("DeleteModelAlias on a server without it: %v, want UNIMPLEMENTED", err)
 	}
 }
+
+// EstimateTransfer answers one row per base it was asked about.
+func (s *fakeServer) EstimateTransfer(ctx context.Context, r *graftv1.EstimateTransferRequest) (*graftv1.EstimateTransferResponse, error) {
+	out := &graftv1.EstimateTransferResponse{Task: graftv1.Task_TASK_CLASSIFICATION, Examples: 16}
+	for _, b := range r.GetBaseModels() {
+		out.Estimates = append(out.Estimates, &graftv1.TransferEstimate{BaseModel: b + "@1", Dimension: 384})
+	}
+	return out, nil
+}
+
+func TestEstimateTransferSendsTheBases(t *testing.T) {
+	c := startFake(t, &fakeServer{})
+	r, err := c.EstimateTransfer(context.Background(), &EstimateTransferRequest{
+		Data: FromDataset("reviews"), BaseModels: []string{"minilm-l6", "bge-small-en"}})
+	if err != nil {
+		t.Fatalf("EstimateTransfer: %v", err)
+	}
+	if len(r.GetEstimates()) != 2 || r.GetEstimates()[1].GetBaseModel() != "bge-small-en@1" || r.GetEstimates()[0].ProbeScore != nil {
+		t.Errorf("estimates %v", r.GetEstimates())
+	}
+}

@@ -14,6 +14,19 @@ import (
 
 // Train starts a training job and returns it at once (QUEUED). It is never retried: a repeat
 // could start a second job.
+// EstimateTransfer ranks base models for labelled data by how well their frozen features fit it
+// (LogME, plus a linear probe), best first, without training anything:
+//
+//	r, err := c.EstimateTransfer(ctx, &graft.EstimateTransferRequest{Data: graft.FromDataset("reviews")})
+//	for _, e := range r.Estimates { fmt.Println(e.BaseModel, e.Logme, e.GetProbeScore()) }
+//
+// BaseModels empty means every base model of the data's domain. The server computes features (or
+// reads its feature cache): give ctx minutes, not the default timeout's seconds.
+func (c *Client) EstimateTransfer(ctx context.Context, req *EstimateTransferRequest) (*EstimateTransferResponse, error) {
+	r, err := c.training.EstimateTransfer(ctx, req)
+	return r, wrap(err)
+}
+
 func (c *Client) Train(ctx context.Context, req *TrainRequest) (*Job, error) {
 	job, err := c.training.Train(ctx, req)
 	if err != nil {

@@ -24,6 +24,10 @@ type (
 	ClassScore      = graftv1.ClassScore
 	Pooling         = graftv1.Pooling
 	ServerInfo      = graftv1.ServerInfo
+
+	EstimateTransferRequest  = graftv1.EstimateTransferRequest
+	EstimateTransferResponse = graftv1.EstimateTransferResponse
+	TransferEstimate         = graftv1.TransferEstimate
 )
 
 // Short names for the enum values of the API, so that programs need not spell the generated

@@ -14,7 +14,7 @@ import {
 import { InferenceService, Pooling } from "./gen/graft/v1/inference_pb.js";
 import { ImportModelRequestSchema, ModelService } from "./gen/graft/v1/models_pb.js";
 import { ServerService } from "./gen/graft/v1/server_pb.js";
-import { JobState, TrainingService, TrainRequestSchema } from "./gen/graft/v1/training_pb.js";
+import { EstimateTransferRequestSchema, JobState, TrainingService, TrainRequestSchema } from "./gen/graft/v1/training_pb.js";
 import { GraftError, StatusCode } from "./errors.js";
 import { toDataSource, toExample, toInput, type DataSourceLike, type ExampleLike, type InputLike } from "./inputs.js";
 import { baseUrl, callHeaders, type HeadersLike } from "./metadata.js";
@@ -28,6 +28,7 @@ import {
   modelFromProto,
   predictResultFromProto,
   serverInfoFromProto,
+  transferEstimatesFromProto,
   type Dataset,
   type Job,
   type JobEvent,
@@ -37,6 +38,7 @@ import {
   type PredictResult,
   type ServerInfo,
   type TaskName,
+  type TransferEstimates,
 } from "./results.js";
 
 export interface GraftClientOptions {
@@ -150,6 +152,17 @@ export interface TrainOptions {
   devicePool?: string;
   priority?: number;
   labels?: Record<string, string>;
+}
+
+/** An `estimateTransfer` request: the labelled data (a dataset id or name, or examples) and the bases to rank. */
+export interface EstimateOptions {
+  data: DataSourceLike;
+  /** Empty or absent = every base model of the data's domain. */
+  baseModels?: readonly string[];
+  /** Inferred from the targets when not given; classification and regression are scored. */
+  task?: Task | TaskName;
+  /** At most this many examples are scored (0 or absent = 2000). */
+  maxExamples?: number;
 }
 
 export interface PredictOptions extends CallOptions {
@@ -307,6 +320,24 @@ export class GraftClient {
   }
 
   // ---- training
+
+  /**
+   * Ranks base models for labelled data by how well their frozen features fit it (LogME, plus a
+   * linear probe), best first, without training. `baseModels` empty = every base model of the
+   * data's domain; `maxExamples` 0 = the server's 2000. Computes features (or reads the feature
+   * cache): give a `timeoutMs` of minutes.
+   */
+  async estimateTransfer(request: EstimateOptions, options: CallOptions = {}): Promise<TransferEstimates> {
+    const message = create(EstimateTransferRequestSchema, {
+      data: toDataSource(request.data),
+      task: taskOf(request.task),
+      baseModels: [...(request.baseModels ?? [])],
+      maxExamples: request.maxExamples ?? 0,
+    });
+    return transferEstimatesFromProto(
+      await this.invoke((o) => this.training.estimateTransfer(message, o), { options, idempotent: true }),
+    );
+  }
 
   /** Starts a training job and returns it at once (QUEUED). Sets `x-graft-model: outputModel`. Not retried. */
   async train(request: TrainOptions, options: CallOptions = {}): Promise<Job> {

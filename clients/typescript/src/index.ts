@@ -15,6 +15,7 @@ export {
   type DatasetPart,
   type DatasetSource,
   type DatasetSpecInit,
+  type EstimateOptions,
   type ExtractOptions,
   type ExtractResult,
   type GraftClientOptions,
@@ -85,6 +86,8 @@ export {
   type Progress,
   type ServerInfo,
   type TaskName,
+  type TransferEstimate,
+  type TransferEstimates,
 } from "./results.js";
 export * as pb from "./pb.js";
 export { DEFAULT_RETRY_POLICY, backoffMs, retryPolicy, shouldRetry, type RetryPolicy } from "./retry.js";

@@ -9,7 +9,7 @@ import { DatasetFormat, type Dataset as PbDataset } from "./gen/graft/v1/dataset
 import type { PredictResponse as PbPredictResponse } from "./gen/graft/v1/inference_pb.js";
 import { ModelKind, type Model as PbModel } from "./gen/graft/v1/models_pb.js";
 import type { ServerInfo as PbServerInfo } from "./gen/graft/v1/server_pb.js";
-import { JobState, type Job as PbJob, type JobEvent as PbJobEvent } from "./gen/graft/v1/training_pb.js";
+import { JobState, type EstimateTransferResponse as PbEstimateTransferResponse, type Job as PbJob, type JobEvent as PbJobEvent } from "./gen/graft/v1/training_pb.js";
 import { Task } from "./gen/graft/v1/common_pb.js";
 import type { Status } from "./gen/google/rpc/status_pb.js";
 import { detailsOfStatus, statusCodeName, type FieldViolation, type StatusCodeName } from "./errors.js";
@@ -126,6 +126,41 @@ export interface InputSpec {
   horizon: number;
   mean: number[];
   std: number[];
+}
+
+/** How well one base model's frozen features fit a data set (a row of `estimateTransfer`). */
+export interface TransferEstimate {
+  baseModel: string;
+  /** LogME: higher is better; comparable across bases for one data set. */
+  logme: number;
+  /** Held-out accuracy (classification) or R² (regression) of a linear probe; absent when not computed. */
+  probeScore?: number;
+  dimension: number;
+  seconds: number;
+  /** Whether the features came from the feature cache. */
+  cached: boolean;
+}
+
+/** `estimateTransfer`'s answer: one row per base model, best first. */
+export interface TransferEstimates {
+  estimates: TransferEstimate[];
+  task: TaskName;
+  examples: number;
+}
+
+export function transferEstimatesFromProto(r: PbEstimateTransferResponse): TransferEstimates {
+  return {
+    estimates: r.estimates.map((e) => ({
+      baseModel: e.baseModel,
+      logme: e.logme,
+      ...(e.probeScore === undefined ? {} : { probeScore: e.probeScore }),
+      dimension: e.dimension,
+      seconds: e.seconds,
+      cached: e.cached,
+    })),
+    task: enumName<TaskName>(Task, r.task),
+    examples: r.examples,
+  };
 }
 
 /** A classifier's confusion matrix: `counts[i][j]` examples of true label `labels[i]` predicted as `labels[j]`. */

@@ -238,3 +238,31 @@ test("setModelAlias returns the model with its aliases and its confusion matrix 
   assert.deepEqual(model.confusionMatrix, { labels: ["neg", "pos"], counts: [[5, 1], [2, 7]], split: "validation" });
   await graft.deleteModelAlias("reviews", "prod");
 });
+
+test("estimateTransfer sends the data and bases and returns plain rows, best first", async () => {
+  let sent: pb.EstimateTransferRequest | undefined;
+  const graft = new GraftClient({
+    target: "unused:0",
+    transport: createRouterTransport((r: ConnectRouter) => {
+      r.service(TrainingService, {
+        estimateTransfer(req) {
+          sent = req;
+          return create(pb.EstimateTransferResponseSchema, {
+            task: Task.CLASSIFICATION, examples: 800,
+            estimates: [
+              { baseModel: "bge-small-en@1", logme: 0.112, probeScore: 0.981, dimension: 384, seconds: 33.6 },
+              { baseModel: "minilm-l6@1", logme: -0.339, dimension: 384, seconds: 18, cached: true },
+            ],
+          });
+        },
+      });
+    }),
+  });
+  const result = await graft.estimateTransfer({ data: "reviews", baseModels: ["bge-small-en", "minilm-l6"] });
+  assert.equal(sent?.data?.source.case, "dataset");
+  assert.deepEqual(sent?.baseModels, ["bge-small-en", "minilm-l6"]);
+  assertPlain(result);
+  assert.equal(result.task, "CLASSIFICATION");
+  assert.deepEqual(result.estimates.map((e) => [e.baseModel, e.probeScore, e.cached]),
+    [["bge-small-en@1", 0.981, false], ["minilm-l6@1", undefined, true]]);
+});

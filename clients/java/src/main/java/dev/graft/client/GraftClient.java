@@ -3,6 +3,7 @@ package dev.graft.client;
 import com.google.protobuf.ByteString;
 import dev.graft.api.v1.CancelJobRequest;
 import dev.graft.api.v1.DataChunk;
+import dev.graft.api.v1.DataSource;
 import dev.graft.api.v1.Dataset;
 import dev.graft.api.v1.DatasetFormat;
 import dev.graft.api.v1.DatasetServiceGrpc;
@@ -10,6 +11,8 @@ import dev.graft.api.v1.DatasetSpec;
 import dev.graft.api.v1.DeleteDatasetRequest;
 import dev.graft.api.v1.DeleteModelAliasRequest;
 import dev.graft.api.v1.DeleteModelRequest;
+import dev.graft.api.v1.EstimateTransferRequest;
+import dev.graft.api.v1.EstimateTransferResponse;
 import dev.graft.api.v1.Example;
 import dev.graft.api.v1.ExtractRequest;
 import dev.graft.api.v1.ExtractResponse;
@@ -195,6 +198,23 @@ public final class GraftClient implements AutoCloseable {
   /** Starts a job; returns it at once (QUEUED). Sets {@code x-graft-model} to the output model. */
   public Job train(TrainOptions options) {
     return train(options.toRequest());
+  }
+
+  /**
+   * Ranks base models for labelled data by how well their frozen features fit it (LogME, plus a
+   * linear probe), best first, without training anything. The server computes features (or reads
+   * its feature cache), so this call may take minutes: it runs under {@code deadline}, not the
+   * client's default deadline.
+   */
+  public EstimateTransferResponse estimateTransfer(EstimateTransferRequest request, Duration deadline) {
+    return call(() -> TrainingServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).estimateTransfer(request));
+  }
+
+  /** {@link #estimateTransfer(EstimateTransferRequest, Duration)} for a dataset and bases (none = every base of its domain), within 10 minutes. */
+  public EstimateTransferResponse estimateTransfer(String dataset, List<String> baseModels) {
+    return estimateTransfer(EstimateTransferRequest.newBuilder()
+        .setData(DataSource.newBuilder().setDataset(dataset)).addAllBaseModels(baseModels).build(), Duration.ofMinutes(10));
   }
 
   /** Starts a job from a raw request; returns it at once (QUEUED). {@link #train(TrainOptions)} is the typed form. */
