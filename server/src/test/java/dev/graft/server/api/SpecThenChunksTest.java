@@ -232,6 +232,9 @@ class SpecThenChunksTest {
         Thread.sleep(0, 200_000);
       }
       s.onCompleted();
+      // When the timer ended the stream first, its answer comes from the timer thread, maybe a
+      // moment after onCompleted returned: wait for the answer, then look.
+      out.result.handle((r, e) -> r).get(5, TimeUnit.SECONDS);
       Throwable error = out.error();
       if (error == null) {
         assertEquals(20, session.written.size(), "a committed stream got every chunk");
