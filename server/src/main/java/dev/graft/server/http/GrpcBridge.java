@@ -75,6 +75,8 @@ public final class GrpcBridge {
   }
 
   static final int HEARTBEAT_SECONDS = 15;
+  /** How long an upload waits for the call to become ready before it looks again. */
+  static final long READY_WAIT_MILLIS = 20;
   static final int MAX_IN_FLIGHT = 32;
 
   private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
@@ -174,12 +176,19 @@ public final class GrpcBridge {
     boolean ended = false;
     try {
       call.request(1);
+      boolean first = true;
       while (requests.hasNext()) {
-        synchronized (readiness) {
-          while (!call.isReady() && !closed.get()) {
-            readiness.wait(1000);
+        // Flow control paces an upload's later chunks; the first message goes at once (a unary
+        // call has only that one, and waiting for onReady before it held calls back by the wait's
+        // full timeout: every HTTP call took 1 s). A missed onReady costs one short wait slice.
+        if (!first) {
+          synchronized (readiness) {
+            while (!call.isReady() && !closed.get()) {
+              readiness.wait(READY_WAIT_MILLIS);
+            }
           }
         }
+        first = false;
         if (closed.get()) {
           break; // answered already (a bad spec, say): the rest of the body is not read
         }
