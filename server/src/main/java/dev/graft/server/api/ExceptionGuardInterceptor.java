@@ -10,9 +10,14 @@ import javax.inject.Inject;
 
 /**
  * The last safety net: an exception that escapes a handler is closed as a mapped status (INTERNAL
- * with ErrorInfo, or the GraftException's own code) instead of reaching gRPC raw as UNKNOWN.
+ * with ErrorInfo, or the GraftException's own code) instead of reaching gRPC raw as UNKNOWN. The
+ * handler gets a {@link SerializedServerCall}, so this close never races a message the handler
+ * sends from another thread, and never closes a call twice. An exception from {@code onCancel} or
+ * {@code onComplete} (the call is over: nothing can be sent) is logged, not thrown into gRPC.
  */
 public final class ExceptionGuardInterceptor implements ServerInterceptor {
+  private static final System.Logger LOG = System.getLogger(ExceptionGuardInterceptor.class.getName());
+
   private final StatusMapper statuses;
 
   @Inject
@@ -22,7 +27,8 @@ public final class ExceptionGuardInterceptor implements ServerInterceptor {
 
   @Override
   public <Q, A> ServerCall.Listener<Q> interceptCall(
-      ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+      ServerCall<Q, A> raw, Metadata headers, ServerCallHandler<Q, A> next) {
+    SerializedServerCall<Q, A> call = new SerializedServerCall<>(raw);
     ServerCall.Listener<Q> delegate;
     try {
       delegate = next.startCall(call, headers);
@@ -57,15 +63,35 @@ public final class ExceptionGuardInterceptor implements ServerInterceptor {
           close(call, e);
         }
       }
+
+      @Override
+      public void onCancel() {
+        try {
+          super.onCancel();
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "a handler failed on the cancellation of "
+              + raw.getMethodDescriptor().getFullMethodName(), e);
+        }
+      }
+
+      @Override
+      public void onComplete() {
+        try {
+          super.onComplete();
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "a handler failed after "
+              + raw.getMethodDescriptor().getFullMethodName() + " completed", e);
+        }
+      }
     };
   }
 
-  private <Q, A> void close(ServerCall<Q, A> call, RuntimeException e) {
+  private <Q, A> void close(SerializedServerCall<Q, A> call, RuntimeException e) {
     StatusRuntimeException s = statuses.toStatusException(e);
     try {
-      call.close(s.getStatus(), s.getTrailers() == null ? new Metadata() : s.getTrailers());
+      call.closeIfOpen(s.getStatus(), s.getTrailers() == null ? new Metadata() : s.getTrailers());
     } catch (IllegalStateException alreadyClosed) {
-      // the handler closed the call before failing; nothing more to say
+      // the handler closed the call itself (through gRPC, not this wrapper) before failing
     }
   }
 }

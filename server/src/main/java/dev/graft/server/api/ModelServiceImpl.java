@@ -37,12 +37,10 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import javax.inject.Inject;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** ModelService: base and trained models, their import, export and lineage. */
 public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBase {
-  private static final Logger LOG = LoggerFactory.getLogger(ModelServiceImpl.class);
+  private static final System.Logger LOG = System.getLogger(ModelServiceImpl.class.getName());
   private static final int CHUNK = 1 << 20;
 
   private final ModelStore models;
@@ -204,8 +202,8 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
       ModelRecord target = models.get(name + "@" + request.getVersion());
       requireMayModify(target);
       int previous = models.aliases().set(name, request.getAlias(), target.version());
-      LOG.info("alias {}:{} names {}{} (set by {})", name, request.getAlias(), target.ref(),
-          previous > 0 && previous != target.version() ? ", moved from " + name + "@" + previous : "",
+      LOG.log(System.Logger.Level.INFO, "alias {0}:{1} names {2}{3} (set by {4})", name, request.getAlias(),
+          target.ref(), previous > 0 && previous != target.version() ? ", moved from " + name + "@" + previous : "",
           CallPrincipal.current().name());
       return withAliases(target);
     });
@@ -223,7 +221,8 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
               + models.aliases().of(name).keySet() + ")"));
       requireMayModify(target);
       models.aliases().delete(name, request.getAlias());
-      LOG.info("alias {} deleted (it named {}; by {})", ref, target.ref(), CallPrincipal.current().name());
+      LOG.log(System.Logger.Level.INFO, "alias {0} deleted (it named {1}; by {2})", ref, target.ref(),
+          CallPrincipal.current().name());
       return DeleteModelAliasResponse.newBuilder().setName(name).setAlias(request.getAlias()).build();
     });
   }
