@@ -75,6 +75,8 @@ class TrainingApiTest {
         && j.getProgress().getTotalEpochs() == 3), "progress names the running phase");
     assertTrue(done.getMetricsList().stream().allMatch(m -> m.getEpoch() == 0 && m.getPhase().isEmpty()),
         "final metrics are the kept model's");
+    assertEquals(1.0, done.getProgress().getFraction(), "a succeeded job is done, early stop or not");
+    assertEquals(0, done.getProgress().getEta().getSeconds() + done.getProgress().getEta().getNanos());
   }
 
   @Test

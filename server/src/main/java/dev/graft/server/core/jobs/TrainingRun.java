@@ -104,7 +104,7 @@ final class TrainingRun {
       List<MetricValue> finalMetrics = outcome.metrics();
       retention.succeeded(handle.current().id()); // keep-checkpoints, before anyone sees SUCCEEDED
       handle.update(r -> r.withState(JobState.SUCCEEDED).withResultModel(stored.ref())
-              .withEndTime(clock.instant()).withFinalMetrics(finalMetrics),
+              .withEndTime(clock.instant()).withFinalMetrics(finalMetrics).withProgress(r.progress().finished()),
           "succeeded: model " + stored.ref(), true);
     } catch (GraftException e) {
       end(e.kind() == ErrorKind.CANCELLED || handle.isCancelled() ? JobState.CANCELLED : JobState.FAILED,

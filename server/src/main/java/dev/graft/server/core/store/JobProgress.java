@@ -28,6 +28,11 @@ public record JobProgress(int epoch, int totalEpochs, long step, long totalSteps
     return new JobProgress(0, 0, 0, 0, 0, 0);
   }
 
+  /** This progress at the end of a job that succeeded: all done (an early stop leaves steps unrun), nothing left. */
+  public JobProgress finished() {
+    return new JobProgress(epoch, totalEpochs, step, totalSteps, 1.0, 0, phase, phaseIndex, phaseCount);
+  }
+
   /** This progress in a newly begun phase (epoch 0 of it). */
   public JobProgress inPhase(String name, int index, int count) {
     return new JobProgress(0, 0, step, totalSteps, fraction, etaMillis, name, index, count);
