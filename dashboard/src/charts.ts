@@ -16,9 +16,34 @@ interface Curves {
   values: Map<string, Map<number, number>>;
 }
 
-/** Per-epoch metrics grouped by metric name (the job's final summary, without epoch, is left out). */
+/** A training phase's stretch of the x axis (a job of several phases numbers epochs from 1 in each). */
+export interface PhaseSpan { name: string; from: number; to: number }
+
+/**
+ * The x position of each per-epoch metric: its epoch for a single-phase job; for a job with
+ * phases, epochs are counted on across phases in the order they were measured (phase 1's epochs
+ * 1..n, then phase 2's from n+1), so every phase has its own stretch of one axis.
+ */
+export function positions(metrics: Metric[]): { x: (m: Metric) => number; phases: PhaseSpan[] } {
+  if (!metrics.some((m) => m.phase)) return { x: (m) => m.epoch ?? 0, phases: [] };
+  const at = new Map<string, number>();
+  const phases: PhaseSpan[] = [];
+  const key = (m: Metric) => `${m.phase ?? ""}\u0000${m.epoch}`;
+  for (const m of metrics) {
+    if (!m.epoch || at.has(key(m))) continue;
+    const x = at.size + 1;
+    at.set(key(m), x);
+    const last = phases[phases.length - 1];
+    if (last && last.name === (m.phase ?? "")) last.to = x;
+    else phases.push({ name: m.phase ?? "", from: x, to: x });
+  }
+  return { x: (m) => at.get(key(m)) ?? 0, phases };
+}
+
+/** Per-epoch metrics grouped by metric name (final metrics, epoch 0, are left out). */
 export function curves(metrics: Metric[]): Map<string, Curves> {
   const out = new Map<string, Curves>();
+  const { x } = positions(metrics);
   for (const m of metrics) {
     if (!m.epoch) continue;
     let c = out.get(m.name);
@@ -29,7 +54,7 @@ export function curves(metrics: Metric[]): Map<string, Curves> {
       c.values.set(split, (s = new Map()));
       c.splits.push(split);
     }
-    s.set(m.epoch, m.value ?? 0); // proto3 JSON leaves out zeros
+    s.set(x(m), m.value ?? 0); // proto3 JSON leaves out zeros
   }
   for (const c of out.values()) {
     const all = new Set<number>();
@@ -39,9 +64,11 @@ export function curves(metrics: Metric[]): Map<string, Curves> {
   return out;
 }
 
-/** Live curves for a job: call update() with the job's metrics on every WatchJob event. */
+/** Live curves for a job: call update() with the job's per-epoch history on every WatchJob event. */
 export class MetricCharts {
-  readonly el = h("div", { class: "charts" });
+  readonly phaseNote = h("p", { class: "phases" });
+  private readonly grid = h("div", { class: "charts" });
+  readonly el = h("div", {}, this.phaseNote, this.grid);
   private plots = new Map<string, { plot: uPlot; splits: string; box: HTMLElement }>();
   private observer = new ResizeObserver(() => {
     for (const p of this.plots.values()) p.plot.setSize({ width: width(p.box), height: 220 });
@@ -52,6 +79,10 @@ export class MetricCharts {
   }
 
   update(metrics: Metric[]): void {
+    const spans = positions(metrics).phases;
+    this.phaseNote.textContent = spans.length
+      ? `Phases: ${spans.map((p) => `${p.name || "(unnamed)"} (epochs ${p.from}–${p.to} on the axis)`).join(", ")}`
+      : "";
     const all = curves(metrics);
     const names = [...all.keys()].sort((a, b) => (a === "loss" ? -1 : b === "loss" ? 1 : a.localeCompare(b)));
     for (const name of names) {
@@ -64,13 +95,13 @@ export class MetricCharts {
         existing?.plot.destroy();
         existing?.box.remove();
         const box = h("figure", { class: "chart", "data-metric": name }, h("figcaption", {}, name.replace("_", " ")));
-        this.el.append(box);
+        this.grid.append(box);
         const plot = new uPlot(
           {
             width: width(box),
             height: 220,
             scales: { x: { time: false } },
-            axes: [{ label: "epoch" }, { label: name, size: 60 }],
+            axes: [{ label: spans.length ? "epoch (phases one after another)" : "epoch" }, { label: name, size: 60 }],
             series: [
               { label: "epoch" },
               ...c.splits.map((s, i) => ({ label: s, stroke: COLORS[s] ?? FALLBACK[i % FALLBACK.length], width: 2, spanGaps: true })),
@@ -101,8 +132,8 @@ function last(m: Map<number, number>): string {
 }
 
 /** A bar chart of labelled counts (e.g. a dataset's examples per label). */
-export function barChart(title: string, labels: string[], counts: number[]): { el: HTMLElement; destroy: () => void } {
-  const box = h("figure", { class: "chart bars", role: "img", "aria-label": `${title}: ${labels.map((l, i) => `${l} ${counts[i]}`).join(", ")}` }, h("figcaption", {}, title));
+export function barChart(title: string, labels: string[], counts: number[], unit = "examples"): { el: HTMLElement; destroy: () => void } {
+  const box = h("figure", { class: "chart bars", role: "img", "aria-label": `${title}: ${labels.map((l, i) => `${l} ${Number.isInteger(counts[i]) ? counts[i] : Number(counts[i].toPrecision(4))}`).join(", ")}` }, h("figcaption", {}, title));
   const xs = labels.map((_, i) => i);
   let plot: uPlot | null = null;
   // uPlot needs a laid-out width: draw once the box is in the document.
@@ -112,12 +143,12 @@ export function barChart(title: string, labels: string[], counts: number[]): { e
         width: width(box),
         height: 220,
         legend: { show: false },
-        scales: { x: { time: false, range: [-0.5, labels.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+        scales: { x: { time: false, range: [-0.5, labels.length - 0.5] }, y: { range: (_u, _min, max) => [0, unit === "examples" ? Math.max(1, max * 1.1) : max * 1.1 || 1] } },
         axes: [
           { splits: () => xs, values: (_u, vals) => vals.map((v) => labels[v] ?? "") },
-          { label: "examples", size: 60 },
+          { label: unit, size: 60 },
         ],
-        series: [{}, { label: "examples", fill: "#2563eb99", stroke: "#2563eb", paths: uPlot.paths.bars!({ size: [0.6, 80] }), points: { show: false } }],
+        series: [{}, { label: unit, fill: "#2563eb99", stroke: "#2563eb", paths: uPlot.paths.bars!({ size: [0.6, 80] }), points: { show: false } }],
       },
       [xs, counts],
       box,

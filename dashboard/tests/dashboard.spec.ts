@@ -2,7 +2,8 @@
 // while its loss curve grows, its model's lineage, datasets, devices, Try it, pagination, errors,
 // phone width, accessibility; and with authentication on: the token prompt and role-aware UI.
 import { expect, test, type Page } from "@playwright/test";
-import { AUTH_URL, OPEN_URL, READER_TOKEN, TRAINER_TOKEN, accessible, api, shot, train, upload } from "./graft";
+import { AUTH_URL, IMAGE, OPEN_URL, READER_TOKEN, TRAINER_TOKEN, accessible, api, co2Values, copyModel, finished, shot, train, upload, uploadCo2 } from "./graft";
+import { readFileSync } from "node:fs";
 
 test.describe.configure({ mode: "serial" });
 
@@ -48,6 +49,8 @@ test("a training job: listed, progress with ETA, live train/validation curves, t
   await expect(page.getByRole("progressbar", { name: `progress of ${jobId}` })).toBeVisible();
   await expect(page.getByText(/ETA \d/).first()).toBeVisible();
   await expect(page.getByRole("button", { name: "Cancel job" })).toBeVisible(); // anonymous admin
+  // hidden=auto (the default) trains a linear head, then an MLP head: two phases.
+  await expect(page.locator("#job-phase")).toHaveText(/^phase [12]\/2: (linear|mlp) .*head$/);
   await shot(page, "job-running");
   await accessible(page, "a running job");
 
@@ -55,6 +58,11 @@ test("a training job: listed, progress with ETA, live train/validation curves, t
   await expect(page.getByRole("button", { name: "Cancel job" })).toHaveCount(0);
   const points = (await lossAndState(page)).points;
   expect(points).toBeGreaterThan(later.points);
+  // Each phase numbers its epochs from 1; the chart lays them one after the other.
+  expect(points).toBe(2 * EPOCHS);
+  await expect(page.locator("p.phases")).toHaveText(
+    new RegExp(`^Phases: linear .*head \\(epochs 1–${EPOCHS} on the axis\\), mlp .*head \\(epochs ${EPOCHS + 1}–${2 * EPOCHS} on the axis\\)$`));
+  await expect(page.getByRole("region", { name: "Final metrics" })).toContainText("accuracy");
   const job = await api<{ resultModel: string }>(OPEN_URL, "graft.v1.TrainingService/GetJob", { id: jobId });
   model = job.resultModel;
   await shot(page, "job-succeeded");
@@ -69,6 +77,115 @@ test("a training job: listed, progress with ETA, live train/validation curves, t
   await expect(lineage).toContainText(/validation loss \d/);
   await shot(page, "model-lineage");
   await accessible(page, "a model");
+
+  // The validation confusion matrix the job stored, drawn as GetModel returns it.
+  const stored = await api<{ confusionMatrix: { labels: string[]; counts: string[]; split: string }; metrics: Array<{ name: string; value?: number; split?: string; epoch?: number }> }>(
+    OPEN_URL, "graft.v1.ModelService/GetModel", { name: model });
+  const cm = stored.confusionMatrix;
+  expect(cm.labels).toEqual(["negative", "positive"]);
+  const total = cm.counts.map(Number).reduce((a, b) => a + b, 0);
+  expect(total, "4 of 16 examples validate (validation split 0.25)").toBe(4);
+  const matrix = page.getByRole("table", { name: /Confusion matrix \(validation split, 4 examples/ });
+  await expect(matrix).toBeVisible();
+  await expect(matrix.getByRole("rowheader")).toHaveText(["negative", "positive"]);
+  const cells = (await matrix.locator("tbody td:not(.row-total)").allTextContents()).map(Number);
+  expect(cells).toEqual(cm.counts.map(Number));
+  const accuracy = stored.metrics.find((m) => m.name === "accuracy" && m.split === "validation" && !m.epoch)?.value ?? 0;
+  expect((cells[0] + cells[3]) / total).toBeCloseTo(accuracy, 9);
+  await shot(page, "model-confusion");
+});
+
+test("a forecasting model: MASE beside the naive, seasonal-naive and drift baselines; Try it with a pasted series", async ({ page }) => {
+  const ds = await uploadCo2(OPEN_URL, "co2");
+  const job = await api<{ id: string }>(OPEN_URL, "graft.v1.TrainingService/Train", {
+    baseModel: "ts-encoder", strategy: "feature-extraction", outputModel: "co2-forecast", train: { dataset: ds.id },
+    validationSplit: 0.25, hyperparameters: { epochs: 40, seed: 3 },
+  });
+  const done = await finished<{ state: string; resultModel: string }>(OPEN_URL, job.id);
+  expect(done.state).toBe("JOB_STATE_SUCCEEDED");
+  const m = await api<{ metrics: Array<{ name: string; value?: number; epoch?: number }> }>(OPEN_URL, "graft.v1.ModelService/GetModel", { name: done.resultModel });
+  const final = (name: string) => m.metrics.find((x) => x.name === name && !x.epoch)?.value ?? NaN;
+  await page.goto(`${OPEN_URL}/#/models/${done.resultModel}`);
+  const forecast = page.getByRole("region", { name: "Forecast against baselines" });
+  await expect(forecast).toBeVisible();
+  const rows = forecast.locator("tbody tr");
+  await expect(rows).toHaveCount(4);
+  await expect(rows.locator("td:first-child")).toHaveText(["this model", "naive (last value)", "seasonal naive", "drift"]);
+  const shown = (await rows.locator("td:nth-child(2)").allTextContents()).map(Number);
+  const expected = ["mase", "baseline.naive.mase", "baseline.seasonal_naive.mase", "baseline.drift.mase"].map(final);
+  shown.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 3));
+  const best = Math.min(...expected.slice(1));
+  await expect(page.locator("#forecast-verdict")).toHaveText(expected[0] < best ? /beats every baseline/ : /does not beat/);
+  await expect(forecast.getByRole("img", { name: /^MASE \(lower is better\): this model / })).toBeVisible();
+  await expect(page.locator("#confusion")).toHaveCount(0); // a forecaster has no confusion matrix
+  await shot(page, "model-forecast");
+  await accessible(page, "a forecasting model");
+
+  await page.goto(`${OPEN_URL}/#/try/${done.resultModel}`);
+  await expect(page.getByLabel("Model", { exact: true })).toHaveValue(done.resultModel);
+  const last48 = co2Values().slice(-48);
+  await page.getByLabel(/^Series values/).fill(last48.join(", "));
+  await page.getByRole("button", { name: "Run" }).click();
+  const values = page.locator("#result .value");
+  await expect(values).toHaveCount(12);
+  const forecastValues = (await values.allTextContents()).map(Number);
+  for (const v of forecastValues) expect(v, "a CO2 level in ppm, near the last ones").toBeGreaterThan(Math.min(...last48) - 15);
+  for (const v of forecastValues) expect(v).toBeLessThan(Math.max(...last48) + 15);
+  await shot(page, "try-series");
+  await accessible(page, "Try it with a series");
+  await page.getByLabel(/^Series values/).fill("1, 2, x");
+  await page.getByRole("button", { name: "Run" }).click();
+  await expect(page.getByRole("alert")).toContainText("value 3 ('x') is not a finite number");
+});
+
+test("Try it with an image: dropped on the zone or picked, Extract's vector", async ({ page }) => {
+  const bytes = readFileSync(IMAGE);
+  const viaApi = await api<{ dimension: number; features: Array<{ values: number[] }> }>(OPEN_URL, "graft.v1.InferenceService/Extract",
+    { model: "mobilenet-v2@1", inputs: [{ image: { encoded: bytes.toString("base64") } }] });
+  await page.goto(`${OPEN_URL}/#/try/mobilenet-v2@1`);
+  await expect(page.getByLabel("Model", { exact: true })).toHaveValue("mobilenet-v2@1");
+  await expect(page.getByLabel("Extract features")).toBeChecked();
+  // Dropped: a real drop event whose DataTransfer holds the file.
+  const transfer = await page.evaluateHandle((data) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(data)], "palette.png", { type: "image/png" }));
+    return dt;
+  }, [...bytes]);
+  await page.locator("#try-drop").dispatchEvent("drop", { dataTransfer: transfer });
+  await expect(page.locator("#try-image-name")).toContainText(`palette.png (${bytes.length} bytes)`);
+  await page.getByRole("button", { name: "Run" }).click();
+  await expect(page.locator("#dimension")).toHaveText(String(viaApi.dimension));
+  const norm = Math.sqrt(viaApi.features[0].values.reduce((a, x) => a + x * x, 0));
+  expect(Number(await page.locator("#norm").textContent())).toBeCloseTo(norm, 3);
+  await shot(page, "try-image");
+  await accessible(page, "Try it with an image");
+  // Picked with the file input: the same vector.
+  await page.reload();
+  await page.getByLabel(/^Image/).setInputFiles(IMAGE.pathname);
+  await page.getByRole("button", { name: "Run" }).click();
+  await expect(page.locator("#dimension")).toHaveText(String(viaApi.dimension));
+  expect(Number(await page.locator("#norm").textContent())).toBeCloseTo(norm, 3);
+});
+
+test("a job that fails while it runs shows its reason and field", async ({ page }) => {
+  // Train into "clash"; while it trains, "clash" becomes a base model (a copy of ts-encoder), so
+  // publishing the trained model fails: INVALID_ARGUMENT NAME_TAKEN_BY_BASE on output_model.
+  const job = await train(OPEN_URL, dataset, "clash", 400);
+  await copyModel(OPEN_URL, "ts-encoder", "clash");
+  await page.goto(`${OPEN_URL}/#/jobs/${job.id}`);
+  await expect(page.locator("#job-state")).toHaveText("failed", { timeout: 120_000 });
+  const alert = page.getByRole("alert");
+  await expect(alert.locator(".reason")).toHaveText(" NAME_TAKEN_BY_BASE");
+  await expect(alert.locator(".field")).toHaveText(" (field output_model)");
+  await expect(alert).toContainText("output_model 'clash' is a base model");
+  await expect(page.getByRole("button", { name: "Cancel job" })).toHaveCount(0);
+  await shot(page, "job-failed");
+  await accessible(page, "a failed job");
+});
+
+test("the accessibility check fails on faint text (a check of the check)", async ({ page }) => {
+  await page.setContent('<!doctype html><html lang="en"><head><title>faint</title></head><body><p style="color:#aaaaaa;background:#ffffff">faint</p></body></html>');
+  await expect(accessible(page, "a faint page")).rejects.toThrow(/color-contrast/);
 });
 
 test("models paginate; a missing model shows the server's error", async ({ page }) => {

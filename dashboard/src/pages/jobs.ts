@@ -2,8 +2,8 @@
 import { ApiError, call, stream } from "../api";
 import { can } from "../auth";
 import { MetricCharts } from "../charts";
-import { duration, enumName, time } from "../format";
-import type { Job, JobEvent, RpcStatus } from "../types";
+import { duration, enumName, num, time } from "../format";
+import type { Job, JobEvent, Metric, RpcStatus } from "../types";
 import { errorBox, h, pager, progressBar, table } from "../ui";
 
 const ACTIVE = new Set(["JOB_STATE_QUEUED", "JOB_STATE_RUNNING"]);
@@ -13,11 +13,26 @@ export function stateBadge(state: string): HTMLElement {
   return h("span", { class: `badge state-${s}` }, s);
 }
 
+/** "phase 2/3: mlp head", or "" for a single-phase job. */
+export function phaseText(job: Job): string {
+  const p = job.progress ?? {};
+  if (!p.phase && !p.phaseCount) return "";
+  return `phase ${p.phaseIndex ?? 0}/${p.phaseCount ?? 0}${p.phase ? `: ${p.phase}` : ""}`;
+}
+
 function progressCell(job: Job): HTMLElement {
   const p = job.progress ?? {};
   const eta = ACTIVE.has(job.state) && p.eta ? `ETA ${duration(p.eta)}` : "";
   const epochs = p.totalEpochs ? `epoch ${p.epoch ?? 0} / ${p.totalEpochs}` : "";
-  return h("div", { class: "progress-cell" }, progressBar(p.fraction ?? (job.state === "JOB_STATE_SUCCEEDED" ? 1 : 0), `progress of ${job.id}`), h("small", {}, [epochs, eta].filter(Boolean).join(" · ")));
+  return h("div", { class: "progress-cell" }, progressBar(p.fraction ?? (job.state === "JOB_STATE_SUCCEEDED" ? 1 : 0), `progress of ${job.id}`), h("small", {}, [phaseText(job), epochs, eta].filter(Boolean).join(" · ")));
+}
+
+/** A job's final metrics (epoch 0: the kept model's), as a table. */
+function finalMetrics(metrics: Metric[]): HTMLElement | null {
+  const finals = metrics.filter((m) => !m.epoch);
+  if (!finals.length) return null;
+  return h("section", { "aria-label": "Final metrics" }, h("h2", {}, "Final metrics"),
+    table(["Metric", "Split", "Value"], finals.map((m) => [m.name, m.split ?? "", num(m.value ?? 0)]), "Final metrics of the kept model"));
 }
 
 export function jobsList(main: HTMLElement): () => void {
@@ -62,6 +77,7 @@ export function jobDetail(main: HTMLElement, id: string): () => void {
   const charts = new MetricCharts();
   const header = h("div", { class: "job-head" });
   const failure = h("div");
+  const finals = h("div");
   const actions = h("div", { class: "actions" });
   const events = h("p", { class: "event", "aria-live": "polite" });
   main.replaceChildren(
@@ -73,7 +89,11 @@ export function jobDetail(main: HTMLElement, id: string): () => void {
     events,
     h("h2", {}, "Curves"),
     charts.el,
+    finals,
   );
+  // The per-epoch history: the concatenation of every WatchJob event's metrics (each event
+  // carries only what is new); a whole job (GetJob, CancelJob) replaces it.
+  let history: Metric[] = [];
 
   const cancel = h("button", { type: "button", class: "danger", onclick: () => void doCancel() }, "Cancel job");
   const doCancel = async () => {
@@ -102,6 +122,7 @@ export function jobDetail(main: HTMLElement, id: string): () => void {
         h("dt", {}, "Submitted by"), h("dd", {}, job.createdBy ?? ""),
         h("dt", {}, "Created"), h("dd", {}, time(job.createTime)),
         job.endTime ? h("dt", {}, "Ended") : null, job.endTime ? h("dd", {}, time(job.endTime)) : null,
+        phaseText(job) ? h("dt", {}, "Phase") : null, phaseText(job) ? h("dd", { id: "job-phase" }, phaseText(job)) : null,
         active && p.eta ? h("dt", {}, "ETA") : null, active && p.eta ? h("dd", {}, duration(p.eta)) : null,
       ),
     );
@@ -116,7 +137,9 @@ export function jobDetail(main: HTMLElement, id: string): () => void {
       );
     }
     actions.replaceChildren(active && can("trainer") ? cancel : "");
-    charts.update(job.metrics ?? []);
+    if (job.history) history = job.history;
+    charts.update(history);
+    finals.replaceChildren(finalMetrics(job.metrics ?? []) ?? "");
   };
 
   // WatchJob sends the job as it is, then every change, and ends at a terminal state. Renders are
@@ -130,10 +153,19 @@ export function jobDetail(main: HTMLElement, id: string): () => void {
     }
   };
   stream<JobEvent>("graft.v1.TrainingService/WatchJob", { id }, (ev) => {
+    if (ev.metrics?.length) history.push(...ev.metrics);
     if (!pending) requestAnimationFrame(flush);
     pending = ev;
   }, abort.signal)
-    .then(flush)
+    .then(async () => {
+      flush();
+      // The stream ended at a terminal state: the stored job's history is the whole record.
+      try {
+        render(await call<Job>("graft.v1.TrainingService/GetJob", { id }, abort.signal));
+      } catch (e) {
+        if (!abort.signal.aborted) main.insertBefore(errorBox(e, "Loading the job"), header);
+      }
+    })
     .catch((e) => {
       if (abort.signal.aborted) return;
       flush();

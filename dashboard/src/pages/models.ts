@@ -3,6 +3,7 @@ import { call } from "../api";
 import { bytes, enumName, num, time } from "../format";
 import type { Model } from "../types";
 import { append, errorBox, h, pager, table } from "../ui";
+import { confusionMatrix, forecastBaselines } from "./quality";
 
 export const modelRef = (m: Model) => `${m.name}@${m.version}`;
 
@@ -58,9 +59,12 @@ export function lineage(m: Model): HTMLElement {
 
 export function modelDetail(main: HTMLElement, ref: string): () => void {
   main.replaceChildren(h("p", {}, h("a", { href: "#/models" }, "← All models")), h("h1", {}, "Model ", h("code", {}, ref)));
+  let destroy = () => {};
   call<Model>("graft.v1.ModelService/GetModel", { name: ref })
     .then((m) => {
       const trained = m.kind === "MODEL_KIND_TRAINED";
+      const forecast = trained ? forecastBaselines(m.metrics ?? []) : null;
+      if (forecast) destroy = forecast.destroy;
       append(
         main,
         h("dl", { class: "facts" },
@@ -76,10 +80,12 @@ export function modelDetail(main: HTMLElement, ref: string): () => void {
         h("p", {}, h("a", { href: `#/try/${encodeURIComponent(ref)}`, class: "button" }, "Try it")),
         trained ? h("h2", {}, "Lineage") : null,
         trained ? lineage(m) : null,
+        m.confusionMatrix?.labels?.length ? confusionMatrix(m.confusionMatrix) : null,
+        forecast?.el,
         h("h2", {}, "Properties"),
         table(["Property", "Value"], Object.entries(m.properties ?? {}).map(([k, v]) => [k, v]), "Model properties"),
       );
     })
     .catch((e) => main.append(errorBox(e, "Loading the model")));
-  return () => {};
+  return () => destroy();
 }
