@@ -14,7 +14,8 @@ package dev.graft.spi;
  * training batches only); 1.3 added {@link DomainPlugin#codeFormats()} (import formats that carry
  * code, refused unless the operator allows code imports) and {@link ErrorKind#PERMISSION_DENIED}; 1.4 added {@link FeatureHead} (heads on a frozen
  * backbone, whose backbone passes the server may share); 1.5 added {@link ConfusionMatrix} and
- * {@link TrainOutcome#confusionMatrix()} (a classifier's confusion matrix, stored on its model).
+ * {@link TrainOutcome#confusionMatrix()} (a classifier's confusion matrix, stored on its model),
+ * and {@link ProgressListener#onPhase} (training phases).
  */
 public record SpiVersion(int major, int minor) {
 
