@@ -215,6 +215,8 @@ class EstimateTransferTest {
           .setData(text).setMaxExamples(20_001));
       assertRefused(stub, Status.Code.INVALID_ARGUMENT, "TOO_FEW_EXAMPLES", EstimateTransferRequest.newBuilder()
           .setData(inline(tiny.subList(0, 6))));
+      assertRefused(stub, Status.Code.INVALID_ARGUMENT, "TOO_FEW_CLASSES", EstimateTransferRequest.newBuilder()
+          .setData(inline(tiny.stream().filter(e -> e.getTarget().getLabel().equals("positive")).toList())));
       assertRefused(stub, Status.Code.INVALID_ARGUMENT, "TASK_MISMATCH", EstimateTransferRequest.newBuilder()
           .setData(text).setTask(Task.TASK_REGRESSION));
       List<Example> forecasts = new ArrayList<>();

@@ -184,7 +184,8 @@ public final class JobPreparer {
     examples.forEach(e -> labels.add(((Target.Label) e.target()).label()));
     if (labels.size() < 2) {
       throw GraftException.invalidArgument(field, "TOO_FEW_CLASSES",
-          "classification needs at least 2 classes; the " + field + " data has " + Echo.cut(labels));
+          "classification needs at least 2 classes; the " + ("train".equals(field) ? "training" : field)
+              + " data has " + Echo.cut(labels));
     }
     return new TaskSpec(task, List.copyOf(labels));
   }
