@@ -8,6 +8,7 @@ export const AUTH_URL = required("GRAFT_AUTH_URL");
 export const READER_TOKEN = required("GRAFT_READER_TOKEN");
 export const TRAINER_TOKEN = required("GRAFT_TRAINER_TOKEN");
 export const SEEDED_URL = required("GRAFT_SEEDED_URL");
+export const TLS_URL = required("GRAFT_TLS_URL");
 export const DATASET = new URL("../../clients/conformance/dataset.jsonl", import.meta.url);
 export const CO2 = new URL("../../assets/vega-datasets/co2-concentration.csv", import.meta.url);
 export const IMAGE = new URL("../../plugins/domain-vision/src/test/resources/dev/graft/plugins/vision/image/ImageDecoderFuzzTestInputs/decode/palette.png", import.meta.url);
