@@ -79,7 +79,8 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
       Map<String, Map<String, Integer>> aliases = new HashMap<>();
       return ListModelsResponse.newBuilder()
           .addAllModels(page.items().stream().map(m -> resources.model(m).toBuilder()
-              .addAllAliases(aliasesOf(m, aliases.computeIfAbsent(m.name(), models.aliases()::of))).build()).toList())
+              .addAllAliases(ModelAliases.naming(aliases.computeIfAbsent(m.name(), models.aliases()::of), m.version()))
+              .build()).toList())
           .setNextPageToken(page.nextToken())
           .build();
     });
@@ -229,11 +230,7 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
 
   private Model withAliases(ModelRecord record) {
     return resources.model(record).toBuilder()
-        .addAllAliases(aliasesOf(record, models.aliases().of(record.name()))).build();
-  }
-
-  private static List<String> aliasesOf(ModelRecord record, Map<String, Integer> aliases) {
-    return aliases.entrySet().stream().filter(e -> e.getValue() == record.version()).map(Map.Entry::getKey).toList();
+        .addAllAliases(models.aliases().naming(record.name(), record.version())).build();
   }
 
   private static void requireMayModify(ModelRecord model) {

@@ -72,8 +72,13 @@ public final class ModelAliases {
 
   /** The aliases that name {@code name@version}, sorted. */
   public List<String> naming(String name, int version) {
+    return naming(of(name), version);
+  }
+
+  /** The aliases of {@code aliases} (as {@link #of} returns them) that name {@code version}, sorted. */
+  public static List<String> naming(Map<String, Integer> aliases, int version) {
     List<String> out = new ArrayList<>();
-    of(name).forEach((alias, v) -> {
+    aliases.forEach((alias, v) -> {
       if (v == version) {
         out.add(alias);
       }
