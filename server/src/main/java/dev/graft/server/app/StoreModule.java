@@ -4,6 +4,8 @@ import dagger.Module;
 import dagger.Provides;
 import dev.graft.server.api.ExamplesDatasetParser;
 import dev.graft.server.core.Limits;
+import dev.graft.server.core.jobs.FileJobRelay;
+import dev.graft.server.core.jobs.JobRelay;
 import dev.graft.server.core.store.CsvDatasetParser;
 import dev.graft.server.core.store.DatasetFormat;
 import dev.graft.server.core.store.DatasetStore;
@@ -11,6 +13,9 @@ import dev.graft.server.core.store.IdxDatasetParser;
 import dev.graft.server.core.store.JobStore;
 import dev.graft.server.core.store.JsonCodec;
 import dev.graft.server.core.store.JsonlDatasetParser;
+import dev.graft.server.core.store.LocalDatasetStore;
+import dev.graft.server.core.store.LocalJobStore;
+import dev.graft.server.core.store.LocalModelStore;
 import dev.graft.server.core.store.ModelStore;
 import dev.graft.server.core.store.StoreLayout;
 import dev.graft.server.core.store.StoreSweeper;
@@ -37,13 +42,13 @@ interface StoreModule {
   @Provides
   @Singleton
   static ModelStore models(StoreLayout layout, JsonCodec json) {
-    return new ModelStore(layout, json);
+    return new LocalModelStore(layout, json);
   }
 
   @Provides
   @Singleton
   static DatasetStore datasets(StoreLayout layout, JsonCodec json, Limits limits) {
-    return new DatasetStore(layout, json, Map.of(
+    return new LocalDatasetStore(layout, json, Map.of(
         DatasetFormat.JSONL, new JsonlDatasetParser(),
         DatasetFormat.CSV, new CsvDatasetParser(),
         DatasetFormat.IDX, new IdxDatasetParser(),
@@ -54,7 +59,13 @@ interface StoreModule {
   @Provides
   @Singleton
   static JobStore jobs(StoreLayout layout, JsonCodec json) {
-    return new JobStore(layout, json);
+    return new LocalJobStore(layout, json);
+  }
+
+  @Provides
+  @Singleton
+  static JobRelay relay(JobStore jobs, StoreLayout layout) {
+    return new FileJobRelay(jobs, layout, FileJobRelay.DEFAULT_INTERVAL);
   }
 
   @Provides

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.graft.server.TestServer;
 import dev.graft.server.core.plugins.PluginRegistry;
 import dev.graft.server.core.store.JsonCodec;
+import dev.graft.server.core.store.LocalModelStore;
 import dev.graft.server.core.store.ModelInputSpec;
 import dev.graft.server.core.store.ModelKind;
 import dev.graft.server.core.store.ModelRecord;
@@ -35,7 +36,7 @@ class BuiltinWarmupTest {
     ServerConfig config = TestServer.config(store);
     PluginRegistry plugins = PluginModule.plugins(config);
     try (StoreLayout layout = new StoreLayout(config.store())) {
-      ModelStore models = new ModelStore(layout, new JsonCodec());
+      ModelStore models = new LocalModelStore(layout, new JsonCodec());
       new BuiltinModelInstaller(models, plugins).installMissing();
       DeviceScheduler scheduler = SchedulerModule.scheduler(config, SchedulerModule.discovery());
       try (ModelRuntime runtime = new ModelRuntime(models, plugins, config.modelMemoryBudget())) {

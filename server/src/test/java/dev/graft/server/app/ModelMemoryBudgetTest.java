@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.server.TestServer;
 import dev.graft.server.core.plugins.PluginRegistry;
+import dev.graft.server.core.store.LocalModelStore;
 import dev.graft.server.engine.BuiltinModelInstaller;
 import dev.graft.server.engine.Loaded;
 import dev.graft.server.engine.ModelRuntime;
@@ -51,7 +52,7 @@ class ModelMemoryBudgetTest {
     ServerConfig config = TestServer.config(store);
     plugins = PluginModule.plugins(config);
     layout = new StoreLayout(config.store());
-    models = new ModelStore(layout, new JsonCodec());
+    models = new LocalModelStore(layout, new JsonCodec());
     new BuiltinModelInstaller(models, plugins).installMissing();
     minilm = models.get("minilm-l6");
     bge = models.get("bge-small-en");

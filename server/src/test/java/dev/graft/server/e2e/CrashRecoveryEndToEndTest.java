@@ -17,6 +17,8 @@ import dev.graft.server.core.store.JobProgress;
 import dev.graft.server.core.store.JobRecord;
 import dev.graft.server.core.store.JobStore;
 import dev.graft.server.core.store.JsonCodec;
+import dev.graft.server.core.store.LocalJobStore;
+import dev.graft.server.core.store.LocalModelStore;
 import dev.graft.server.core.store.ModelRecord;
 import dev.graft.server.core.store.ModelStore;
 import dev.graft.server.core.store.StoreLayout;
@@ -62,7 +64,7 @@ class CrashRecoveryEndToEndTest {
     JsonCodec json = new JsonCodec();
     Path temp;
     try (StoreLayout crashed = new StoreLayout(store)) {
-      ModelStore models = new ModelStore(crashed, json);
+      ModelStore models = new LocalModelStore(crashed, json);
       ModelRecord v1 = models.get("tiny@1");
       Path staged = models.newStagingDirectory();
       try (Stream<Path> files = Files.list(models.directory(v1))) {
@@ -71,7 +73,7 @@ class CrashRecoveryEndToEndTest {
         }
       }
       models.create(publishedBy(v1, "job-published"), staged); // tiny@2
-      new JobStore(crashed, json).save(new JobRecord("job-published",
+      new LocalJobStore(crashed, json).save(new JobRecord("job-published",
           dev.graft.server.core.store.JobState.RUNNING, "minilm-l6@1", "feature-extraction", "tiny", "",
           dev.graft.spi.Task.CLASSIFICATION, dataset.getId(), "", 0.2f,
           new Hyperparameters(0, 0, 0, 0, 0, 0, Map.of()), "default", "cpu", 0, Map.of(), JobProgress.none(),

@@ -16,6 +16,7 @@ import dev.graft.server.core.store.JobProgress;
 import dev.graft.server.core.store.JobRecord;
 import dev.graft.server.core.store.JobStore;
 import dev.graft.server.core.store.JsonCodec;
+import dev.graft.server.core.store.LocalJobStore;
 import dev.graft.server.core.store.StoreLayout;
 import dev.graft.spi.Hyperparameters;
 import java.nio.file.Files;
@@ -48,7 +49,7 @@ class RestartTest {
     // A job that was running when the process died (its record says RUNNING).
     // Its owner (this store instance) then goes away, as a crashed process does.
     try (StoreLayout crashed = new StoreLayout(store)) {
-      new JobStore(crashed, new JsonCodec()).save(new JobRecord("job-crashed", dev.graft.server.core.store.JobState.RUNNING, "minilm-l6@1",
+      new LocalJobStore(crashed, new JsonCodec()).save(new JobRecord("job-crashed", dev.graft.server.core.store.JobState.RUNNING, "minilm-l6@1",
         "feature-extraction", "crashed", "", dev.graft.spi.Task.CLASSIFICATION, dataset.getId(), "", 0.2f,
         new Hyperparameters(0, 0, 0, 0, 0, 0, Map.of()), "default", "cpu", 0, Map.of(), JobProgress.none(),
           List.of(), null, Instant.now(), Instant.now(), null, "anonymous"));

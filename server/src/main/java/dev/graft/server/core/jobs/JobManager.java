@@ -36,8 +36,6 @@ import javax.inject.Singleton;
  */
 @Singleton
 public final class JobManager {
-  /** How often remote watches poll the store, and how often cancel markers are looked for. */
-  static final Duration RELAY_INTERVAL = Duration.ofSeconds(1);
 
   private final JobPreparer preparer;
   private final JobStore store;
@@ -57,7 +55,7 @@ public final class JobManager {
   @Inject
   public JobManager(JobPreparer preparer, JobStore store, ModelStore models, ModelRuntime runtime,
       DeviceScheduler scheduler, FeatureCache cache, StoreLayout layout, Clock clock, Limits limits,
-      CheckpointRetention retention, JobTelemetry telemetry) {
+      CheckpointRetention retention, JobTelemetry telemetry, JobRelay relay) {
     this.preparer = preparer;
     this.store = store;
     this.models = models;
@@ -69,7 +67,7 @@ public final class JobManager {
     this.limits = limits;
     this.retention = retention;
     this.telemetry = telemetry;
-    this.relay = new JobRelay(store, layout, RELAY_INTERVAL);
+    this.relay = relay;
     relay.relayCancels(live::keySet, id -> {
       JobHandle handle = live.get(id);
       if (handle != null) {

@@ -50,6 +50,12 @@ public record DatasetRecord(
     createdBy = Copies.text(createdBy);
   }
 
+  /** This record under another id (a publisher assigns the id). */
+  public DatasetRecord withId(String newId) {
+    return new DatasetRecord(newId, name, domain, format, task, examples, labels, labelCounts, sha256, sizeBytes,
+        createTime, options, createdBy);
+  }
+
   /** The spec to parse the stored parts again. */
   public DatasetSpecRecord spec() {
     return new DatasetSpecRecord(name, domain, format, task, options);

@@ -40,9 +40,9 @@ final class JobChecks {
   }
 
   private void check(Path file, String id) {
-    JobStore.Stored stored;
+    LocalJobStore.Stored stored;
     try {
-      Optional<JobStore.Stored> read = StoredJobs.read(json, file);
+      Optional<LocalJobStore.Stored> read = StoredJobs.read(json, file);
       if (read.isEmpty()) {
         return; // removed meanwhile
       }
@@ -89,7 +89,7 @@ final class JobChecks {
       problems.add(file, "SUCCEEDED with result_model '" + ref + "', which is not a model name");
     } else if (Files.isRegularFile(dir.resolve(ModelStore.MANIFEST))) {
       checkNamesJob(file, job, dir.resolve(ModelStore.MANIFEST));
-    } else if (!Files.exists(dir.resolve(ModelStore.TOMBSTONE))) {
+    } else if (!Files.exists(dir.resolve(LocalModelStore.TOMBSTONE))) {
       problems.add(file, "SUCCEEDED with result_model " + ref + ", which does not exist (and was not deleted)");
     }
   }

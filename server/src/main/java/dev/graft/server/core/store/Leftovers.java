@@ -133,17 +133,17 @@ final class Leftovers {
             || Files.exists(dir.resolve(ModelStore.MANIFEST))) {
           continue;
         }
-        boolean deleted = Files.exists(dir.resolve(ModelStore.TOMBSTONE));
+        boolean deleted = Files.exists(dir.resolve(LocalModelStore.TOMBSTONE));
         long remaining = FileTrees.children(dir).stream()
             .map(p -> p.getFileName().toString())
-            .filter(n -> !n.equals(ModelStore.TOMBSTONE) && !AtomicFiles.isTemp(n))
+            .filter(n -> !n.equals(LocalModelStore.TOMBSTONE) && !AtomicFiles.isTemp(n))
             .count();
         if (deleted && remaining == 0 || liveness.mayBeInProgress(modified(dir))) {
           continue;
         }
         out.add(new StoreLeftover(Kind.UNFINISHED_MODEL_VERSION, dir, deleted
             ? "deleted version, but " + remaining + " of its files remain"
-            : "no " + ModelStore.MANIFEST + " and no " + ModelStore.TOMBSTONE + " marker (a publish or delete cut"
+            : "no " + ModelStore.MANIFEST + " and no " + LocalModelStore.TOMBSTONE + " marker (a publish or delete cut"
                 + " short; " + remaining + " file(s))"));
       }
     }
@@ -165,10 +165,10 @@ final class Leftovers {
     Path jobs = root.resolve("jobs");
     for (Path marker : FileTrees.children(jobs)) {
       String name = marker.getFileName().toString();
-      if (!name.endsWith(JobStore.CANCEL_SUFFIX) || name.startsWith(".")) {
+      if (!name.endsWith(LocalJobStore.CANCEL_SUFFIX) || name.startsWith(".")) {
         continue;
       }
-      String id = name.substring(0, name.length() - JobStore.CANCEL_SUFFIX.length());
+      String id = name.substring(0, name.length() - LocalJobStore.CANCEL_SUFFIX.length());
       String state = jobState(jobs.resolve(id + ".json"));
       if (state == null || TERMINAL.contains(state)) {
         out.add(new StoreLeftover(Kind.STALE_CANCEL_MARKER, marker, state == null

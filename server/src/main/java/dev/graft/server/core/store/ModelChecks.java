@@ -86,7 +86,7 @@ final class ModelChecks {
   /** The job that trained a version must say it did (the disagreement a crash after publishing caused). */
   private void checkJob(Path manifest, ModelRecord record) {
     Path jobFile = StoredJobs.file(root, record.jobId());
-    Optional<JobStore.Stored> stored;
+    Optional<LocalJobStore.Stored> stored;
     try {
       stored = StoredJobs.read(json, jobFile);
     } catch (IOException e) {

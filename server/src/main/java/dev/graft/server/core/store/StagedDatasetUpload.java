@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +28,8 @@ final class StagedDatasetUpload implements DatasetUpload {
   static final int MAX_PARTS = 16;
   private static final Pattern PART = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
 
-  private final DatasetStore store;
+  private final DatasetIntake intake;
+  private final DatasetPublisher publisher;
   private final DatasetSpecRecord spec;
   private final String createdBy;
   private final DatasetParser parser;
@@ -42,9 +44,10 @@ final class StagedDatasetUpload implements DatasetUpload {
   private long bytes;
   private boolean finished;
 
-  StagedDatasetUpload(DatasetStore store, DatasetSpecRecord spec, String createdBy, DatasetParser parser, Path dir,
+  StagedDatasetUpload(DatasetIntake intake, DatasetPublisher publisher, DatasetSpecRecord spec, String createdBy, DatasetParser parser, Path dir,
       long maxBytes, DiskSpace.Meter disk) {
-    this.store = store;
+    this.intake = intake;
+    this.publisher = publisher;
     this.maxBytes = maxBytes;
     this.disk = disk;
     this.spec = spec;
@@ -56,7 +59,7 @@ final class StagedDatasetUpload implements DatasetUpload {
 
   /** The file name of a part inside a dataset folder: "data", or "data.PART". */
   static String fileName(String part) {
-    return part.isEmpty() ? DatasetStore.MAIN_FILE : DatasetStore.MAIN_FILE + "." + part;
+    return part.isEmpty() ? DatasetIntake.MAIN_FILE : DatasetIntake.MAIN_FILE + "." + part;
   }
 
   @Override
@@ -116,7 +119,9 @@ final class StagedDatasetUpload implements DatasetUpload {
       Map<String, ManifestFiles.Entry> files = new LinkedHashMap<>();
       partDigests.forEach((part, digest) -> files.put(fileName(part),
           new ManifestFiles.Entry(partBytes.get(part), HexFormat.of().formatHex(digest.digest()))));
-      DatasetRecord record = store.publish(dir, spec, createdBy, stats, examples, hash, bytes, files);
+      DatasetRecord draft = new DatasetRecord("", spec.name(), spec.domain(), spec.format(), stats.task(),
+          examples.size(), stats.labels(), stats.labelCounts(), hash, bytes, Instant.now(), spec.options(), createdBy);
+      DatasetRecord record = publisher.publish(dir, draft, files, examples);
       finished = true;
       return record;
     } catch (IOException e) {
@@ -137,7 +142,7 @@ final class StagedDatasetUpload implements DatasetUpload {
 
   private List<Example> parse(Map<String, Path> parts) {
     try {
-      return parser.parse(parts, spec, store.parseBudget());
+      return parser.parse(parts, spec, intake.parseBudget());
     } catch (GraftException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -182,6 +187,6 @@ final class StagedDatasetUpload implements DatasetUpload {
       }
     }
     streams.clear();
-    store.discardStaging(dir);
+    intake.discardStaging(dir);
   }
 }

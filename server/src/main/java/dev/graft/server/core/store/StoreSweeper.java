@@ -70,7 +70,7 @@ public final class StoreSweeper {
     if (Files.exists(dir.resolve(ModelStore.MANIFEST))) {
       return; // published meanwhile: not a leftover
     }
-    Path tombstone = dir.resolve(ModelStore.TOMBSTONE);
+    Path tombstone = dir.resolve(LocalModelStore.TOMBSTONE);
     if (!Files.exists(tombstone)) {
       String ref = dir.getParent().getFileName() + "@" + dir.getFileName();
       AtomicFiles.write(tombstone, ref.getBytes(StandardCharsets.UTF_8), layout.instanceId());
@@ -78,7 +78,7 @@ public final class StoreSweeper {
     Path trash = trash();
     Files.createDirectories(trash);
     for (Path child : FileTrees.children(dir)) {
-      if (!child.getFileName().toString().equals(ModelStore.TOMBSTONE)) {
+      if (!child.getFileName().toString().equals(LocalModelStore.TOMBSTONE)) {
         try {
           Files.move(child, trash.resolve(child.getFileName()), StandardCopyOption.ATOMIC_MOVE);
         } catch (NoSuchFileException gone) {

@@ -22,7 +22,7 @@ final class StoredJobs {
    *
    * @throws IOException when it cannot be read or parsed (the message says why)
    */
-  static Optional<JobStore.Stored> read(JsonCodec json, Path file) throws IOException {
+  static Optional<LocalJobStore.Stored> read(JsonCodec json, Path file) throws IOException {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
@@ -30,7 +30,7 @@ final class StoredJobs {
       return Optional.empty();
     }
     try {
-      return Optional.of(JobStore.parse(json, text));
+      return Optional.of(LocalJobStore.parse(json, text));
     } catch (JsonParseException | NullPointerException | IllegalStateException e) {
       throw new IOException("unreadable job record: " + e.getMessage(), e);
     }

@@ -10,6 +10,7 @@ import dev.graft.server.core.store.JobRecord;
 import dev.graft.server.core.store.JobState;
 import dev.graft.server.core.store.JobStore;
 import dev.graft.server.core.store.JsonCodec;
+import dev.graft.server.core.store.LocalJobStore;
 import dev.graft.server.core.store.StoreLayout;
 import dev.graft.spi.Task;
 import java.io.IOException;
@@ -41,7 +42,7 @@ class CheckpointRetentionTest {
   @BeforeEach
   void open() {
     layout = new StoreLayout(root);
-    jobs = new JobStore(layout, new JsonCodec());
+    jobs = new LocalJobStore(layout, new JsonCodec());
   }
 
   @AfterEach

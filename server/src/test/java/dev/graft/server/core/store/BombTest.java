@@ -52,7 +52,7 @@ class BombTest {
     layout = new StoreLayout(root);
     Limits limits = new Limits(1L << 30, 100, 0, 64, 1L << 40, Duration.ofSeconds(60),
         Limits.KeepCheckpoints.BEST, Duration.ofDays(7), 16);
-    store = new DatasetStore(layout, new JsonCodec(), Map.of(
+    store = new LocalDatasetStore(layout, new JsonCodec(), Map.of(
         DatasetFormat.JSONL, new JsonlDatasetParser(),
         DatasetFormat.CSV, new CsvDatasetParser(),
         DatasetFormat.IDX, new IdxDatasetParser(),

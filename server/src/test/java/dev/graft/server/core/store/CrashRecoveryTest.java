@@ -27,8 +27,8 @@ class CrashRecoveryTest {
     Instant t = Instant.parse("2025-01-01T00:00:00Z");
     ModelRecord published;
     try (StoreLayout crashed = new StoreLayout(root)) {
-      JobStore jobs = new JobStore(crashed, json);
-      ModelStore models = new ModelStore(crashed, json);
+      JobStore jobs = new LocalJobStore(crashed, json);
+      ModelStore models = new LocalModelStore(crashed, json);
       // job-1 (output "sentiment") published sentiment@1, then the process died: its record says RUNNING
       jobs.save(JobStoreTest.job("job-1", JobState.RUNNING, t));
       Path staged = models.newStagingDirectory();
@@ -40,7 +40,7 @@ class CrashRecoveryTest {
     }
 
     try (StoreLayout restarted = new StoreLayout(root)) {
-      JobStore jobs = new JobStore(restarted, json);
+      JobStore jobs = new LocalJobStore(restarted, json);
       Instant before = Instant.now();
       List<JobRecord> recovered = jobs.recoverAfterRestart();
       assertEquals(3, recovered.size());
@@ -63,23 +63,23 @@ class CrashRecoveryTest {
       }
     }
     try (StoreLayout again = new StoreLayout(root)) {
-      assertEquals(JobState.SUCCEEDED, new JobStore(again, json).find("job-1").orElseThrow().state(), "saved");
-      assertEquals(List.of(), new JobStore(again, json).recoverAfterRestart(), "nothing left to recover");
+      assertEquals(JobState.SUCCEEDED, new LocalJobStore(again, json).find("job-1").orElseThrow().state(), "saved");
+      assertEquals(List.of(), new LocalJobStore(again, json).recoverAfterRestart(), "nothing left to recover");
     }
   }
 
   @Test
   void aDeletedVersionDoesNotCountAsPublished() throws IOException {
     try (StoreLayout crashed = new StoreLayout(root)) {
-      new JobStore(crashed, json).save(JobStoreTest.job("job-1", JobState.RUNNING, Instant.EPOCH));
-      ModelStore models = new ModelStore(crashed, json);
+      new LocalJobStore(crashed, json).save(JobStoreTest.job("job-1", JobState.RUNNING, Instant.EPOCH));
+      ModelStore models = new LocalModelStore(crashed, json);
       Path staged = models.newStagingDirectory();
       Files.writeString(staged.resolve("head.bin"), "w");
       models.create(ModelStoreTest.draft("sentiment"), staged);
       models.delete("sentiment@1");
     }
     try (StoreLayout restarted = new StoreLayout(root)) {
-      JobStore jobs = new JobStore(restarted, json);
+      JobStore jobs = new LocalJobStore(restarted, json);
       jobs.recoverAfterRestart();
       assertEquals(JobState.FAILED, jobs.find("job-1").orElseThrow().state());
     }
@@ -88,13 +88,13 @@ class CrashRecoveryTest {
   @Test
   void aLiveNeighboursJobIsLeftAloneEvenWithItsModelPublished() throws IOException {
     try (StoreLayout neighbour = new StoreLayout(root)) {
-      new JobStore(neighbour, json).save(JobStoreTest.job("job-1", JobState.RUNNING, Instant.EPOCH));
-      ModelStore models = new ModelStore(neighbour, json);
+      new LocalJobStore(neighbour, json).save(JobStoreTest.job("job-1", JobState.RUNNING, Instant.EPOCH));
+      ModelStore models = new LocalModelStore(neighbour, json);
       Path staged = models.newStagingDirectory();
       Files.writeString(staged.resolve("head.bin"), "w");
       models.create(ModelStoreTest.draft("sentiment"), staged);
       try (StoreLayout other = new StoreLayout(root)) {
-        JobStore jobs = new JobStore(other, json);
+        JobStore jobs = new LocalJobStore(other, json);
         assertEquals(List.of(), jobs.recoverAfterRestart());
         assertEquals(JobState.RUNNING, jobs.find("job-1").orElseThrow().state(), "its owner finishes it");
       }

@@ -45,7 +45,7 @@ class DatasetStoreQuotaTest {
   private DatasetStore store(long maxBytes, int maxDatasets, long minFree) {
     Limits limits = new Limits(maxBytes, maxDatasets, minFree, 64, 1L << 40, Duration.ofSeconds(60),
         Limits.KeepCheckpoints.BEST, Duration.ofDays(7), 16);
-    return new DatasetStore(layout, json, parsers, 1 << 20, limits, new DiskSpace(minFree, free::get));
+    return new LocalDatasetStore(layout, json, parsers, 1 << 20, limits, new DiskSpace(minFree, free::get));
   }
 
   private static DatasetSpecRecord spec(String name) {

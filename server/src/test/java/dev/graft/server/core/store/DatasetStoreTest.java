@@ -41,7 +41,7 @@ class DatasetStoreTest {
   @BeforeEach
   void open() {
     layout = new StoreLayout(root);
-    store = new DatasetStore(layout, json, parsers);
+    store = new LocalDatasetStore(layout, json, parsers);
   }
 
   @AfterEach
@@ -96,7 +96,7 @@ class DatasetStoreTest {
 
     layout.close();
     layout = new StoreLayout(root);
-    DatasetStore reopened = new DatasetStore(layout, json, parsers);
+    DatasetStore reopened = new LocalDatasetStore(layout, json, parsers);
     assertEquals(List.of(old, newer), reopened.list());
     assertEquals(old, reopened.get(old.id()));
     assertEquals(newer, reopened.get("d"), "a name means the newest");
@@ -199,7 +199,7 @@ class DatasetStoreTest {
       r = up.commit();
     }
     assertEquals(Map.of("1", 1L, "7", 2L), r.labelCounts());
-    List<Example> ex = new DatasetStore(layout, json, parsers, 0).examples(r.id());
+    List<Example> ex = new LocalDatasetStore(layout, json, parsers, 0).examples(r.id());
     ModelInput.Tensor t = (ModelInput.Tensor) ex.get(2).input();
     assertEquals("uint8", t.dtype());
     assertArrayEquals(new long[] {2, 2}, t.shape());

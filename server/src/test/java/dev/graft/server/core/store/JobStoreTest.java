@@ -36,13 +36,13 @@ class JobStoreTest {
     JobRecord b = job("job-b", JobState.FAILED, t.plusSeconds(5))
         .withError(new JobError(ErrorKind.INVALID_ARGUMENT, "BAD", "bad"));
     try (StoreLayout layout = new StoreLayout(root)) {
-      JobStore store = new JobStore(layout, json);
+      JobStore store = new LocalJobStore(layout, json);
       store.save(a);
       store.save(b);
       assertEquals(List.of(b, a), store.list());
     }
     try (StoreLayout layout = new StoreLayout(root)) {
-      JobStore store = new JobStore(layout, json);
+      JobStore store = new LocalJobStore(layout, json);
       assertEquals(List.of(b, a), store.list());
       assertEquals(a, store.find("job-a").orElseThrow());
       assertTrue(store.find("nope").isEmpty());
@@ -54,19 +54,19 @@ class JobStoreTest {
   void recoverAfterRestartFailsUnfinishedJobsOfTheDeadServerOnly() throws IOException {
     Instant t = Instant.parse("2025-01-01T00:00:00Z");
     StoreLayout before = new StoreLayout(root);
-    JobStore old = new JobStore(before, json);
+    JobStore old = new LocalJobStore(before, json);
     old.save(job("running", JobState.RUNNING, t));
     old.save(job("queued", JobState.QUEUED, t.plusSeconds(1)));
     JobRecord done = job("done", JobState.SUCCEEDED, t.plusSeconds(2)).withEndTime(t.plusSeconds(3));
     old.save(done);
     StoreLayout neighbourLayout = new StoreLayout(root);
-    JobStore neighbour = new JobStore(neighbourLayout, json);
+    JobStore neighbour = new LocalJobStore(neighbourLayout, json);
     neighbour.save(job("elsewhere", JobState.RUNNING, t.plusSeconds(4)));
     Files.writeString(root.resolve("jobs/.stray.json.123.tmp"), "{");
     before.close(); // the server stops; the neighbour replica keeps running
 
     try (StoreLayout after = new StoreLayout(root)) {
-      JobStore store = new JobStore(after, json);
+      JobStore store = new LocalJobStore(after, json);
       List<JobRecord> recovered = store.recoverAfterRestart();
       assertEquals(List.of("queued", "running"), recovered.stream().map(JobRecord::id).sorted().toList());
       JobRecord r = store.find("running").orElseThrow();
@@ -78,7 +78,7 @@ class JobStoreTest {
       assertEquals(4, store.list().size());
 
       try (StoreLayout again = new StoreLayout(root)) {
-        assertEquals(JobState.FAILED, new JobStore(again, json).find("queued").orElseThrow().state(), "saved to disk");
+        assertEquals(JobState.FAILED, new LocalJobStore(again, json).find("queued").orElseThrow().state(), "saved to disk");
       }
     } finally {
       neighbourLayout.close();

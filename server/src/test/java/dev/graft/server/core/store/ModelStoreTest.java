@@ -38,7 +38,7 @@ class ModelStoreTest {
   @BeforeEach
   void open() {
     layout = new StoreLayout(root);
-    store = new ModelStore(layout, json);
+    store = new LocalModelStore(layout, json);
   }
 
   @AfterEach
@@ -103,7 +103,7 @@ class ModelStoreTest {
 
     layout.close();
     layout = new StoreLayout(root);
-    ModelStore reopened = new ModelStore(layout, json);
+    ModelStore reopened = new LocalModelStore(layout, json);
     assertEquals(before, reopened.list());
     assertTrue(Double.isNaN(reopened.get("a@2").metrics().get(1).value()));
   }
@@ -119,7 +119,7 @@ class ModelStoreTest {
 
     layout.close();
     layout = new StoreLayout(root);
-    ModelStore reopened = new ModelStore(layout, json);
+    ModelStore reopened = new LocalModelStore(layout, json);
     assertEquals(List.of("m@1"), reopened.list().stream().map(ModelRecord::ref).toList());
     assertEquals(1, reopened.get("m").version());
     Path staged = reopened.newStagingDirectory();
@@ -135,7 +135,7 @@ class ModelStoreTest {
     CountDownLatch start = new CountDownLatch(1);
     // Half the threads use a second store instance on the same root, as another process would.
     StoreLayout otherLayout = new StoreLayout(root);
-    ModelStore other = new ModelStore(otherLayout, json);
+    ModelStore other = new LocalModelStore(otherLayout, json);
     try {
       List<Future<List<ModelRecord>>> futures = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
@@ -179,7 +179,7 @@ class ModelStoreTest {
   void anotherInstanceSeesNewVersionsAndDeletes() throws IOException {
     StoreLayout otherLayout = new StoreLayout(root);
     try {
-      ModelStore other = new ModelStore(otherLayout, json);
+      ModelStore other = new LocalModelStore(otherLayout, json);
       assertTrue(other.find("m").isEmpty());
       create("m", "1");
       assertEquals(1, other.get("m").version());
@@ -213,7 +213,7 @@ class ModelStoreTest {
     Path staged = store.newStagingDirectory();
     Files.writeString(staged.resolve("w"), "w");
     assertEquals(t, store.create(draft("m").withCreateTime(t), staged).createTime());
-    assertEquals(t, new ModelStore(layout, json).get("m").createTime());
+    assertEquals(t, new LocalModelStore(layout, json).get("m").createTime());
 
     Path bad = store.newStagingDirectory();
     Files.writeString(bad.resolve(ModelStore.MANIFEST), "{}");

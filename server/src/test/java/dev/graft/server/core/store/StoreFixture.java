@@ -32,19 +32,19 @@ final class StoreFixture {
   static StoreFixture write(Path root) throws IOException {
     JsonCodec json = new JsonCodec();
     try (StoreLayout layout = new StoreLayout(root)) {
-      ModelStore models = new ModelStore(layout, json);
+      ModelStore models = new LocalModelStore(layout, json);
       Path staged = models.newStagingDirectory();
       Files.writeString(staged.resolve("head.bin"), "weights of the head");
       Files.createDirectories(staged.resolve("tokenizer"));
       Files.writeString(staged.resolve("tokenizer/vocab.txt"), "a\nb\n");
       ModelRecord model = models.create(ModelStoreTest.draft("sentiment"), staged); // trained by job-1
-      JobStore jobs = new JobStore(layout, json);
+      JobStore jobs = new LocalJobStore(layout, json);
       Instant t = Instant.parse("2025-01-01T00:00:00Z");
       jobs.save(JobStoreTest.job("job-1", JobState.SUCCEEDED, t).withResultModel(model.ref())
           .withEndTime(t.plusSeconds(60)));
       jobs.save(JobStoreTest.job("job-2", JobState.FAILED, t).withEndTime(t.plusSeconds(5))
           .withError(new JobError(ErrorKind.INVALID_ARGUMENT, "BAD_DATA", "bad data")));
-      DatasetStore datasets = new DatasetStore(layout, json, Map.of(
+      DatasetStore datasets = new LocalDatasetStore(layout, json, Map.of(
           DatasetFormat.JSONL, new JsonlDatasetParser(), DatasetFormat.IDX, new IdxDatasetParser()));
       String text = "{\"text\": \"a\", \"label\": \"pos\"}\n{\"text\": \"b\", \"label\": \"neg\"}\n";
       DatasetRecord jsonl;

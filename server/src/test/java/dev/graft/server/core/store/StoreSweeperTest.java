@@ -53,7 +53,7 @@ class StoreSweeperTest {
       Path later = write(root.resolve("jobs").resolve(StoreFixture.tempName("job-b.json", "")));
       new StoreSweeper(me).sweep();
       assertFalse(Files.exists(unowned));
-      assertEquals(List.of(ModelStore.TOMBSTONE), AtomicFilesTest.names(claim));
+      assertEquals(List.of(LocalModelStore.TOMBSTONE), AtomicFilesTest.names(claim));
       assertTrue(Files.exists(later), "written after this instance started: maybe its own write in progress");
     }
   }
@@ -74,7 +74,7 @@ class StoreSweeperTest {
   @Test
   void modelVersionsCutShortAreFinishedAsDeleted() throws IOException {
     try (StoreLayout before = new StoreLayout(root)) {
-      ModelStore models = new ModelStore(before, json);
+      ModelStore models = new LocalModelStore(before, json);
       for (int i = 0; i < 3; i++) {
         Path staged = models.newStagingDirectory();
         Files.writeString(staged.resolve("head.bin"), "w" + i);
@@ -93,10 +93,10 @@ class StoreSweeperTest {
       assertEquals(3, new StoreSweeper(me).sweep().size());
       for (int v = 2; v <= 4; v++) {
         Path dir = root.resolve("models/m/" + v);
-        assertEquals(List.of(ModelStore.TOMBSTONE), AtomicFilesTest.names(dir), dir.toString());
-        assertEquals("m@" + v, Files.readString(dir.resolve(ModelStore.TOMBSTONE)));
+        assertEquals(List.of(LocalModelStore.TOMBSTONE), AtomicFilesTest.names(dir), dir.toString());
+        assertEquals("m@" + v, Files.readString(dir.resolve(LocalModelStore.TOMBSTONE)));
       }
-      ModelStore models = new ModelStore(me, json);
+      ModelStore models = new LocalModelStore(me, json);
       assertEquals(List.of("m@1"), models.list().stream().map(ModelRecord::ref).toList());
       Path staged = models.newStagingDirectory();
       Files.writeString(staged.resolve("head.bin"), "new");
@@ -116,7 +116,7 @@ class StoreSweeperTest {
     StoreFixture.age(other, Duration.ofSeconds(5));
     try (StoreLayout neighbour = new StoreLayout(root); StoreLayout me = new StoreLayout(root)) {
       StoreFixture.age(claim, Leftovers.GRACE.plusMinutes(1));
-      JobStore jobs = new JobStore(neighbour, json);
+      JobStore jobs = new LocalJobStore(neighbour, json);
       jobs.save(JobStoreTest.job("job-done", JobState.SUCCEEDED, Instant.EPOCH).withEndTime(Instant.EPOCH));
       jobs.save(JobStoreTest.job("job-live", JobState.RUNNING, Instant.EPOCH));
       Path doneMarker = write(root.resolve("jobs/job-done.cancel"));

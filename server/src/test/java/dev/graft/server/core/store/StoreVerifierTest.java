@@ -155,7 +155,7 @@ class StoreVerifierTest {
       Files.writeString(root.resolve("jobs").resolve(StoreFixture.tempName("job-1.json", live.instanceId())), "{");
       Files.createDirectories(root.resolve("models/sentiment/2")); // maybe its publish in progress
       Files.writeString(live.staging().resolve("upload"), "x");
-      new JobStore(live, json).save(JobStoreTest.job("job-3", JobState.RUNNING, Instant.EPOCH));
+      new LocalJobStore(live, json).save(JobStoreTest.job("job-3", JobState.RUNNING, Instant.EPOCH));
       assertEquals(List.of(), verify().problems());
     }
   }
@@ -163,7 +163,7 @@ class StoreVerifierTest {
   @Test
   void aJobLeftRunningByADeadServer() throws IOException {
     try (StoreLayout crashed = new StoreLayout(root)) {
-      new JobStore(crashed, json).save(JobStoreTest.job("job-3", JobState.RUNNING, Instant.EPOCH));
+      new LocalJobStore(crashed, json).save(JobStoreTest.job("job-3", JobState.RUNNING, Instant.EPOCH));
     }
     assertEquals("jobs/job-3.json: RUNNING, but the server that ran it is gone (not recovered yet: start a server"
         + " on this store)", onlyProblem());
@@ -172,7 +172,7 @@ class StoreVerifierTest {
   @Test
   void aFailedJobWithoutAReasonAndATerminalJobWithoutAnEndTime() throws IOException {
     try (StoreLayout layout = new StoreLayout(root)) {
-      JobStore jobs = new JobStore(layout, json);
+      JobStore jobs = new LocalJobStore(layout, json);
       jobs.save(JobStoreTest.job("job-3", JobState.FAILED, Instant.EPOCH).withEndTime(Instant.EPOCH));
       jobs.save(JobStoreTest.job("job-4", JobState.CANCELLED, Instant.EPOCH)
           .withError(new JobError(ErrorKind.CANCELLED, "JOB_CANCELLED", "cancelled")));
@@ -185,7 +185,7 @@ class StoreVerifierTest {
   void aModelWhoseJobSaysItFailed() throws IOException {
     // the state this verifier exists for: the model was published, its job recorded FAILED
     try (StoreLayout layout = new StoreLayout(root)) {
-      new JobStore(layout, json).save(JobStoreTest.job("job-1", JobState.FAILED, Instant.EPOCH)
+      new LocalJobStore(layout, json).save(JobStoreTest.job("job-1", JobState.FAILED, Instant.EPOCH)
           .withEndTime(Instant.EPOCH)
           .withError(new JobError(ErrorKind.UNAVAILABLE, "SERVER_RESTARTED", "server restarted")));
     }
@@ -196,7 +196,7 @@ class StoreVerifierTest {
   @Test
   void aSucceededJobWhoseModelDoesNotExist() throws IOException {
     try (StoreLayout layout = new StoreLayout(root)) {
-      new JobStore(layout, json).save(JobStoreTest.job("job-3", JobState.SUCCEEDED, Instant.EPOCH)
+      new LocalJobStore(layout, json).save(JobStoreTest.job("job-3", JobState.SUCCEEDED, Instant.EPOCH)
           .withEndTime(Instant.EPOCH).withResultModel("gone@1"));
     }
     assertEquals("jobs/job-3.json: SUCCEEDED with result_model gone@1, which does not exist (and was not"
@@ -206,7 +206,7 @@ class StoreVerifierTest {
   @Test
   void aSucceededJobWhoseModelWasDeletedSinceIsFine() throws IOException {
     try (StoreLayout layout = new StoreLayout(root)) {
-      new ModelStore(layout, json).delete("sentiment@1");
+      new LocalModelStore(layout, json).delete("sentiment@1");
     }
     assertEquals(List.of(), verify().problems());
   }

@@ -9,6 +9,7 @@ import dev.graft.server.core.store.JobRecord;
 import dev.graft.server.core.store.JobState;
 import dev.graft.server.core.store.JobStore;
 import dev.graft.server.core.store.JsonCodec;
+import dev.graft.server.core.store.LocalJobStore;
 import dev.graft.server.core.store.StoreLayout;
 import dev.graft.spi.Hyperparameters;
 import dev.graft.spi.Task;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Two store instances on one root stand for two replicas: one owns a job, the other relays. */
-class JobRelayTest {
+class FileJobRelayTest {
   private static final Duration FAST = Duration.ofMillis(50);
   @TempDir Path root;
   private final JsonCodec json = new JsonCodec();
@@ -40,8 +41,8 @@ class JobRelayTest {
   @Test
   void watchStreamsPersistedChangesOfAnotherReplicasJobUntilTerminal() throws Exception {
     try (StoreLayout ownerLayout = new StoreLayout(root); StoreLayout otherLayout = new StoreLayout(root);
-        JobRelay relay = new JobRelay(new JobStore(otherLayout, json), otherLayout, FAST)) {
-      JobStore owner = new JobStore(ownerLayout, json);
+        FileJobRelay relay = new FileJobRelay(new LocalJobStore(otherLayout, json), otherLayout, FAST)) {
+      JobStore owner = new LocalJobStore(ownerLayout, json);
       JobRecord running = job("job-remote", JobState.RUNNING);
       owner.save(running);
 
@@ -68,9 +69,9 @@ class JobRelayTest {
   void watchOfAJobWhoseOwnerDiedEndsFailed() throws Exception {
     StoreLayout ownerLayout = new StoreLayout(root);
     JobRecord running = job("job-orphan", JobState.RUNNING);
-    new JobStore(ownerLayout, json).save(running);
+    new LocalJobStore(ownerLayout, json).save(running);
     try (StoreLayout otherLayout = new StoreLayout(root);
-        JobRelay relay = new JobRelay(new JobStore(otherLayout, json), otherLayout, FAST)) {
+        FileJobRelay relay = new FileJobRelay(new LocalJobStore(otherLayout, json), otherLayout, FAST)) {
       BlockingQueue<JobEvent> events = new LinkedBlockingQueue<>();
       relay.watch(running, events::add);
       assertEquals(JobState.RUNNING, events.take().job().state());
@@ -85,10 +86,10 @@ class JobRelayTest {
   @Test
   void cancelOfAnotherReplicasJobReachesItsOwnerThroughAMarker() throws Exception {
     try (StoreLayout ownerLayout = new StoreLayout(root); StoreLayout otherLayout = new StoreLayout(root);
-        JobRelay ownerRelay = new JobRelay(new JobStore(ownerLayout, json), ownerLayout, FAST);
-        JobRelay otherRelay = new JobRelay(new JobStore(otherLayout, json), otherLayout, FAST)) {
+        FileJobRelay ownerRelay = new FileJobRelay(new LocalJobStore(ownerLayout, json), ownerLayout, FAST);
+        FileJobRelay otherRelay = new FileJobRelay(new LocalJobStore(otherLayout, json), otherLayout, FAST)) {
       JobRecord running = job("job-cancel", JobState.RUNNING);
-      new JobStore(ownerLayout, json).save(running);
+      new LocalJobStore(ownerLayout, json).save(running);
       BlockingQueue<String> cancelled = new LinkedBlockingQueue<>();
       ownerRelay.relayCancels(() -> List.of("job-cancel", "job-other"), cancelled::add);
 
@@ -96,7 +97,7 @@ class JobRelayTest {
       assertEquals(JobState.RUNNING, answer.state(), "the owner cancels; the answer is the job as it is now");
       assertEquals("job-cancel", cancelled.poll(5, TimeUnit.SECONDS));
       Thread.sleep(FAST.toMillis() * 5);
-      assertFalse(Files.exists(JobRelay.marker(ownerLayout, "job-cancel")), "the owner removes the marker");
+      assertFalse(Files.exists(FileJobRelay.marker(ownerLayout, "job-cancel")), "the owner removes the marker");
       assertTrue(cancelled.isEmpty(), "one cancel per request: " + cancelled);
     }
   }
@@ -105,13 +106,13 @@ class JobRelayTest {
   void cancelOfAJobWhoseOwnerDiedFailsItAtOnce() {
     StoreLayout ownerLayout = new StoreLayout(root);
     JobRecord queued = job("job-dead", JobState.QUEUED);
-    new JobStore(ownerLayout, json).save(queued);
+    new LocalJobStore(ownerLayout, json).save(queued);
     ownerLayout.close();
     try (StoreLayout otherLayout = new StoreLayout(root);
-        JobRelay relay = new JobRelay(new JobStore(otherLayout, json), otherLayout, FAST)) {
+        FileJobRelay relay = new FileJobRelay(new LocalJobStore(otherLayout, json), otherLayout, FAST)) {
       JobRecord answer = relay.requestCancel(queued);
       assertEquals(JobState.FAILED, answer.state());
-      assertFalse(Files.exists(JobRelay.marker(otherLayout, "job-dead")));
+      assertFalse(Files.exists(FileJobRelay.marker(otherLayout, "job-dead")));
     }
   }
 }
