@@ -25,5 +25,7 @@ public enum ErrorKind {
   /** A deadline passed. */
   DEADLINE_EXCEEDED,
   /** A bug or an engine failure. */
-  INTERNAL
+  INTERNAL,
+  /** Stored data is damaged or lost (e.g. a downloaded artifact whose checksum is not the recorded one). */
+  DATA_LOSS
 }

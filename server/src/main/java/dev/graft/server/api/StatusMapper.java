@@ -92,6 +92,7 @@ public final class StatusMapper {
       case UNAVAILABLE -> Status.Code.UNAVAILABLE;
       case DEADLINE_EXCEEDED -> Status.Code.DEADLINE_EXCEEDED;
       case INTERNAL -> Status.Code.INTERNAL;
+      case DATA_LOSS -> Status.Code.DATA_LOSS;
     };
   }
 
