@@ -238,7 +238,7 @@ public final class S3BlobStore implements BlobStore {
   }
 
   /** Renews an object's last-modified time: a server-side copy onto itself, or a re-upload above 5 GiB. */
-  private void refresh(String key, Path file, long size) {
+  void refresh(String key, Path file, long size) {
     if (size >= MAX_SINGLE_COPY) {
       put(key, file);
       return;

@@ -92,6 +92,24 @@ class S3BlobStoreTest {
   }
 
   @Test
+  void anOldBlobFoundByPutIfAbsentIsRenewedForTheCollector() throws Exception {
+    // what putIfAbsent does to a blob older than REFRESH_AGE: a copy onto itself, content kept
+    try (S3BlobStore store = minio.newStore(prefix())) {
+      Path file = randomFile(tmp, "f", 100_000, 10);
+      String key = ContentAddress.key(ContentAddress.sha256(file));
+      store.put(key, file);
+      BlobInfo before = store.stat(key).orElseThrow();
+      Thread.sleep(1100); // Last-Modified has a resolution of one second
+      store.refresh(key, file, before.size());
+      BlobInfo after = store.stat(key).orElseThrow();
+      assertTrue(after.lastModified().isAfter(before.lastModified()), before + " -> " + after);
+      Path back = tmp.resolve("back");
+      store.get(key, back);
+      assertEquals(-1, Files.mismatch(file, back));
+    }
+  }
+
+  @Test
   void existsDeleteAndListUnderAPrefix() throws IOException {
     String prefix = prefix();
     try (S3BlobStore store = minio.newStore(prefix); S3BlobStore whole = minio.newStore("")) {
