@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -132,6 +133,14 @@ public final class DatasetIntake {
     List<Example> examples = List.copyOf(parser.parse(parts, record.spec(), budget));
     cache.put(record.id(), examples);
     return examples;
+  }
+
+  /**
+   * The cached examples of dataset {@code id}, if they are in memory: lets a backend whose parts
+   * must be fetched first (the shared store) skip the fetch.
+   */
+  public Optional<List<Example>> cached(String id) {
+    return Optional.ofNullable(cache.get(id));
   }
 
   /** Caches the examples of a dataset just published (they were parsed during the upload). */

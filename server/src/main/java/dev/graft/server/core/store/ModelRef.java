@@ -6,7 +6,7 @@ import dev.graft.spi.GraftException;
  * A parsed model reference: {@code name} (latest, version 0), {@code name@version} or
  * {@code name:alias} (version 0, alias set). Immutable.
  */
-record ModelRef(String name, int version, String alias) {
+public record ModelRef(String name, int version, String alias) {
   static final String INVALID_MODEL_NAME = "INVALID_MODEL_NAME";
 
   /**
@@ -14,7 +14,7 @@ record ModelRef(String name, int version, String alias) {
    *
    * @throws GraftException INVALID_ARGUMENT naming {@code field}, reason INVALID_MODEL_NAME
    */
-  static ModelRef parse(String ref, String field) {
+  public static ModelRef parse(String ref, String field) {
     if (ref == null || ref.isEmpty()) {
       throw GraftException.invalidArgument(field, INVALID_MODEL_NAME,
           field + " is empty: give a model name, name@version or name:alias");
