@@ -1,7 +1,10 @@
 package dev.graft.server.app;
 
 import dev.graft.server.core.Limits;
+import dev.graft.server.core.store.s3.S3Location;
+import dev.graft.server.core.store.sql.DatabaseUrl;
 import dev.graft.server.security.SecuritySettings;
+import dev.graft.spi.GraftException;
 import dev.graft.server.security.TokensFile;
 import java.io.IOException;
 import java.io.Reader;
@@ -43,6 +46,11 @@ public final class ConfigLoader {
     Map<String, String> d = new LinkedHashMap<>();
     d.put("port", "50051");
     d.put("store", "./graft-data");
+    d.put("blob-store", "");
+    d.put("work-dir", "");
+    d.put("store-password-file", "");
+    d.put("blob-cache-bytes", String.valueOf(10L << 30));
+    d.put("store-pool-size", "8");
     d.put("pools", "default=cpu");
     d.put("default-pool", "default");
     d.put("training-slots", "1");
@@ -184,12 +192,7 @@ public final class ConfigLoader {
     });
     return new ServerConfig(
         in.intIn("port", 0, 65535),
-        in.get("store", s -> {
-          if (s.isEmpty()) {
-            throw new IllegalArgumentException("must not be empty");
-          }
-          return Path.of(s).toAbsolutePath().normalize();
-        }),
+        localStore(in, v, src),
         pools,
         defaultPool,
         in.intIn("training-slots", 1, 64),
@@ -213,7 +216,60 @@ public final class ConfigLoader {
             Duration.ofSeconds(in.intIn("max-connection-age-grace-seconds", 0, 31_536_000))),
         observability(in, v, src, security),
         v.get("model-memory-budget").isEmpty() ? defaultModelMemoryBudget()
-            : in.longIn("model-memory-budget", 1L << 20, Long.MAX_VALUE));
+            : in.longIn("model-memory-budget", 1L << 20, Long.MAX_VALUE),
+        sharedStore(in, v, src));
+  }
+
+  /**
+   * The local folder: {@code store} itself for the local store; {@code work-dir} (default
+   * {@code ./graft-work}) when {@code store} names a database.
+   */
+  private static Path localStore(Value in, Map<String, String> v, Map<String, String> src) {
+    if (DatabaseUrl.isDatabase(v.get("store"))) {
+      String work = v.get("work-dir").isEmpty() ? "./graft-work" : v.get("work-dir");
+      return Path.of(work).toAbsolutePath().normalize();
+    }
+    if (!v.get("work-dir").isEmpty()) {
+      throw new ConfigException("work-dir (from " + src.get("work-dir") + ") applies to a shared store only"
+          + " (store=postgresql://…); the local store keeps its working files in the store folder");
+    }
+    return in.get("store", s -> {
+      if (s.isEmpty()) {
+        throw new IllegalArgumentException("must not be empty");
+      }
+      return Path.of(s).toAbsolutePath().normalize();
+    });
+  }
+
+  /** The shared store, when {@code store} names a database; it then needs {@code blob-store}. */
+  private static Optional<ServerConfig.SharedStore> sharedStore(Value in, Map<String, String> v,
+      Map<String, String> src) {
+    if (!DatabaseUrl.isDatabase(v.get("store"))) {
+      if (!v.get("blob-store").isEmpty()) {
+        throw new ConfigException("blob-store (from " + src.get("blob-store") + ") needs a shared store: set"
+            + " store=postgresql://host[:port]/database too, or leave blob-store unset for the local store");
+      }
+      return Optional.empty();
+    }
+    if (v.get("blob-store").isEmpty()) {
+      throw new ConfigException("store " + v.get("store").replaceAll("//[^@/]*@", "//…@") + " (from "
+          + src.get("store") + ") is a database: set blob-store=s3://bucket/prefix for the models' and datasets'"
+          + " files");
+    }
+    return Optional.of(new ServerConfig.SharedStore(
+        in.get("store", DatabaseUrl::parse),
+        in.get("store-password-file", ConfigLoader::readableFile),
+        in.get("blob-store", ConfigLoader::s3Location),
+        in.longIn("blob-cache-bytes", 1L << 20, Long.MAX_VALUE),
+        in.intIn("store-pool-size", 2, 256)));
+  }
+
+  private static S3Location s3Location(String text) {
+    try {
+      return S3Location.parse(text);
+    } catch (GraftException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
   /**

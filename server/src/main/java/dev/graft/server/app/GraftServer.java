@@ -237,6 +237,7 @@ public final class GraftServer {
       return this;
     }
     setServing(ServingStatus.SERVING);
+    jobs.startClaiming(); // with a shared store: take jobs from the cluster's queue once serving
     LOG.log(System.Logger.Level.INFO, "Graft " + ServerIdentity.versionFromManifest() + " replica "
         + config.replicaId() + " serving on port " + port() + ", store " + config.store());
     return this;

@@ -1,6 +1,8 @@
 package dev.graft.server.app;
 
 import dev.graft.server.core.Limits;
+import dev.graft.server.core.store.s3.S3Location;
+import dev.graft.server.core.store.sql.DatabaseUrl;
 import dev.graft.server.security.SecuritySettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +15,9 @@ import java.util.Optional;
  * defaults, a properties file, the environment and flags (each overriding the one before).
  *
  * @param port the gRPC port (0 = any free port)
- * @param store the store directory (models, datasets, jobs)
+ * @param store the local store folder: models, datasets and jobs with the local store; with a
+ *     shared store ({@code sharedStore} present), the local working folder ({@code work-dir}:
+ *     staging, caches, checkpoints)
  * @param pools device pools by name, each a device list such as "cpu" or "gpu:0,gpu:1"
  * @param defaultPool the pool a job uses when it names none
  * @param trainingSlots concurrent training jobs per device
@@ -33,6 +37,8 @@ import java.util.Optional;
  * @param observability the HTTP listener (metrics, probes), tracing and the log format
  * @param modelMemoryBudget bytes the loaded models may take (each counted at its stored size);
  *     least recently used ones are unloaded to stay within it
+ * @param sharedStore the shared store (PostgreSQL + object storage), when {@code store} names a
+ *     database; empty for the local store
  */
 public record ServerConfig(
     int port,
@@ -54,11 +60,25 @@ public record ServerConfig(
     int maxBatch,
     Connections connections,
     Observability observability,
-    long modelMemoryBudget) {
+    long modelMemoryBudget,
+    Optional<SharedStore> sharedStore) {
 
   public ServerConfig {
     pools = Map.copyOf(pools);
   }
+
+  /**
+   * The shared store: metadata in PostgreSQL, files in S3-compatible object storage.
+   *
+   * @param database the {@code store} URL ({@code postgresql://…})
+   * @param passwordFile {@code store-password-file}; else {@code GRAFT_STORE_PASSWORD}, else none
+   * @param blobs {@code blob-store} ({@code s3://bucket/prefix}); the endpoint and credentials come
+   *     from the standard AWS environment
+   * @param blobCacheBytes {@code blob-cache-bytes}: the local copies of models and datasets kept
+   * @param poolSize {@code store-pool-size}: database connections per replica
+   */
+  public record SharedStore(DatabaseUrl database, Optional<Path> passwordFile, S3Location blobs,
+      long blobCacheBytes, int poolSize) {}
 
   /**
    * How the network listener treats HTTP/2 connections, so that a proxy (Envoy) or a client
@@ -114,6 +134,7 @@ public record ServerConfig(
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(newPort, store, pools, defaultPool, trainingSlots, inferenceSlots,
         queueCapacity, maxInboundMessageBytes, maxInputsPerRequest, pluginDir, strictPlugins,
-        shutdownGrace, security, limits, replicaId, accessLog, maxBatch, connections, observability, modelMemoryBudget);
+        shutdownGrace, security, limits, replicaId, accessLog, maxBatch, connections, observability, modelMemoryBudget,
+        sharedStore);
   }
 }

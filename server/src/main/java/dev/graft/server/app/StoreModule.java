@@ -4,6 +4,7 @@ import dagger.Module;
 import dagger.Provides;
 import dev.graft.server.api.ExamplesDatasetParser;
 import dev.graft.server.core.Limits;
+import dev.graft.server.core.jobs.ClusterJobs;
 import dev.graft.server.core.jobs.FileJobRelay;
 import dev.graft.server.core.jobs.JobRelay;
 import dev.graft.server.core.store.CsvDatasetParser;
@@ -21,6 +22,7 @@ import dev.graft.server.core.store.StoreLayout;
 import dev.graft.server.core.store.StoreSweeper;
 import dev.graft.server.core.store.ZipDatasetParser;
 import java.util.Map;
+import java.util.Optional;
 import javax.inject.Singleton;
 
 /** The on-disk stores under the configured store directory. */
@@ -66,6 +68,12 @@ interface StoreModule {
   @Singleton
   static JobRelay relay(JobStore jobs, StoreLayout layout) {
     return new FileJobRelay(jobs, layout, FileJobRelay.DEFAULT_INTERVAL);
+  }
+
+  @Provides
+  @Singleton
+  static Optional<ClusterJobs> cluster() {
+    return Optional.empty();
   }
 
   @Provides

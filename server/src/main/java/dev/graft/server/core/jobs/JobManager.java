@@ -50,12 +50,13 @@ public final class JobManager {
   private final JobTelemetry telemetry;
   private final Map<String, JobHandle> live = new ConcurrentHashMap<>();
   private final JobRelay relay;
+  private final Optional<ClusterJobs> cluster;
   private volatile boolean stopping;
 
   @Inject
   public JobManager(JobPreparer preparer, JobStore store, ModelStore models, ModelRuntime runtime,
       DeviceScheduler scheduler, FeatureCache cache, StoreLayout layout, Clock clock, Limits limits,
-      CheckpointRetention retention, JobTelemetry telemetry, JobRelay relay) {
+      CheckpointRetention retention, JobTelemetry telemetry, JobRelay relay, Optional<ClusterJobs> cluster) {
     this.preparer = preparer;
     this.store = store;
     this.models = models;
@@ -68,6 +69,7 @@ public final class JobManager {
     this.retention = retention;
     this.telemetry = telemetry;
     this.relay = relay;
+    this.cluster = cluster;
     relay.relayCancels(live::keySet, id -> {
       JobHandle handle = live.get(id);
       if (handle != null) {
@@ -93,13 +95,94 @@ public final class JobManager {
         job.outputModel(), "", job.task().task(), trainSource(command), validationSource(command),
         command.validationSplit(), command.hyperparameters(), pool, "", command.priority(), command.labels(),
         JobProgress.none(), List.of(), null, clock.instant(), null, null, command.principal().name());
+    if (cluster.isPresent() && cluster.get().accepts(command)) {
+      return enqueue(cluster.get(), initial, command);
+    }
     JobHandle handle = new JobHandle(initial, store);
     live.put(id, handle);
+    start(handle, job, () -> {});
+    synchronized (handle) {
+      if (handle.current().state() == JobState.QUEUED) {
+        handle.persist();
+      }
+    }
+    return initial; // the job as created: QUEUED, even if a device picked it up already
+  }
+
+  /** Saves the job and puts it in the cluster's queue, for the first replica with a free slot. */
+  private JobRecord enqueue(ClusterJobs c, JobRecord initial, TrainCommand command) {
+    c.checkRoom(initial.devicePool());
+    store.save(initial);
+    try {
+      c.enqueue(initial, command);
+    } catch (GraftException e) {
+      store.save(initial.withState(JobState.FAILED).withEndTime(clock.instant()).withError(JobError.of(e)));
+      throw e;
+    }
+    return initial;
+  }
+
+  /**
+   * Runs a job this replica claimed from the cluster's queue: prepared again here (its data and
+   * base model are read from the shared store), resumed from its checkpoint copy when another
+   * replica died running it, and its checkpoints copied to object storage after each epoch.
+   */
+  private void runClaimed(ClusterJobs.ClaimedJob claimed) {
+    ClusterJobs c = cluster.orElseThrow();
+    JobRecord record = claimed.record();
+    String id = record.id();
+    PreparedJob job;
+    try {
+      if (stopping) {
+        throw new GraftException(ErrorKind.UNAVAILABLE, "SHUTTING_DOWN", "the server is shutting down");
+      }
+      job = preparer.prepare(claimed.command());
+      Optional<String> resume = c.restoreCheckpoint(claimed);
+      if (resume.isPresent()) {
+        job = job.resumingFrom(resume.get());
+      }
+    } catch (GraftException e) {
+      store.save(record.withState(JobState.FAILED).withEndTime(clock.instant()).withError(JobError.of(e)));
+      c.finished(id);
+      return;
+    }
+    JobHandle handle = new JobHandle(record, store);
+    live.put(id, handle);
+    Runnable stopFollowing = c.followCheckpoints(id, handle);
+    try {
+      start(handle, job, () -> {
+        stopFollowing.run();
+        c.finished(id);
+      });
+    } catch (RuntimeException e) {
+      live.remove(id);
+      stopFollowing.run();
+      store.save(record.withState(JobState.FAILED).withEndTime(clock.instant())
+          .withError(e instanceof GraftException g ? JobError.of(g)
+              : new JobError(ErrorKind.INTERNAL, "SCHEDULING_FAILED", String.valueOf(e))));
+      c.finished(id);
+      return;
+    }
+    synchronized (handle) {
+      if (handle.current().state() == JobState.QUEUED) {
+        handle.persist(); // this replica owns the job from now on
+      }
+    }
+  }
+
+  /**
+   * Hands a live job to the scheduler; {@code onEnd} runs once it ended, whatever the outcome.
+   *
+   * @throws GraftException RESOURCE_EXHAUSTED when the pool's queue here is full
+   */
+  private void start(JobHandle handle, PreparedJob job, Runnable onEnd) {
+    JobRecord initial = handle.current();
+    String id = initial.id();
     TrainingRun run = new TrainingRun(handle, job, models, runtime, cache, layout, retention, clock, telemetry,
         io.opentelemetry.context.Context.current());
     ScheduledWork<JobRecord> work;
     try {
-      work = scheduler.submit(new WorkRequest(id, command.devicePool(), command.priority(), 0), run::run);
+      work = scheduler.submit(new WorkRequest(id, initial.devicePool(), initial.priority(), 0), run::run);
     } catch (RuntimeException e) {
       live.remove(id);
       throw e;
@@ -125,13 +208,8 @@ public final class JobManager {
       }
       live.remove(id);
       relay.forget(id);
+      onEnd.run();
     });
-    synchronized (handle) {
-      if (handle.current().state() == JobState.QUEUED) {
-        handle.persist();
-      }
-    }
-    return initial; // the job as created: QUEUED, even if a device picked it up already
   }
 
   private static String trainSource(TrainCommand c) {
@@ -171,7 +249,16 @@ public final class JobManager {
     JobHandle handle = live.get(id);
     if (handle == null) {
       JobRecord stored = get(id);
-      return stored.state().terminal() ? stored : relay.requestCancel(stored);
+      if (stored.state().terminal()) {
+        return stored;
+      }
+      if (cluster.isPresent() && stored.state() == JobState.QUEUED && cluster.get().removeIfUnclaimed(id)) {
+        JobRecord cancelled = stored.withState(JobState.CANCELLED).withEndTime(clock.instant())
+            .withError(new JobError(ErrorKind.CANCELLED, "JOB_CANCELLED", "cancelled while queued"));
+        store.save(cancelled);
+        return cancelled;
+      }
+      return relay.requestCancel(stored);
     }
     handle.requestCancel();
     return handle.current();
@@ -196,6 +283,19 @@ public final class JobManager {
   }
 
   /**
+   * With a shared store, starts taking jobs from the cluster's queue (after recovery, once the
+   * server is up); without one, does nothing.
+   */
+  public void startClaiming() {
+    cluster.ifPresent(c -> c.start(this::runClaimed));
+  }
+
+  /** Jobs waiting and running per pool across the cluster, with a shared store; else empty. */
+  public Map<String, dev.graft.server.core.store.JobQueue.Depth> clusterQueue() {
+    return cluster.map(ClusterJobs::depth).orElse(Map.of());
+  }
+
+  /**
    * Refuses new jobs (UNAVAILABLE SHUTTING_DOWN), stops every live job (each ends FAILED with
    * reason SERVER_SHUTDOWN, so nothing is silently lost, and its watchers get that last event),
    * stops relaying, and waits up to {@code grace} for running jobs to end. The scheduler stays
@@ -203,6 +303,7 @@ public final class JobManager {
    */
   public void shutdown(Duration grace) throws InterruptedException {
     stopping = true;
+    cluster.ifPresent(ClusterJobs::close);
     JobError error = new JobError(ErrorKind.UNAVAILABLE, "SERVER_SHUTDOWN", "server shutting down");
     live.values().forEach(h -> h.requestShutdown(error));
     relay.close();

@@ -6,7 +6,9 @@ import dev.graft.spi.Example;
 import dev.graft.spi.Hyperparameters;
 import dev.graft.spi.StrategyPlugin;
 import dev.graft.spi.TaskSpec;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -30,4 +32,19 @@ record PreparedJob(
 
   static final long DEFAULT_SEED = DataSplitter.DEFAULT_SEED;
   static final float DEFAULT_VALIDATION_SPLIT = DataSplitter.DEFAULT_FRACTION;
+
+  /**
+   * This job resuming from the checkpoint folder of {@code checkpointId} (a sibling of its own,
+   * see {@code TrainContext#checkpointDirectoryOf}): set by the server for a job it moves to
+   * another replica, after the caller's own {@code resume_from} was checked.
+   */
+  PreparedJob resumingFrom(String checkpointId) {
+    Map<String, String> extra = new HashMap<>(hyperparameters.extra());
+    extra.put(JobAccess.RESUME_FROM, checkpointId);
+    Hyperparameters h = new Hyperparameters(hyperparameters.epochs(), hyperparameters.batchSize(),
+        hyperparameters.learningRate(), hyperparameters.weightDecay(), hyperparameters.earlyStoppingPatience(),
+        hyperparameters.seed(), extra);
+    return new PreparedJob(base, strategy, outputModel, task, train, validation, h, datasetId, datasetSha256, dataKey,
+        principal);
+  }
 }

@@ -52,6 +52,19 @@ public final class JsonCodec {
     return value;
   }
 
+  /**
+   * Parses {@code json} as a generic {@code type} (e.g. a map of records).
+   *
+   * @throws JsonParseException when the text is not valid JSON for {@code type}
+   */
+  public <T> T fromJson(String json, java.lang.reflect.Type type) {
+    T value = gson.fromJson(json, type);
+    if (value == null) {
+      throw new JsonParseException("empty JSON document");
+    }
+    return value;
+  }
+
   public <T> T fromJson(JsonElement json, Class<T> type) {
     T value = gson.fromJson(json, type);
     if (value == null) {
