@@ -201,8 +201,11 @@ public final class FileJobRelay implements JobRelay {
     }
   }
 
-  /** The human-readable line of a change seen in the store. */
-  static String describe(JobRecord before, JobRecord now) {
+  /**
+   * The human-readable line of a change of another replica's job seen in the store (every relay
+   * uses it, so watchers read the same words on either backend).
+   */
+  public static String describe(JobRecord before, JobRecord now) {
     String suffix = " (on another replica)";
     return switch (now.state()) {
       case SUCCEEDED -> "succeeded: model " + now.resultModel() + suffix;

@@ -4,7 +4,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import dev.graft.spi.ErrorKind;
 import dev.graft.spi.GraftException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,7 +20,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,13 +37,9 @@ import org.slf4j.LoggerFactory;
  * save fsyncs, so callers throttle frequent progress updates.
  */
 public final class LocalJobStore implements JobStore {
-  static final String SERVER_RESTARTED = "SERVER_RESTARTED";
   /** A request to cancel job {@code <id>}, for its owner: {@code jobs/<id>.cancel}. */
   public static final String CANCEL_SUFFIX = ".cancel";
-  /** Why a job that was running is SUCCEEDED after a restart (logged). */
-  static final String RECOVERED_PUBLISHED = "recovered: the model was published before the server stopped";
   private static final Logger LOG = LoggerFactory.getLogger(LocalJobStore.class);
-  private static final Pattern ID = StoreNames.JOB_ID;
   private static final String SUFFIX = ".json";
   private static final String OWNER = "owner";
 
@@ -69,10 +63,7 @@ public final class LocalJobStore implements JobStore {
    */
   @Override
   public void save(JobRecord job) {
-    if (!ID.matcher(job.id()).matches()) {
-      throw GraftException.invalidArgument(
-          "id", "INVALID_JOB_ID", "job id '" + job.id() + "' must be 1 to 128 characters from A-Z, a-z, 0-9, '.', '_', '-'");
-    }
+    JobRecovery.checkId(job.id());
     JsonObject tree = json.toJsonTree(job).getAsJsonObject();
     tree.addProperty(OWNER, layout.instanceId());
     byte[] bytes = json.toJson(tree).getBytes(StandardCharsets.UTF_8);
@@ -94,7 +85,7 @@ public final class LocalJobStore implements JobStore {
   /** The job, from memory if this instance owns it, else from disk (another replica may have written it). */
   @Override
   public Optional<JobRecord> find(String id) {
-    if (id == null || !ID.matcher(id).matches()) {
+    if (!JobRecovery.validId(id)) {
       return Optional.empty();
     }
     JobRecord mine = owned.get(id);
@@ -157,32 +148,13 @@ public final class LocalJobStore implements JobStore {
       if (stored == null || stored.job.state().terminal() || layout.isAlive(stored.owner)) {
         continue;
       }
-      JobRecord ended = ended(stored.job, now);
+      JobRecord ended = JobRecovery.ended(stored.job,
+          LocalModelStore.publishedBy(layout, json, stored.job.outputModel(), id), now);
       save(ended);
       recovered.add(ended);
-      if (ended.state() == JobState.SUCCEEDED) {
-        LOG.info("job {} was {} when its server stopped, but model {} was published: SUCCEEDED ({})", id,
-            stored.job.state(), ended.resultModel(), RECOVERED_PUBLISHED);
-      } else {
-        LOG.info("job {} was {} when its server stopped; marked FAILED", id, stored.job.state());
-      }
+      JobRecovery.log(LOG, stored.job, ended);
     }
     return recovered;
-  }
-
-  /** The outcome of a job whose server died: SUCCEEDED if its model was published, else FAILED. */
-  private JobRecord ended(JobRecord job, Instant now) {
-    Optional<ModelRecord> published = LocalModelStore.publishedBy(layout, json, job.outputModel(), job.id());
-    if (published.isPresent()) {
-      return job.withState(JobState.SUCCEEDED)
-          .withResultModel(published.get().ref())
-          .withError(null)
-          .withFinalMetrics(published.get().metrics())
-          .withEndTime(now);
-    }
-    return job.withState(JobState.FAILED)
-        .withError(new JobError(ErrorKind.UNAVAILABLE, SERVER_RESTARTED, "server restarted"))
-        .withEndTime(now);
   }
 
   private Path file(String id) {
@@ -196,7 +168,7 @@ public final class LocalJobStore implements JobStore {
         String name = p.getFileName().toString();
         if (name.endsWith(SUFFIX)) {
           String id = name.substring(0, name.length() - SUFFIX.length());
-          if (ID.matcher(id).matches()) {
+          if (JobRecovery.validId(id)) {
             ids.add(id);
           }
         }
