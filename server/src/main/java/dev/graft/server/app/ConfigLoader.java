@@ -1,6 +1,7 @@
 package dev.graft.server.app;
 
 import dev.graft.server.core.Limits;
+import dev.graft.server.core.jobs.ClusterJobs;
 import dev.graft.server.core.store.s3.S3Location;
 import dev.graft.server.core.store.sql.DatabaseUrl;
 import dev.graft.server.security.SecuritySettings;
@@ -51,6 +52,8 @@ public final class ConfigLoader {
     d.put("store-password-file", "");
     d.put("blob-cache-bytes", String.valueOf(10L << 30));
     d.put("store-pool-size", "8");
+    d.put("lost-job-policy", "resume");
+    d.put("max-job-attempts", "3");
     d.put("pools", "default=cpu");
     d.put("default-pool", "default");
     d.put("training-slots", "1");
@@ -261,7 +264,9 @@ public final class ConfigLoader {
         in.get("store-password-file", ConfigLoader::readableFile),
         in.get("blob-store", ConfigLoader::s3Location),
         in.longIn("blob-cache-bytes", 1L << 20, Long.MAX_VALUE),
-        in.intIn("store-pool-size", 2, 256)));
+        in.intIn("store-pool-size", 2, 256),
+        in.get("lost-job-policy", ClusterJobs.LostJobPolicy::parse),
+        in.intIn("max-job-attempts", 1, 100)));
   }
 
   private static S3Location s3Location(String text) {

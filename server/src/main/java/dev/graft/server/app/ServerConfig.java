@@ -1,6 +1,7 @@
 package dev.graft.server.app;
 
 import dev.graft.server.core.Limits;
+import dev.graft.server.core.jobs.ClusterJobs;
 import dev.graft.server.core.store.s3.S3Location;
 import dev.graft.server.core.store.sql.DatabaseUrl;
 import dev.graft.server.security.SecuritySettings;
@@ -76,9 +77,11 @@ public record ServerConfig(
    *     from the standard AWS environment
    * @param blobCacheBytes {@code blob-cache-bytes}: the local copies of models and datasets kept
    * @param poolSize {@code store-pool-size}: database connections per replica
+   * @param lostJobPolicy {@code lost-job-policy}: what becomes of a job whose replica dies
+   * @param maxJobAttempts {@code max-job-attempts}: the most times one job is claimed
    */
   public record SharedStore(DatabaseUrl database, Optional<Path> passwordFile, S3Location blobs,
-      long blobCacheBytes, int poolSize) {}
+      long blobCacheBytes, int poolSize, ClusterJobs.LostJobPolicy lostJobPolicy, int maxJobAttempts) {}
 
   /**
    * How the network listener treats HTTP/2 connections, so that a proxy (Envoy) or a client
