@@ -77,10 +77,14 @@ class SqlStoreFaultsTest {
       Files.writeString(orphanDir.resolve("weights.bin"), "never committed");
       BlobRef orphan = BlobFolders.upload(r.a.blobs(), orphanDir).get("weights.bin");
       r.b.models().delete("gone@1");
+      Path checkpoint = Files.createDirectories(dir.resolve("checkpoint"));
+      Files.writeString(checkpoint.resolve("state.pt"), "epoch 3");
+      new SqlCheckpointStore(r.a.db(), r.a.blobs(), new JsonCodec()).save("job-1", 3, checkpoint);
 
       Set<String> referenced = new SqlBlobReferences(r.a.db()).get();
-      assertEquals(Set.of(sha("kept weights"), sha("a\nb\n"), sha(DatasetStoreContract.TEXT)), referenced,
-          "the live version's files and the dataset's part; not the deleted version's, not the orphan");
+      assertEquals(Set.of(sha("kept weights"), sha("a\nb\n"), sha(DatasetStoreContract.TEXT), sha("epoch 3")),
+          referenced, "the live version's files, the dataset's part and the running job's checkpoint;"
+              + " not the deleted version's, not the orphan");
 
       BlobGarbageCollector gc = new BlobGarbageCollector(r.a.blobs(), new SqlBlobReferences(r.b.db()),
           BlobGarbageCollector.MIN_AGE_FLOOR);
