@@ -248,8 +248,12 @@ type DevicePoolInfo struct {
 	Devices       []*DeviceInfo          `protobuf:"bytes,2,rep,name=devices,proto3" json:"devices,omitempty"`
 	QueuedJobs    int32                  `protobuf:"varint,3,opt,name=queued_jobs,json=queuedJobs,proto3" json:"queued_jobs,omitempty"`
 	QueueCapacity int32                  `protobuf:"varint,4,opt,name=queue_capacity,json=queueCapacity,proto3" json:"queue_capacity,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// With a shared store: the pool's jobs waiting in the cluster's queue and running on any replica.
+	// With the local store both are 0 (queued_jobs counts this replica's queue).
+	ClusterQueuedJobs  int64 `protobuf:"varint,5,opt,name=cluster_queued_jobs,json=clusterQueuedJobs,proto3" json:"cluster_queued_jobs,omitempty"`
+	ClusterRunningJobs int64 `protobuf:"varint,6,opt,name=cluster_running_jobs,json=clusterRunningJobs,proto3" json:"cluster_running_jobs,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *DevicePoolInfo) Reset() {
@@ -310,6 +314,89 @@ func (x *DevicePoolInfo) GetQueueCapacity() int32 {
 	return 0
 }
 
+func (x *DevicePoolInfo) GetClusterQueuedJobs() int64 {
+	if x != nil {
+		return x.ClusterQueuedJobs
+	}
+	return 0
+}
+
+func (x *DevicePoolInfo) GetClusterRunningJobs() int64 {
+	if x != nil {
+		return x.ClusterRunningJobs
+	}
+	return 0
+}
+
+// Where the replica keeps models, datasets and jobs.
+type StoreInfo struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`                            // "local" (a folder) or "shared" (PostgreSQL + object storage)
+	Location      string                 `protobuf:"bytes,2,opt,name=location,proto3" json:"location,omitempty"`                    // the folder, or the database as postgresql://user@host:port/db (no password)
+	BlobStore     string                 `protobuf:"bytes,3,opt,name=blob_store,json=blobStore,proto3" json:"blob_store,omitempty"` // shared: s3://bucket/prefix; local: empty
+	Replicas      int32                  `protobuf:"varint,4,opt,name=replicas,proto3" json:"replicas,omitempty"`                   // replicas alive on this store, this one included (local: 1)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StoreInfo) Reset() {
+	*x = StoreInfo{}
+	mi := &file_graft_v1_server_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StoreInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StoreInfo) ProtoMessage() {}
+
+func (x *StoreInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_graft_v1_server_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StoreInfo.ProtoReflect.Descriptor instead.
+func (*StoreInfo) Descriptor() ([]byte, []int) {
+	return file_graft_v1_server_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *StoreInfo) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *StoreInfo) GetLocation() string {
+	if x != nil {
+		return x.Location
+	}
+	return ""
+}
+
+func (x *StoreInfo) GetBlobStore() string {
+	if x != nil {
+		return x.BlobStore
+	}
+	return ""
+}
+
+func (x *StoreInfo) GetReplicas() int32 {
+	if x != nil {
+		return x.Replicas
+	}
+	return 0
+}
+
 // A model instance loaded in this replica's memory.
 type LoadedModel struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -324,7 +411,7 @@ type LoadedModel struct {
 
 func (x *LoadedModel) Reset() {
 	*x = LoadedModel{}
-	mi := &file_graft_v1_server_proto_msgTypes[4]
+	mi := &file_graft_v1_server_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -336,7 +423,7 @@ func (x *LoadedModel) String() string {
 func (*LoadedModel) ProtoMessage() {}
 
 func (x *LoadedModel) ProtoReflect() protoreflect.Message {
-	mi := &file_graft_v1_server_proto_msgTypes[4]
+	mi := &file_graft_v1_server_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -349,7 +436,7 @@ func (x *LoadedModel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadedModel.ProtoReflect.Descriptor instead.
 func (*LoadedModel) Descriptor() ([]byte, []int) {
-	return file_graft_v1_server_proto_rawDescGZIP(), []int{4}
+	return file_graft_v1_server_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *LoadedModel) GetModel() string {
@@ -400,15 +487,16 @@ type ServerInfo struct {
 	ModelMemoryBudgetBytes int64          `protobuf:"varint,6,opt,name=model_memory_budget_bytes,json=modelMemoryBudgetBytes,proto3" json:"model_memory_budget_bytes,omitempty"`
 	// Who asked: the caller's principal and role ("reader", "trainer", "admin"); with
 	// authentication off, "anonymous" and "admin". A client shows only what the role may do.
-	Caller        string `protobuf:"bytes,7,opt,name=caller,proto3" json:"caller,omitempty"`
-	CallerRole    string `protobuf:"bytes,8,opt,name=caller_role,json=callerRole,proto3" json:"caller_role,omitempty"`
+	Caller        string     `protobuf:"bytes,7,opt,name=caller,proto3" json:"caller,omitempty"`
+	CallerRole    string     `protobuf:"bytes,8,opt,name=caller_role,json=callerRole,proto3" json:"caller_role,omitempty"`
+	Store         *StoreInfo `protobuf:"bytes,9,opt,name=store,proto3" json:"store,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ServerInfo) Reset() {
 	*x = ServerInfo{}
-	mi := &file_graft_v1_server_proto_msgTypes[5]
+	mi := &file_graft_v1_server_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -420,7 +508,7 @@ func (x *ServerInfo) String() string {
 func (*ServerInfo) ProtoMessage() {}
 
 func (x *ServerInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_graft_v1_server_proto_msgTypes[5]
+	mi := &file_graft_v1_server_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -433,7 +521,7 @@ func (x *ServerInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerInfo.ProtoReflect.Descriptor instead.
 func (*ServerInfo) Descriptor() ([]byte, []int) {
-	return file_graft_v1_server_proto_rawDescGZIP(), []int{5}
+	return file_graft_v1_server_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ServerInfo) GetVersion() string {
@@ -492,6 +580,13 @@ func (x *ServerInfo) GetCallerRole() string {
 	return ""
 }
 
+func (x *ServerInfo) GetStore() *StoreInfo {
+	if x != nil {
+		return x.Store
+	}
+	return nil
+}
+
 var File_graft_v1_server_proto protoreflect.FileDescriptor
 
 const file_graft_v1_server_proto_rawDesc = "" +
@@ -517,19 +612,27 @@ const file_graft_v1_server_proto_rawDesc = "" +
 	"\fmemory_total\x18\x05 \x01(\x03R\vmemoryTotal\x12%\n" +
 	"\x0etraining_slots\x18\x06 \x01(\x05R\rtrainingSlots\x12'\n" +
 	"\x0finference_slots\x18\a \x01(\x05R\x0einferenceSlots\x12-\n" +
-	"\x12running_inferences\x18\b \x01(\x05R\x11runningInferences\"\x9c\x01\n" +
+	"\x12running_inferences\x18\b \x01(\x05R\x11runningInferences\"\xfe\x01\n" +
 	"\x0eDevicePoolInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12.\n" +
 	"\adevices\x18\x02 \x03(\v2\x14.graft.v1.DeviceInfoR\adevices\x12\x1f\n" +
 	"\vqueued_jobs\x18\x03 \x01(\x05R\n" +
 	"queuedJobs\x12%\n" +
-	"\x0equeue_capacity\x18\x04 \x01(\x05R\rqueueCapacity\"\xb4\x01\n" +
+	"\x0equeue_capacity\x18\x04 \x01(\x05R\rqueueCapacity\x12.\n" +
+	"\x13cluster_queued_jobs\x18\x05 \x01(\x03R\x11clusterQueuedJobs\x120\n" +
+	"\x14cluster_running_jobs\x18\x06 \x01(\x03R\x12clusterRunningJobs\"v\n" +
+	"\tStoreInfo\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x1a\n" +
+	"\blocation\x18\x02 \x01(\tR\blocation\x12\x1d\n" +
+	"\n" +
+	"blob_store\x18\x03 \x01(\tR\tblobStore\x12\x1a\n" +
+	"\breplicas\x18\x04 \x01(\x05R\breplicas\"\xb4\x01\n" +
 	"\vLoadedModel\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x16\n" +
 	"\x06device\x18\x02 \x01(\tR\x06device\x12'\n" +
 	"\x0festimated_bytes\x18\x03 \x01(\x03R\x0eestimatedBytes\x12\x15\n" +
 	"\x06in_use\x18\x04 \x01(\bR\x05inUse\x127\n" +
-	"\tlast_used\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\blastUsed\"\xd0\x02\n" +
+	"\tlast_used\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\blastUsed\"\xfb\x02\n" +
 	"\n" +
 	"ServerInfo\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12.\n" +
@@ -540,7 +643,8 @@ const file_graft_v1_server_proto_rawDesc = "" +
 	"\x19model_memory_budget_bytes\x18\x06 \x01(\x03R\x16modelMemoryBudgetBytes\x12\x16\n" +
 	"\x06caller\x18\a \x01(\tR\x06caller\x12\x1f\n" +
 	"\vcaller_role\x18\b \x01(\tR\n" +
-	"callerRole2V\n" +
+	"callerRole\x12)\n" +
+	"\x05store\x18\t \x01(\v2\x13.graft.v1.StoreInfoR\x05store2V\n" +
 	"\rServerService\x12E\n" +
 	"\rGetServerInfo\x12\x1e.graft.v1.GetServerInfoRequest\x1a\x14.graft.v1.ServerInfoBL\n" +
 	"\x10dev.graft.api.v1P\x01Z6github.com/graft-dev/graft/clients/go/graft/v1;graftv1b\x06proto3"
@@ -557,29 +661,31 @@ func file_graft_v1_server_proto_rawDescGZIP() []byte {
 	return file_graft_v1_server_proto_rawDescData
 }
 
-var file_graft_v1_server_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_graft_v1_server_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_graft_v1_server_proto_goTypes = []any{
 	(*GetServerInfoRequest)(nil),  // 0: graft.v1.GetServerInfoRequest
 	(*PluginInfo)(nil),            // 1: graft.v1.PluginInfo
 	(*DeviceInfo)(nil),            // 2: graft.v1.DeviceInfo
 	(*DevicePoolInfo)(nil),        // 3: graft.v1.DevicePoolInfo
-	(*LoadedModel)(nil),           // 4: graft.v1.LoadedModel
-	(*ServerInfo)(nil),            // 5: graft.v1.ServerInfo
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
+	(*StoreInfo)(nil),             // 4: graft.v1.StoreInfo
+	(*LoadedModel)(nil),           // 5: graft.v1.LoadedModel
+	(*ServerInfo)(nil),            // 6: graft.v1.ServerInfo
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
 }
 var file_graft_v1_server_proto_depIdxs = []int32{
 	2, // 0: graft.v1.DevicePoolInfo.devices:type_name -> graft.v1.DeviceInfo
-	6, // 1: graft.v1.LoadedModel.last_used:type_name -> google.protobuf.Timestamp
+	7, // 1: graft.v1.LoadedModel.last_used:type_name -> google.protobuf.Timestamp
 	1, // 2: graft.v1.ServerInfo.plugins:type_name -> graft.v1.PluginInfo
 	3, // 3: graft.v1.ServerInfo.pools:type_name -> graft.v1.DevicePoolInfo
-	4, // 4: graft.v1.ServerInfo.loaded_models:type_name -> graft.v1.LoadedModel
-	0, // 5: graft.v1.ServerService.GetServerInfo:input_type -> graft.v1.GetServerInfoRequest
-	5, // 6: graft.v1.ServerService.GetServerInfo:output_type -> graft.v1.ServerInfo
-	6, // [6:7] is the sub-list for method output_type
-	5, // [5:6] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	5, // 4: graft.v1.ServerInfo.loaded_models:type_name -> graft.v1.LoadedModel
+	4, // 5: graft.v1.ServerInfo.store:type_name -> graft.v1.StoreInfo
+	0, // 6: graft.v1.ServerService.GetServerInfo:input_type -> graft.v1.GetServerInfoRequest
+	6, // 7: graft.v1.ServerService.GetServerInfo:output_type -> graft.v1.ServerInfo
+	7, // [7:8] is the sub-list for method output_type
+	6, // [6:7] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_graft_v1_server_proto_init() }
@@ -593,7 +699,7 @@ func file_graft_v1_server_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_graft_v1_server_proto_rawDesc), len(file_graft_v1_server_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -7,16 +7,22 @@ import dev.graft.api.v1.LoadedModel;
 import dev.graft.api.v1.PluginInfo;
 import dev.graft.api.v1.ServerInfo;
 import dev.graft.api.v1.ServerServiceGrpc;
+import dev.graft.api.v1.StoreInfo;
 import dev.graft.server.app.ServerIdentity;
+import dev.graft.server.core.jobs.JobManager;
 import dev.graft.server.core.plugins.PluginRegistry;
+import dev.graft.server.core.store.JobQueue;
+import dev.graft.server.core.store.StoreDescription;
 import dev.graft.server.engine.ModelRuntime;
 import dev.graft.server.scheduler.DeviceScheduler;
 import io.grpc.stub.StreamObserver;
+import java.util.Map;
 import javax.inject.Inject;
 
 /**
- * ServerService: version, plugins with their state, device pools with their load, the models
- * loaded in memory and the budget they are kept within.
+ * ServerService: version, plugins with their state, device pools with their load (and, with a
+ * shared store, the cluster's queue), the models loaded in memory and the budget they are kept
+ * within, and the store.
  */
 public final class ServerServiceImpl extends ServerServiceGrpc.ServerServiceImplBase {
   private final PluginRegistry plugins;
@@ -24,11 +30,15 @@ public final class ServerServiceImpl extends ServerServiceGrpc.ServerServiceImpl
   private final ServerIdentity identity;
   private final Calls calls;
   private final ModelRuntime runtime;
+  private final JobManager jobs;
+  private final StoreDescription store;
 
   @Inject
   public ServerServiceImpl(PluginRegistry plugins, DeviceScheduler scheduler, ServerIdentity identity, Calls calls,
-      ModelRuntime runtime) {
+      ModelRuntime runtime, JobManager jobs, StoreDescription store) {
     this.runtime = runtime;
+    this.jobs = jobs;
+    this.store = store;
     this.plugins = plugins;
     this.scheduler = scheduler;
     this.identity = identity;
@@ -41,9 +51,12 @@ public final class ServerServiceImpl extends ServerServiceGrpc.ServerServiceImpl
       ServerInfo.Builder info = ServerInfo.newBuilder().setVersion(identity.version()).setReplica(identity.replica());
       plugins.infos().forEach(p -> info.addPlugins(PluginInfo.newBuilder().setId(p.id()).setKind(p.kind())
           .setState(p.state().name()).setVersion(p.version()).setSource(p.source()).setError(p.error())));
+      Map<String, JobQueue.Depth> cluster = jobs.clusterQueue();
       scheduler.snapshot().forEach(pool -> {
+        JobQueue.Depth depth = cluster.getOrDefault(pool.name(), new JobQueue.Depth(0, 0));
         DevicePoolInfo.Builder b = DevicePoolInfo.newBuilder().setName(pool.name())
-            .setQueuedJobs(pool.queued()).setQueueCapacity(pool.queueCapacity());
+            .setQueuedJobs(pool.queued()).setQueueCapacity(pool.queueCapacity())
+            .setClusterQueuedJobs(depth.queued()).setClusterRunningJobs(depth.claimed());
         pool.devices().forEach(d -> b.addDevices(DeviceInfo.newBuilder().setId(d.id())
             .setRunningJobs(d.runningJobs()).setQueuedJobs(d.queuedJobs())
             .setMemoryUsed(d.memoryUsed()).setMemoryTotal(d.memoryTotal())
@@ -56,6 +69,8 @@ public final class ServerServiceImpl extends ServerServiceGrpc.ServerServiceImpl
           .setLastUsed(com.google.protobuf.Timestamp.newBuilder().setSeconds(m.lastUsed().getEpochSecond())
               .setNanos(m.lastUsed().getNano()))));
       info.setModelMemoryBudgetBytes(runtime.budget());
+      info.setStore(StoreInfo.newBuilder().setKind(store.kind()).setLocation(store.location())
+          .setBlobStore(store.blobStore()).setReplicas(store.replicas().getAsInt()));
       var caller = CallPrincipal.current();
       return info.setCaller(caller.name()).setCallerRole(caller.role().label()).build();
     });

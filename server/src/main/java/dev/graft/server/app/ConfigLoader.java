@@ -468,7 +468,9 @@ public final class ConfigLoader {
       try {
         return parser.apply(raw);
       } catch (RuntimeException e) {
-        throw new ConfigException("invalid value '" + raw + "' for " + key + " (from " + sources.get(key)
+        // a URL's user:password never reaches a log or a terminal
+        String shown = raw == null ? null : raw.replaceAll("//([^:/@]*):[^@/]*@", "//$1:…@");
+        throw new ConfigException("invalid value '" + shown + "' for " + key + " (from " + sources.get(key)
             + "): " + e.getMessage());
       }
     }

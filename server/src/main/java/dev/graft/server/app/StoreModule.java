@@ -18,6 +18,7 @@ import dev.graft.server.core.store.LocalDatasetStore;
 import dev.graft.server.core.store.LocalJobStore;
 import dev.graft.server.core.store.LocalModelStore;
 import dev.graft.server.core.store.ModelStore;
+import dev.graft.server.core.store.StoreDescription;
 import dev.graft.server.core.store.StoreLayout;
 import dev.graft.server.core.store.StoreSweeper;
 import dev.graft.server.core.store.ZipDatasetParser;
@@ -74,6 +75,12 @@ interface StoreModule {
   @Singleton
   static Optional<ClusterJobs> cluster() {
     return Optional.empty();
+  }
+
+  @Provides
+  @Singleton
+  static StoreDescription description(ServerConfig config) {
+    return new StoreDescription(StoreDescription.LOCAL, config.store().toString(), "", () -> 1);
   }
 
   @Provides

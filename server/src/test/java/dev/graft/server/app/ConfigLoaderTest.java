@@ -138,4 +138,33 @@ class ConfigLoaderTest {
     var format = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of()).load("--log-format", "xml"));
     assertTrue(format.getMessage().contains("log-format"), format.getMessage());
   }
+
+  @Test
+  void aSharedStoreNeedsABlobStoreAndKeepsPasswordsOffTheCommandLine() {
+    ServerConfig local = new ConfigLoader(Map.of()).load();
+    assertTrue(local.sharedStore().isEmpty());
+    ServerConfig shared = new ConfigLoader(Map.of()).load("--store", "postgresql://graft@db:5433/registry",
+        "--blob-store", "s3://models/graft", "--lost-job-policy", "fail");
+    var s = shared.sharedStore().orElseThrow();
+    assertEquals("jdbc:postgresql://db:5433/registry", s.database().jdbcUrl());
+    assertEquals("models", s.blobs().bucket());
+    assertEquals("graft", s.blobs().prefix());
+    assertEquals(dev.graft.server.core.jobs.ClusterJobs.LostJobPolicy.FAIL, s.lostJobPolicy());
+    assertEquals(3, s.maxJobAttempts());
+    assertEquals(Path.of("graft-work").toAbsolutePath(), shared.store(), "the local working folder");
+
+    var noBlobs = assertThrows(ConfigException.class,
+        () -> new ConfigLoader(Map.of()).load("--store", "postgresql://db/registry"));
+    assertTrue(noBlobs.getMessage().contains("blob-store=s3://"), noBlobs.getMessage());
+    var blobsAlone = assertThrows(ConfigException.class,
+        () -> new ConfigLoader(Map.of()).load("--blob-store", "s3://models"));
+    assertTrue(blobsAlone.getMessage().contains("store=postgresql://"), blobsAlone.getMessage());
+    var password = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of())
+        .load("--store", "postgresql://graft:hunter2@db/registry", "--blob-store", "s3://models"));
+    assertTrue(password.getMessage().contains("GRAFT_STORE_PASSWORD"), password.getMessage());
+    assertTrue(!password.getMessage().contains("hunter2"), password.getMessage());
+    var workDir = assertThrows(ConfigException.class,
+        () -> new ConfigLoader(Map.of()).load("--work-dir", "/tmp/w"));
+    assertTrue(workDir.getMessage().contains("shared store only"), workDir.getMessage());
+  }
 }

@@ -58,8 +58,12 @@ class ScaleOutSettingsTest {
       var intercepted = ClientInterceptors.intercept(channel,
           MetadataUtils.newCaptureMetadataInterceptor(headers, trailers));
 
-      ServerServiceGrpc.newBlockingStub(intercepted).getServerInfo(GetServerInfoRequest.getDefaultInstance());
+      var info = ServerServiceGrpc.newBlockingStub(intercepted).getServerInfo(GetServerInfoRequest.getDefaultInstance());
       assertEquals("test", headers.get().get(REPLICA));
+      assertEquals("local", info.getStore().getKind());
+      assertEquals(store.toAbsolutePath().normalize().toString(), info.getStore().getLocation());
+      assertEquals(1, info.getStore().getReplicas());
+      assertEquals(0, info.getPools(0).getClusterQueuedJobs(), "no cluster queue with the local store");
 
       headers.set(null);
       assertCode(Status.Code.NOT_FOUND, () -> ModelServiceGrpc.newBlockingStub(intercepted)
