@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  *       change, until it is terminal. A watched job whose owner is no longer alive is recovered
  *       ({@link SqlJobStore#recoverAfterRestart}), which ends the watch.
  *   <li><b>cancel</b>: {@link #requestCancel} inserts a row in {@code job_cancels} and notifies;
- *       the owner's relay cancels the job and deletes the row.
+ *       the owner's relay deletes the row and cancels the job (once, however many times it sees
+ *       the request).
  * </ul>
  *
  * <p>Nothing is lost while the connection is down: it reconnects with backoff, then reads every
@@ -58,6 +59,8 @@ public final class SqlJobRelay implements JobRelay {
   private static final int WAIT_MILLIS = 200;
   private static final long FIRST_BACKOFF_MILLIS = 100;
   private static final long MAX_BACKOFF_MILLIS = 5_000;
+  /** The listening connection's application_name, to tell it apart in pg_stat_activity. */
+  static final String APPLICATION_NAME = "graft-listen";
 
   private final Database db;
   private final SqlJobStore store;
@@ -220,9 +223,11 @@ public final class SqlJobRelay implements JobRelay {
     closeQuietly(connection);
   }
 
+  /** A new connection of its own, listening on both channels. */
   private Connection subscribe() throws SQLException {
     Connection c = db.dedicatedConnection();
     try (Statement s = c.createStatement()) {
+      c.setClientInfo("ApplicationName", APPLICATION_NAME);
       s.execute("LISTEN " + Channels.JOBS);
       s.execute("LISTEN " + Channels.JOB_CANCELS);
       return c;
@@ -324,20 +329,24 @@ public final class SqlJobRelay implements JobRelay {
     });
   }
 
-  /** Cancels a live job of this replica, then deletes the request it acted on. */
+  /**
+   * Takes the pending request of a live job of this replica (deletes its row) and cancels the job;
+   * nothing when the request was already taken (a sweep and a notification can both see it).
+   */
   private void cancel(CancelTarget target, String id) {
-    LOG.info("job {}: cancel requested through the store", id);
-    target.cancel().accept(id);
-    deleteRequest(id);
+    if (deleteRequest(id)) {
+      LOG.info("job {}: cancel requested through the store", id);
+      target.cancel().accept(id);
+    }
   }
 
-  private void deleteRequest(String id) {
-    db.transaction("cannot delete the cancel request of job " + id, c -> {
+  /** Deletes the cancel request of job {@code id}; whether there was one. */
+  private boolean deleteRequest(String id) {
+    return db.transaction("cannot delete the cancel request of job " + id, c -> {
       try (PreparedStatement s = c.prepareStatement("DELETE FROM job_cancels WHERE id = ?")) {
         s.setString(1, id);
-        s.executeUpdate();
+        return s.executeUpdate() > 0;
       }
-      return null;
     });
   }
 

@@ -31,16 +31,22 @@ final class SqlReplica implements AutoCloseable {
   final SqlJobStore store;
   final SqlJobRelay relay;
 
-  private SqlReplica(Database db, Duration sweep) {
+  private SqlReplica(Database db, Duration heartbeat, Duration lease, Duration sweep) {
     this.db = db;
-    this.instances = Instances.register(db, HEARTBEAT, LEASE);
+    this.instances = Instances.register(db, heartbeat, lease);
     this.store = new SqlJobStore(db, instances, new JsonCodec());
     this.relay = new SqlJobRelay(db, store, instances, sweep);
   }
 
   /** A replica on {@code url} whose relay sweeps every {@code sweep}. */
   static SqlReplica open(PostgresServer server, DatabaseUrl url, Duration sweep) {
-    return new SqlReplica(Database.open(url, Optional.of(server.password()), 4, Duration.ofSeconds(3)), sweep);
+    return open(server, url, HEARTBEAT, LEASE, sweep);
+  }
+
+  /** A replica with its own heartbeat and lease (a long lease outlives a database restart). */
+  static SqlReplica open(PostgresServer server, DatabaseUrl url, Duration heartbeat, Duration lease, Duration sweep) {
+    return new SqlReplica(Database.open(url, Optional.of(server.password()), 4, Duration.ofSeconds(3)), heartbeat,
+        lease, sweep);
   }
 
   /** A plain connection to {@code url}, behind the store's back. */
