@@ -3,6 +3,7 @@ package dev.graft.server.app;
 import dev.graft.server.core.Limits;
 import dev.graft.server.core.jobs.ClusterJobs;
 import dev.graft.server.core.store.s3.S3Location;
+import dev.graft.server.core.store.sql.DatabaseCredentials;
 import dev.graft.server.core.store.sql.DatabaseUrl;
 import dev.graft.server.security.SecuritySettings;
 import dev.graft.spi.GraftException;
@@ -245,7 +246,7 @@ public final class ConfigLoader {
   }
 
   /** The shared store, when {@code store} names a database; it then needs {@code blob-store}. */
-  private static Optional<ServerConfig.SharedStore> sharedStore(Value in, Map<String, String> v,
+  private Optional<ServerConfig.SharedStore> sharedStore(Value in, Map<String, String> v,
       Map<String, String> src) {
     if (!DatabaseUrl.isDatabase(v.get("store"))) {
       if (!v.get("blob-store").isEmpty()) {
@@ -266,7 +267,19 @@ public final class ConfigLoader {
         in.longIn("blob-cache-bytes", 1L << 20, Long.MAX_VALUE),
         in.intIn("store-pool-size", 2, 256),
         in.get("lost-job-policy", ClusterJobs.LostJobPolicy::parse),
-        in.intIn("max-job-attempts", 1, 100)));
+        in.intIn("max-job-attempts", 1, 100),
+        backendEnvironment()));
+  }
+
+  /** The variables the shared store's backends read: {@code AWS_*} and the database password. */
+  private Map<String, String> backendEnvironment() {
+    Map<String, String> out = new LinkedHashMap<>();
+    environment.forEach((k, val) -> {
+      if (k.startsWith("AWS_") || k.equals(DatabaseCredentials.PASSWORD_ENV)) {
+        out.put(k, val);
+      }
+    });
+    return out;
   }
 
   private static S3Location s3Location(String text) {

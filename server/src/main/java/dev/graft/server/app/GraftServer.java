@@ -104,6 +104,7 @@ public final class GraftServer {
   private Server server;
   private final ServingState serving;
   private final GrpcBridge bridge;
+  private final Optional<SharedStore> sharedStore;
   private Server local;
   private ManagedChannel bridgeChannel;
 
@@ -116,7 +117,9 @@ public final class GraftServer {
       @Named("credentials") ScheduledExecutorService credentialsTimer,
       @Named("housekeeping") ScheduledExecutorService housekeeping, CheckpointRetention retention,
       StoreSweeper sweeper, RpcMetricsInterceptor rpcMetrics, TracingInterceptor tracingInterceptor, Tracing tracing,
-      ServerMetrics serverMetrics, HttpListener http, ServingState serving, GrpcBridge bridge) {
+      ServerMetrics serverMetrics, HttpListener http, ServingState serving, GrpcBridge bridge,
+      Optional<SharedStore> sharedStore) {
+    this.sharedStore = sharedStore;
     this.config = config;
     this.services = services;
     this.health = health;
@@ -381,6 +384,7 @@ public final class GraftServer {
       http.close(); // no HTTP call may reach the engines once they close (OIP answers without the bridge)
       bridgeChannel.shutdownNow();
       runtime.close();
+      sharedStore.ifPresent(SharedStore::close); // deregisters this replica: its claims go to others
       layout.close();
       tracing.close(); // exports the last spans
       if (tls != null) {

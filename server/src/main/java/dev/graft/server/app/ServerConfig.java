@@ -79,9 +79,21 @@ public record ServerConfig(
    * @param poolSize {@code store-pool-size}: database connections per replica
    * @param lostJobPolicy {@code lost-job-policy}: what becomes of a job whose replica dies
    * @param maxJobAttempts {@code max-job-attempts}: the most times one job is claimed
+   * @param environment the environment variables the backends read ({@code AWS_*},
+   *     {@code GRAFT_STORE_PASSWORD}); never printed
    */
   public record SharedStore(DatabaseUrl database, Optional<Path> passwordFile, S3Location blobs,
-      long blobCacheBytes, int poolSize, ClusterJobs.LostJobPolicy lostJobPolicy, int maxJobAttempts) {}
+      long blobCacheBytes, int poolSize, ClusterJobs.LostJobPolicy lostJobPolicy, int maxJobAttempts,
+      Map<String, String> environment) {
+    public SharedStore {
+      environment = Map.copyOf(environment);
+    }
+
+    @Override
+    public String toString() {
+      return "SharedStore[" + database + ", " + blobs + ", environment " + environment.keySet() + "]";
+    }
+  }
 
   /**
    * How the network listener treats HTTP/2 connections, so that a proxy (Envoy) or a client

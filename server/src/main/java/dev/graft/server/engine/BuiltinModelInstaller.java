@@ -17,6 +17,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import javax.inject.Inject;
 
 /**
@@ -42,16 +43,18 @@ public final class BuiltinModelInstaller {
     for (DomainPlugin domain : plugins.domains().values()) {
       for (BuiltinModel builtin : domain.builtinModels()) {
         if (models.find(builtin.name()).isEmpty()) {
-          installed.add(install(domain.id(), builtin));
+          install(domain.id(), builtin).ifPresent(installed::add);
         }
       }
     }
     return installed;
   }
 
-  private ModelRecord install(String domain, BuiltinModel builtin) {
+  /** Installs a built-in model unless another replica did meanwhile. */
+  private Optional<ModelRecord> install(String domain, BuiltinModel builtin) {
+    Path staged = null;
     try {
-      Path staged = models.newStagingDirectory();
+      staged = models.newStagingDirectory();
       for (BuiltinModel.File file : builtin.files()) {
         try (InputStream in = file.opener().open()) {
           Files.copy(in, staged.resolve(file.name()), StandardCopyOption.REPLACE_EXISTING);
@@ -62,12 +65,28 @@ public final class BuiltinModelInstaller {
           builtin.format(), "", "", "", "", null, List.of(), List.of(),
           new ModelInputSpec(List.of(), builtin.maxTokens(), 0, 0, List.of(), List.of()),
           Map.of(), builtin.properties(), 0, null, "", dimension, Principal.SYSTEM_NAME);
-      ModelRecord stored = models.create(draft, staged);
-      LOG.log(System.Logger.Level.INFO, "registered built-in model " + stored.ref() + " (" + domain + ")");
+      Optional<ModelRecord> stored = models.createIfAbsent(draft, staged);
+      if (stored.isPresent()) {
+        staged = null;
+        LOG.log(System.Logger.Level.INFO, "registered built-in model " + stored.get().ref() + " (" + domain + ")");
+      }
       return stored;
     } catch (IOException e) {
       throw GraftException.internal("BUILTIN_INSTALL_FAILED",
           "could not install built-in model " + builtin.name() + ": " + e.getMessage(), e);
+    } finally {
+      deleteQuietly(staged);
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.DEBUG, "cannot delete " + dir + ": " + e);
     }
   }
 }

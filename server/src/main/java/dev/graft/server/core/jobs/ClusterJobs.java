@@ -59,6 +59,10 @@ import java.util.stream.Stream;
 public final class ClusterJobs implements AutoCloseable {
   /** The reason of a job whose replica died and that was not (or no longer) re-queued. */
   public static final String REPLICA_LOST = "REPLICA_LOST";
+  /** How often a replica with a free training slot looks for queued jobs. */
+  public static final Duration DEFAULT_CLAIM_INTERVAL = Duration.ofMillis(500);
+  /** How often jobs of dead replicas are looked for. */
+  public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(5);
   private static final System.Logger LOG = System.getLogger(ClusterJobs.class.getName());
   private static final String CHECKPOINT_FOLDER = "last";
 

@@ -59,6 +59,18 @@ public interface ModelStore {
   ModelRecord create(ModelRecord draft, Path stagedFiles);
 
   /**
+   * Like {@link #create}, but only when model {@code draft.name()} has no version now: for the
+   * built-in models, which every replica installs at start-up. A backend shared by replicas
+   * decides atomically, so replicas starting together store one version, not one each.
+   *
+   * @return the stored record, or empty (the staged folder stays with the caller) when a version
+   *     exists
+   */
+  default Optional<ModelRecord> createIfAbsent(ModelRecord draft, Path stagedFiles) {
+    return find(draft.name()).isPresent() ? Optional.empty() : Optional.of(create(draft, stagedFiles));
+  }
+
+  /**
    * The model {@code ref} names: {@code name} (its latest version), {@code name@version} or
    * {@code name:alias} (the version the alias names; see {@link #aliases()}). Versions written or
    * deleted by another replica are seen.

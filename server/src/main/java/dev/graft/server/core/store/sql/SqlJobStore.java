@@ -42,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * STORE_DATABASE}.
  */
 public final class SqlJobStore implements JobStore {
+  /**
+   * Jobs in the cluster's queue ({@code job_queue}) are not this store's to recover: the queue
+   * re-queues or ends them when their replica dies ({@link SqlJobQueue#sweepLost}).
+   */
+  private static final String NOT_QUEUED = " AND NOT EXISTS (SELECT 1 FROM job_queue q WHERE q.id = j.id)";
   private static final Logger LOG = LoggerFactory.getLogger(SqlJobStore.class);
   /** The states of a job that is not over, as SQL. */
   static final String UNFINISHED = "('QUEUED', 'RUNNING')";
@@ -174,7 +179,7 @@ public final class SqlJobStore implements JobStore {
       try (PreparedStatement s = c.prepareStatement("SELECT j.id, j.record::text FROM jobs j"
           + " WHERE j.state IN " + UNFINISHED + " AND j.owner <> ?"
           + " AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = j.owner AND i." + instances.freshHeartbeat() + ")"
-          + " FOR UPDATE OF j SKIP LOCKED")) {
+          + NOT_QUEUED + " FOR UPDATE OF j SKIP LOCKED")) {
         s.setString(1, instances.id());
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) {
@@ -232,7 +237,7 @@ public final class SqlJobStore implements JobStore {
       try (PreparedStatement s = c.prepareStatement("SELECT j.id FROM jobs j WHERE j.id = ANY(?)"
           + " AND j.state IN " + UNFINISHED + " AND j.owner <> ?"
           + " AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = j.owner AND i." + instances.freshHeartbeat()
-          + ")")) {
+          + ")" + NOT_QUEUED)) {
         s.setArray(1, c.createArrayOf("text", ids.toArray()));
         s.setString(2, instances.id());
         try (ResultSet rs = s.executeQuery()) {

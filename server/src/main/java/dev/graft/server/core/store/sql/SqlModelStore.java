@@ -144,6 +144,39 @@ public final class SqlModelStore implements ModelStore, AutoCloseable {
     return record;
   }
 
+  /** As {@link #create}, under a transaction-scoped lock on the name, so one replica stores it. */
+  @Override
+  public Optional<ModelRecord> createIfAbsent(ModelRecord draft, Path stagedFiles) {
+    ModelStore.validateName(draft.name(), "name");
+    if (find(draft.name()).isPresent()) {
+      return Optional.empty();
+    }
+    Map<String, BlobRef> files = BlobFolders.upload(blobs, stagedFiles);
+    ModelRecord sized = draft.withSizeBytes(BlobFolders.totalSize(files))
+        .withCreateTime(draft.createTime() != null ? draft.createTime() : Instant.now());
+    Optional<ModelRecord> stored = db.transaction("cannot store model '" + draft.name() + "'", c -> {
+      try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
+        lock.setString(1, "graft-model:" + draft.name());
+        lock.execute();
+      }
+      try (PreparedStatement live = c.prepareStatement(
+          "SELECT 1 FROM model_versions WHERE name = ? AND deleted_at IS NULL LIMIT 1")) {
+        live.setString(1, draft.name());
+        try (ResultSet rs = live.executeQuery()) {
+          if (rs.next()) {
+            return Optional.<ModelRecord>empty();
+          }
+        }
+      }
+      return Optional.of(insert(c, sized, files));
+    });
+    stored.ifPresent(r -> {
+      remember(r);
+      deleteStaged(stagedFiles);
+    });
+    return stored;
+  }
+
   @Override
   public Optional<ModelRecord> find(String ref) {
     ModelRef r = ModelRef.parse(ref, "name");
