@@ -51,6 +51,11 @@ public final class TestServer implements AutoCloseable {
     return new TestServer(config(store, settings), false);
   }
 
+  /** An in-process server with a configuration made by the test (e.g. a shared store). */
+  public static TestServer inProcess(ServerConfig config) throws IOException {
+    return new TestServer(config, true);
+  }
+
   public static ServerConfig config(Path store, String... settings) {
     List<String> args = new ArrayList<>(List.of("--port", "0", "--store", store.toString(),
         "--shutdown-grace-seconds", "5", "--replica-id", "test"));

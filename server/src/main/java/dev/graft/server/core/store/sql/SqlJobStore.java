@@ -46,6 +46,7 @@ public final class SqlJobStore implements JobStore {
    * Jobs in the cluster's queue ({@code job_queue}) are not this store's to recover: the queue
    * re-queues or ends them when their replica dies ({@link SqlJobQueue#sweepLost}).
    */
+  private static final String TERMINAL = "('SUCCEEDED', 'FAILED', 'CANCELLED')";
   private static final String NOT_QUEUED = " AND NOT EXISTS (SELECT 1 FROM job_queue q WHERE q.id = j.id)";
   private static final Logger LOG = LoggerFactory.getLogger(SqlJobStore.class);
   /** The states of a job that is not over, as SQL. */
@@ -80,7 +81,9 @@ public final class SqlJobStore implements JobStore {
           "INSERT INTO jobs (id, owner, state, record, created_at, updated_at)"
               + " VALUES (?, ?, ?, ?::jsonb, COALESCE(?::timestamptz, now()), now())"
               + " ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, state = EXCLUDED.state,"
-              + " record = EXCLUDED.record, updated_at = now()")) {
+              + " record = EXCLUDED.record, updated_at = now()"
+              // a replica cut off past its lease never overwrites what another made of the job
+              + " WHERE jobs.owner = EXCLUDED.owner OR jobs.state NOT IN " + TERMINAL)) {
         s.setString(1, id);
         s.setString(2, instances.id());
         s.setString(3, job.state().name());
@@ -95,7 +98,7 @@ public final class SqlJobStore implements JobStore {
   }
 
   /**
-   * The job, from memory if this instance owns it, else from the database.
+   * The job: from memory once it ended, else from the database.
    *
    * @throws GraftException UNAVAILABLE STORE_UNAVAILABLE when it must be read and the database
    *     cannot be reached
@@ -105,8 +108,10 @@ public final class SqlJobStore implements JobStore {
     if (!JobRecovery.validId(id)) {
       return Optional.empty();
     }
+    // Only an ended job is served from memory: with the cluster's queue, another replica may
+    // take over an unfinished job this one saved.
     JobRecord mine = owned.get(id);
-    if (mine != null) {
+    if (mine != null && mine.state().terminal()) {
       return Optional.of(mine);
     }
     JobRecord done = settled.get(id);
@@ -129,7 +134,7 @@ public final class SqlJobStore implements JobStore {
   @Override
   public List<JobRecord> list() {
     Map<String, JobRecord> cached = new HashMap<>(settled);
-    cached.putAll(owned);
+    owned.values().stream().filter(j -> j.state().terminal()).forEach(j -> cached.put(j.id(), j));
     Map<String, JobRecord> all = db.read("cannot list jobs", c -> {
       Map<String, JobRecord> out = new HashMap<>();
       try (PreparedStatement s = c.prepareStatement(
@@ -153,7 +158,6 @@ public final class SqlJobStore implements JobStore {
         settled.putIfAbsent(job.id(), job);
       }
     }
-    all.putAll(owned);
     List<JobRecord> out = new ArrayList<>(all.values());
     out.sort(Comparator.comparing((JobRecord j) -> j.createTime() == null ? Instant.EPOCH : j.createTime())
         .thenComparing(JobRecord::id)

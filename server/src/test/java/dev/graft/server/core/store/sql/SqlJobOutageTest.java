@@ -60,9 +60,9 @@ class SqlJobOutageTest {
         assertEquals(ErrorKind.UNAVAILABLE, down.kind());
         assertEquals(SqlErrors.STORE_UNAVAILABLE, down.reason());
         assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 15);
-        assertEquals(watched, a.store.find("job-watched").orElseThrow(), "a failed save changes nothing");
         Instant restarted = Instant.now();
         pg.start();
+        assertEquals(watched, retry(() -> a.store.find("job-watched").orElseThrow()), "a failed save changes nothing");
 
         JobRecord answer = retry(() -> b.relay.requestCancel(toCancel));
         assertEquals(JobState.RUNNING, answer.state());
