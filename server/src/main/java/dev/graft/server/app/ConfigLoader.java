@@ -55,6 +55,7 @@ public final class ConfigLoader {
     d.put("store-pool-size", "8");
     d.put("lost-job-policy", "resume");
     d.put("max-job-attempts", "3");
+    d.put("store-unavailable-grace-seconds", "30");
     d.put("pools", "default=cpu");
     d.put("default-pool", "default");
     d.put("training-slots", "1");
@@ -268,6 +269,7 @@ public final class ConfigLoader {
         in.intIn("store-pool-size", 2, 256),
         in.get("lost-job-policy", ClusterJobs.LostJobPolicy::parse),
         in.intIn("max-job-attempts", 1, 100),
+        Duration.ofSeconds(in.intIn("store-unavailable-grace-seconds", 1, 3600)),
         backendEnvironment()));
   }
 

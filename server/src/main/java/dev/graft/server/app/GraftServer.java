@@ -75,6 +75,8 @@ public final class GraftServer {
   private static final System.Logger LOG = System.getLogger(GraftServer.class.getName());
   private static final Duration SWEEP_INTERVAL = Duration.ofHours(1);
 
+  /** How often the shared store's health is checked. */
+  static final Duration STORE_HEALTH_INTERVAL = Duration.ofSeconds(2);
   private final ServerConfig config;
   private final Set<BindableService> services;
   private final HealthStatusManager health;
@@ -105,6 +107,7 @@ public final class GraftServer {
   private final ServingState serving;
   private final GrpcBridge bridge;
   private final Optional<SharedStore> sharedStore;
+  private StoreHealth storeHealth;
   private Server local;
   private ManagedChannel bridgeChannel;
 
@@ -240,6 +243,8 @@ public final class GraftServer {
       return this;
     }
     setServing(ServingStatus.SERVING);
+    sharedStore.ifPresent(shared -> storeHealth = new StoreHealth(shared::problem,
+        config.sharedStore().orElseThrow().unavailableGrace(), STORE_HEALTH_INTERVAL, this::storeUsable));
     jobs.startClaiming(); // with a shared store: take jobs from the cluster's queue once serving
     LOG.log(System.Logger.Level.INFO, "Graft " + ServerIdentity.versionFromManifest() + " replica "
         + config.replicaId() + " serving on port " + port() + ", store " + config.store());
@@ -335,6 +340,13 @@ public final class GraftServer {
     return parsing.wrap(ServerInterceptors.intercept(service, guard, audit));
   }
 
+  /** The shared store became usable again, or stayed unusable past its grace. */
+  private synchronized void storeUsable(boolean usable) {
+    if (server != null && !server.isShutdown()) {
+      setServing(usable ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+    }
+  }
+
   private void setServing(ServingStatus status) {
     serving.set(status == ServingStatus.SERVING);
     health.setStatus("", status);
@@ -355,6 +367,9 @@ public final class GraftServer {
   public synchronized void shutdown() {
     if (server == null || server.isTerminated()) {
       return;
+    }
+    if (storeHealth != null) {
+      storeHealth.close();
     }
     health.enterTerminalState();
     serving.set(false);

@@ -79,12 +79,14 @@ public record ServerConfig(
    * @param poolSize {@code store-pool-size}: database connections per replica
    * @param lostJobPolicy {@code lost-job-policy}: what becomes of a job whose replica dies
    * @param maxJobAttempts {@code max-job-attempts}: the most times one job is claimed
+   * @param unavailableGrace {@code store-unavailable-grace-seconds}: how long the database or the
+   *     object store may be unusable before health goes NOT_SERVING
    * @param environment the environment variables the backends read ({@code AWS_*},
    *     {@code GRAFT_STORE_PASSWORD}); never printed
    */
   public record SharedStore(DatabaseUrl database, Optional<Path> passwordFile, S3Location blobs,
       long blobCacheBytes, int poolSize, ClusterJobs.LostJobPolicy lostJobPolicy, int maxJobAttempts,
-      Map<String, String> environment) {
+      Duration unavailableGrace, Map<String, String> environment) {
     public SharedStore {
       environment = Map.copyOf(environment);
     }

@@ -56,14 +56,8 @@ final class SharedStore implements AutoCloseable {
 
   private SharedStore(ServerConfig.SharedStore settings, Path workDir, JsonCodec json,
       Map<DatasetFormat, DatasetParser> parsers, Limits limits) {
-    Optional<String> password;
-    try {
-      password = DatabaseCredentials.password(settings.passwordFile().orElse(null), settings.environment());
-    } catch (IOException e) {
-      throw new ConfigException("cannot read store-password-file " + settings.passwordFile().orElseThrow() + ": "
-          + e.getMessage());
-    }
-    this.database = Database.open(settings.database(), password, settings.poolSize(), Database.DEFAULT_CONNECT_TIMEOUT);
+    this.database = Database.open(settings.database(), password(settings), settings.poolSize(),
+        Database.DEFAULT_CONNECT_TIMEOUT);
     Instances registered = null;
     S3BlobStore store = null;
     try {
@@ -121,6 +115,64 @@ final class SharedStore implements AutoCloseable {
   static SharedStore open(ServerConfig.SharedStore settings, Path workDir, JsonCodec json,
       Map<DatasetFormat, DatasetParser> parsers, Limits limits) {
     return new SharedStore(settings, workDir, json, parsers, limits);
+  }
+
+  /**
+   * What keeps this replica from using the store now, if anything: the database does not answer,
+   * or the object store is unreachable, its bucket missing or the credentials refused.
+   */
+  Optional<String> problem() {
+    if (!database.reachable()) {
+      return Optional.of("the store's database " + database.url().display() + " does not answer");
+    }
+    try {
+      blobs.check();
+    } catch (GraftException e) {
+      return Optional.of("the object store: " + e.getMessage());
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The database and the object store alone, without registering a replica or starting anything:
+   * for tools that read the store ({@code graft store verify}). The object store is checked; the
+   * caller closes both.
+   *
+   * @throws GraftException UNAVAILABLE when either cannot be reached
+   */
+  static Backends connect(ServerConfig.SharedStore settings) {
+    Database database = Database.open(settings.database(), password(settings), 2, Database.DEFAULT_CONNECT_TIMEOUT);
+    S3BlobStore store = null;
+    try {
+      store = S3BlobStore.fromEnvironment(settings.blobs(), settings.environment(), S3BlobStore.Options.DEFAULTS);
+      store.check();
+      return new Backends(database, store);
+    } catch (RuntimeException e) {
+      if (store != null) {
+        store.close();
+      }
+      database.close();
+      throw e;
+    }
+  }
+
+  /** A shared store's database and object store, as {@link #connect} opens them. */
+  record Backends(Database database, S3BlobStore blobs) implements AutoCloseable {
+    @Override
+    public void close() {
+      blobs.close();
+      database.close();
+    }
+  }
+
+  /** The database password: {@code store-password-file}, else {@code GRAFT_STORE_PASSWORD}, else none. */
+  private static Optional<String> password(ServerConfig.SharedStore settings) {
+    try {
+      return DatabaseCredentials.password(settings.passwordFile().orElse(null), settings.environment());
+    } catch (IOException e) {
+      throw new ConfigException("cannot read store-password-file " + settings.passwordFile().orElseThrow() + ": "
+          + e.getMessage());
+    }
   }
 
   StoreDescription description() {
