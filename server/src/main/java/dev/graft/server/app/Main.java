@@ -11,8 +11,11 @@ import java.util.logging.Logger;
  * {@code java -jar graft-server.jar [--port N] [--store DIR] [--config FILE] ...}: starts Graft
  * and serves until SIGTERM or Ctrl-C, then drains. Exits 2 on a configuration error.
  *
- * <p>{@code java -jar graft-server.jar --verify-store [--store DIR]} checks a store instead and
- * exits ({@link VerifyStoreCommand}): 0 when it is consistent, 1 with one line per problem.
+ * <p>{@code java -jar graft-server.jar store verify [--store DIR | --store postgresql://… --blob-store
+ * s3://…]} (or {@code --verify-store …}) checks a store instead and exits ({@link
+ * VerifyStoreCommand}): 0 when it is consistent, 1 with one line per problem. {@code java -jar
+ * graft-server.jar store migrate --from DIR --to postgresql://… --blob-store s3://…} copies a local
+ * store into a shared one ({@link StoreCommand}).
  */
 public final class Main {
   /** Held so that their levels stick (java.util.logging keeps loggers weakly). */
@@ -24,6 +27,10 @@ public final class Main {
   public static void main(String[] args) throws Exception {
     if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
       System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %3$s - %5$s%6$s%n");
+    }
+    if (StoreCommand.requested(args)) {
+      System.exit(StoreCommand.run(args, System.getenv(), System.out, System.err));
+      return;
     }
     if (VerifyStoreCommand.requested(args)) {
       System.exit(VerifyStoreCommand.run(args, System.getenv(), System.out, System.err));

@@ -6,9 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -38,6 +41,14 @@ public final class BlobFolders {
 
   /** Each regular file of {@code folder} (recursively) with its SHA-256 and size, sorted by path. */
   public static Map<String, BlobRef> describe(Path folder) {
+    return describe(folder, relative -> true);
+  }
+
+  /**
+   * As {@link #describe(Path)}, keeping only the files whose relative path {@code keep} accepts
+   * (a stored folder's own manifest, say, is not one of its blobs).
+   */
+  public static Map<String, BlobRef> describe(Path folder, Predicate<String> keep) {
     Map<String, BlobRef> refs = new TreeMap<>();
     try (Stream<Path> walk = Files.walk(folder)) {
       for (Path p : (Iterable<Path>) walk::iterator) {
@@ -49,12 +60,31 @@ public final class BlobFolders {
           throw GraftException.internal(BlobErrors.BLOB_IO,
               "not a regular file (a link or a special file cannot be stored as a blob): " + p, null);
         }
-        refs.put(relative(folder, p), ContentAddress.ref(p));
+        String relative = relative(folder, p);
+        if (keep.test(relative)) {
+          refs.put(relative, ContentAddress.ref(p));
+        }
       }
     } catch (IOException e) {
       throw BlobErrors.io("cannot read " + folder, e);
     }
     return Collections.unmodifiableMap(refs);
+  }
+
+  /**
+   * Uploads the files {@code refs} names (as {@link #describe} returned them for {@code folder})
+   * under their content-addressed keys; a blob stored already is not sent again.
+   *
+   * @return the blobs that were sent (the others were stored already)
+   */
+  public static List<BlobRef> upload(BlobStore store, Path folder, Map<String, BlobRef> refs) {
+    List<BlobRef> sent = new ArrayList<>();
+    for (var e : refs.entrySet()) {
+      if (store.putIfAbsent(e.getValue().key(), resolve(folder, e.getKey()))) {
+        sent.add(e.getValue());
+      }
+    }
+    return sent;
   }
 
   /** Total bytes of a set of blobs. */

@@ -206,6 +206,71 @@ public final class SqlDatasetStore implements DatasetStore, DatasetPublisher, Au
     return record;
   }
 
+  /**
+   * Imports a dataset of another store ({@code graft store migrate}) under its own id: the parts
+   * in {@code folder} (all but a top-level manifest.json) are uploaded, then the row is inserted
+   * with {@code record} as it is. Idempotent: PRESENT (nothing uploaded) when the row exists with
+   * the same record and parts, CONFLICT (left alone) when it exists otherwise.
+   *
+   * @throws GraftException UNAVAILABLE when a backend is down (nothing was inserted; importing
+   *     again resumes); INTERNAL BLOB_IO when the folder cannot be read
+   */
+  public ImportResult importDataset(DatasetRecord record, Path folder) {
+    return importDataset(record, folder, BlobFolders.describe(folder, p -> !p.equals("manifest.json")));
+  }
+
+  /** As {@link #importDataset(DatasetRecord, Path)} with the parts already described ({@link BlobFolders#describe}). */
+  public ImportResult importDataset(DatasetRecord record, Path folder, Map<String, BlobRef> refs) {
+    if (!DatasetIntake.isId(record.id())) {
+      throw new IllegalArgumentException("not a dataset id: " + record.id());
+    }
+    String recordJson = JsonColumns.record(json, record);
+    String filesJson = JsonColumns.files(refs);
+    String what = "cannot import dataset '" + record.id() + "'";
+    Optional<ImportResult> there = db.read(what, c -> imported(c, record.id(), recordJson, filesJson));
+    if (there.isPresent()) {
+      return there.get();
+    }
+    List<BlobRef> sent = BlobFolders.upload(blobs, folder, refs);
+    return db.transaction(what, c -> {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO datasets (id, name, record, files, created_by,"
+          + " created_at) VALUES (?, ?, ?::jsonb, ?::jsonb, ?, ?) ON CONFLICT (id) DO NOTHING")) {
+        ps.setString(1, record.id());
+        ps.setString(2, record.name());
+        ps.setString(3, recordJson);
+        ps.setString(4, filesJson);
+        ps.setString(5, record.createdBy());
+        ps.setObject(6, OffsetDateTime.ofInstant(record.createTime(), ZoneOffset.UTC));
+        if (ps.executeUpdate() == 1) {
+          return ImportResult.copied(sent.size(), sent.stream().mapToLong(BlobRef::size).sum());
+        }
+      }
+      return imported(c, record.id(), recordJson, filesJson).orElseThrow();
+    });
+  }
+
+  private static Optional<ImportResult> imported(Connection c, String id, String recordJson, String filesJson)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT record = ?::jsonb, files = ?::jsonb FROM datasets WHERE id = ?")) {
+      ps.setString(1, recordJson);
+      ps.setString(2, filesJson);
+      ps.setString(3, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        if (!rs.getBoolean(1)) {
+          return Optional.of(ImportResult.conflict("the shared store holds another dataset under this id"));
+        }
+        if (!rs.getBoolean(2)) {
+          return Optional.of(ImportResult.conflict("the shared store holds other parts for this dataset"));
+        }
+        return Optional.of(ImportResult.present(""));
+      }
+    }
+  }
+
   /** Ends every lease this store holds on cached files. */
   @Override
   public void close() {

@@ -213,6 +213,49 @@ public final class SqlJobStore implements JobStore {
   }
 
   /**
+   * Imports a job of another store ({@code graft store migrate}) as it is, owned by {@code owner}
+   * (an instance of that store, which is never alive here: an unfinished job is then ended by the
+   * next recovery, as a restarted local server would). Inserted when absent; PRESENT when the row
+   * holds the same record, or holds what recovery made of the unfinished job (it ended here);
+   * CONFLICT (left alone) otherwise.
+   *
+   * @throws GraftException INVALID_ARGUMENT for an invalid id; UNAVAILABLE STORE_UNAVAILABLE
+   */
+  public ImportResult importJob(JobRecord job, String owner) {
+    JobRecovery.checkId(job.id());
+    String record = JsonColumns.record(json, job);
+    return db.transaction("cannot import job " + job.id(), c -> {
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO jobs (id, owner, state, record, created_at,"
+          + " updated_at) VALUES (?, ?, ?, ?::jsonb, COALESCE(?::timestamptz, now()), now())"
+          + " ON CONFLICT (id) DO NOTHING")) {
+        s.setString(1, job.id());
+        s.setString(2, owner);
+        s.setString(3, job.state().name());
+        s.setString(4, record);
+        s.setString(5, job.createTime() == null ? null : job.createTime().toString());
+        if (s.executeUpdate() == 1) {
+          return ImportResult.copied(0, 0);
+        }
+      }
+      try (PreparedStatement s = c.prepareStatement("SELECT record = ?::jsonb, state FROM jobs WHERE id = ?")) {
+        s.setString(1, record);
+        s.setString(2, job.id());
+        try (ResultSet rs = s.executeQuery()) {
+          rs.next();
+          if (rs.getBoolean(1)) {
+            return ImportResult.present("");
+          }
+          String state = rs.getString(2);
+          if (!job.state().terminal() && TERMINAL.contains("'" + state + "'")) {
+            return ImportResult.present("ended here since (" + state + ")");
+          }
+          return ImportResult.conflict("the shared store holds another record for this job (" + state + ")");
+        }
+      }
+    });
+  }
+
+  /**
    * The instance that saved job {@code id} last, if the job exists.
    *
    * @throws GraftException UNAVAILABLE STORE_UNAVAILABLE when the database cannot be reached

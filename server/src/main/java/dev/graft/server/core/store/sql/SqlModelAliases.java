@@ -116,6 +116,30 @@ public final class SqlModelAliases implements ModelAliases {
     });
   }
 
+  /**
+   * Imports an alias of another store ({@code graft store migrate}): inserted when absent, PRESENT
+   * when it names the same version already, CONFLICT (left alone) when it names another.
+   */
+  public ImportResult importAlias(String name, String alias, int version) {
+    ModelAliases.validate(alias, "alias");
+    return db.transaction("cannot import alias " + name + ":" + alias, c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO model_aliases (name, alias, version, updated_at) VALUES (?, ?, ?, now())"
+              + " ON CONFLICT (name, alias) DO NOTHING")) {
+        ps.setString(1, name);
+        ps.setString(2, alias);
+        ps.setInt(3, version);
+        if (ps.executeUpdate() == 1) {
+          return ImportResult.copied(0, 0);
+        }
+      }
+      int there = lockedVersion(c, name, alias).orElse(0);
+      return there == version ? ImportResult.present("")
+          : ImportResult.conflict("the shared store's " + name + ":" + alias + " names version " + there
+              + ", the source's version " + version);
+    });
+  }
+
   private static OptionalInt lockedVersion(Connection c, String name, String alias) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT version FROM model_aliases WHERE name = ? AND alias = ? FOR UPDATE")) {

@@ -293,6 +293,129 @@ public final class SqlModelStore implements ModelStore, AutoCloseable {
     return leases.hold(record.ref(), files);
   }
 
+  /**
+   * Imports a version of another store ({@code graft store migrate}) under its own number: the
+   * files of {@code folder} (all but a top-level {@value #MANIFEST}) are uploaded, then the row is
+   * inserted with {@code record} as it is (version, create time, size, job). Idempotent: when the
+   * row exists already with the same record and files nothing is uploaded or changed (PRESENT);
+   * when it exists otherwise (another model, other files, or deleted here) it is left alone
+   * (CONFLICT).
+   *
+   * @param record a stored record: its version and create time set
+   * @throws GraftException INVALID_ARGUMENT for a bad name; UNAVAILABLE when a backend is down
+   *     (nothing was inserted; importing again resumes); INTERNAL BLOB_IO when the folder cannot be read
+   */
+  public ImportResult importVersion(ModelRecord record, Path folder) {
+    return importVersion(record, folder, BlobFolders.describe(folder, p -> !p.equals(MANIFEST)));
+  }
+
+  /** As {@link #importVersion(ModelRecord, Path)} with the folder's files already described ({@link BlobFolders#describe}). */
+  public ImportResult importVersion(ModelRecord record, Path folder, Map<String, BlobRef> files) {
+    ModelStore.validateName(record.name(), "name");
+    if (record.version() <= 0 || record.createTime() == null) {
+      throw new IllegalArgumentException("not a stored record (version and create time set): " + record.ref());
+    }
+    String recordJson = JsonColumns.record(json, record);
+    String filesJson = JsonColumns.files(files);
+    String what = "cannot import model '" + record.ref() + "'";
+    Optional<ImportResult> there = db.read(what, c -> imported(c, record.name(), record.version(), recordJson,
+        filesJson));
+    if (there.isPresent()) {
+      return there.get();
+    }
+    List<BlobRef> sent = BlobFolders.upload(blobs, folder, files);
+    ImportResult result = db.transaction(what, c -> {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO model_versions (name, version, record, files,"
+          + " job_id, created_at) VALUES (?, ?, ?::jsonb, ?::jsonb, ?, ?) ON CONFLICT (name, version) DO NOTHING")) {
+        ps.setString(1, record.name());
+        ps.setInt(2, record.version());
+        ps.setString(3, recordJson);
+        ps.setString(4, filesJson);
+        ps.setString(5, record.jobId());
+        ps.setObject(6, OffsetDateTime.ofInstant(record.createTime(), ZoneOffset.UTC));
+        if (ps.executeUpdate() == 1) {
+          return ImportResult.copied(sent.size(), sent.stream().mapToLong(BlobRef::size).sum());
+        }
+      }
+      // inserted meanwhile by another import
+      return imported(c, record.name(), record.version(), recordJson, filesJson).orElseThrow();
+    });
+    if (result.outcome() == ImportResult.Outcome.COPIED) {
+      remember(record);
+    }
+    return result;
+  }
+
+  /**
+   * Imports a deleted version of another store: a deleted row (no files) keeps its number taken,
+   * as {@link #delete} leaves it. The source kept no record of it, so the row's {@code record}
+   * holds only its name and version. Idempotent: PRESENT when the version is deleted here already,
+   * CONFLICT when it is live here.
+   *
+   * @param deletedAt when it was deleted (also stored as its create time, which is unknown)
+   */
+  public ImportResult importDeletedVersion(String name, int version, Instant deletedAt) {
+    ModelStore.validateName(name, "name");
+    if (version <= 0) {
+      throw new IllegalArgumentException("not a version number: " + version);
+    }
+    com.google.gson.JsonObject stub = new com.google.gson.JsonObject();
+    stub.addProperty("name", name);
+    stub.addProperty("version", version);
+    OffsetDateTime at = OffsetDateTime.ofInstant(deletedAt, ZoneOffset.UTC);
+    return db.transaction("cannot import deleted model '" + name + "@" + version + "'", c -> {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO model_versions (name, version, record, files,"
+          + " job_id, created_at, deleted_at) VALUES (?, ?, ?::jsonb, '{}'::jsonb, '', ?, ?)"
+          + " ON CONFLICT (name, version) DO NOTHING")) {
+        ps.setString(1, name);
+        ps.setInt(2, version);
+        ps.setString(3, stub.toString());
+        ps.setObject(4, at);
+        ps.setObject(5, at);
+        if (ps.executeUpdate() == 1) {
+          return ImportResult.copied(0, 0);
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT deleted_at IS NOT NULL FROM model_versions WHERE name = ? AND version = ?")) {
+        ps.setString(1, name);
+        ps.setInt(2, version);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getBoolean(1) ? ImportResult.present("")
+              : ImportResult.conflict("deleted in the source, live in the shared store");
+        }
+      }
+    });
+  }
+
+  /** Whether an import of {@code name@version} is there already: empty when there is no such row. */
+  private static Optional<ImportResult> imported(Connection c, String name, int version, String recordJson,
+      String filesJson) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT deleted_at IS NOT NULL, record = ?::jsonb,"
+        + " files = ?::jsonb FROM model_versions WHERE name = ? AND version = ?")) {
+      ps.setString(1, recordJson);
+      ps.setString(2, filesJson);
+      ps.setString(3, name);
+      ps.setInt(4, version);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        if (rs.getBoolean(1)) {
+          return Optional.of(ImportResult.conflict("live in the source, deleted in the shared store"));
+        }
+        if (!rs.getBoolean(2)) {
+          return Optional.of(ImportResult.conflict("the shared store holds another model under this version"));
+        }
+        if (!rs.getBoolean(3)) {
+          return Optional.of(ImportResult.conflict("the shared store holds other files for this version"));
+        }
+        return Optional.of(ImportResult.present(""));
+      }
+    }
+  }
+
   /** Ends every lease this store holds on cached files. */
   @Override
   public void close() {
