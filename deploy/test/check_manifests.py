@@ -9,7 +9,11 @@ with files it mounts, the store is ReadWriteMany and the Graft Service is headle
 replicas' HTTP port (http-port) is a named container and Service port with Prometheus scrape
 annotations, and servicemonitor.yaml (kept out of the kustomization: the CRD may be absent)
 scrapes it over HTTPS, verifying the replicas' certificate, with a placeholder reader token.
-Prints "ok <check>" lines; exits 1 on the first failure."""
+The shared-store overlay (deploy/kubernetes-shared-store): the base less its volume claim, the
+replicas on postgresql:// (no password in the URL; the password file from a Secret) and s3://
+with AWS credentials from Secrets (placeholders), --work-dir on an emptyDir whose sizeLimit leaves
+room beyond blob-cache-bytes, the base's security flags kept (and, where kubectl is installed,
+`kubectl kustomize` renders the same objects). Prints "ok <check>" lines; exits 1 on the first failure."""
 import base64
 import copy
 import os
@@ -395,3 +399,140 @@ if "PLACEHOLDER" not in secret_text(token_ref["name"], token_ref["key"]):
 print("ok %s: ServiceMonitor (not in the kustomization) scrapes graft-headless:http/metrics over HTTPS "
       "(ca.crt of Secret %s, name %s) with the token of Secret %s (placeholder)"
       % (SERVICEMONITOR, tls_secret, HEADLESS, token_ref["name"]))
+
+# --- the shared-store overlay (deploy/kubernetes-shared-store): no shared volume ----------------
+# Rendered here with the subset of a strategic merge patch the overlay uses (maps merged, lists of
+# objects merged by name, volumeMounts by mountPath, `$patch: delete`, other lists replaced whole);
+# where kubectl is installed, its own `kubectl kustomize` must render the same.
+OVERLAY = "deploy/kubernetes-shared-store"
+
+
+def merge(base, patch, key="name"):
+    if isinstance(base, dict) and isinstance(patch, dict):
+        out = dict(base)
+        for k, v in patch.items():
+            if v is None:
+                out.pop(k, None)
+            elif k in out:
+                out[k] = merge(out[k], v, "mountPath" if k == "volumeMounts" else "name")
+            else:
+                out[k] = v
+        return out
+    if isinstance(base, list) and isinstance(patch, list) and all(isinstance(i, dict) and key in i for i in patch):
+        # as kustomize orders them: the patch's new items first, then the base's, merged or deleted
+        by_key = {item[key]: item for item in patch}
+        added = [item for item in patch if item.get("$patch") != "delete" and
+                 all(b.get(key) != item[key] for b in base)]
+        kept = [b for b in base if by_key.get(b.get(key), {}).get("$patch") != "delete"]
+        return added + [merge(b, by_key[b[key]]) if b.get(key) in by_key else b for b in kept]
+    return patch
+
+
+overlay_kustomization = yaml.safe_load(read(OVERLAY + "/kustomization.yaml"))
+if overlay_kustomization["resources"][0] != "../kubernetes":
+    fail("%s must build on ../kubernetes (the base) first" % OVERLAY)
+shared = dict(objects)
+for name in overlay_kustomization["resources"][1:]:
+    for doc in yaml.safe_load_all(read(os.path.join(OVERLAY, name))):
+        if doc:
+            key = (doc["kind"], doc["metadata"]["name"])
+            if key in shared:
+                fail("%s: %s %s defined twice" % (OVERLAY, key[0], key[1]))
+            shared[key] = doc
+for entry in overlay_kustomization.get("patches", []):
+    patch = yaml.safe_load(read(os.path.join(OVERLAY, entry["path"])))
+    key = (patch["kind"], patch["metadata"]["name"])
+    if key not in shared:
+        fail("%s/%s patches %s %s, which the base lacks" % (OVERLAY, entry["path"], key[0], key[1]))
+    if patch.get("$patch") == "delete":
+        del shared[key]
+    else:
+        shared[key] = merge(shared[key], patch)
+
+
+def strip_directives(value):
+    if isinstance(value, dict):
+        return {k: strip_directives(v) for k, v in value.items() if not k.startswith("$")}
+    if isinstance(value, list):
+        return [strip_directives(v) for v in value]
+    return value
+
+
+shared = {k: strip_directives(v) for k, v in shared.items()}
+try:
+    import subprocess
+    rendered = subprocess.run(["kubectl", "kustomize", os.path.join(root, OVERLAY)], capture_output=True,
+                              text=True, timeout=60)
+except (OSError, subprocess.TimeoutExpired):
+    rendered = None
+if rendered is not None:
+    if rendered.returncode != 0:
+        fail("kubectl kustomize %s: %s" % (OVERLAY, rendered.stderr.strip()))
+    def canonical(value):  # the order of named items is kustomize's own business
+        if isinstance(value, dict):
+            return {k: canonical(v) for k, v in value.items()}
+        if isinstance(value, list):
+            items = [canonical(v) for v in value]
+            if all(isinstance(i, dict) and ("name" in i or "mountPath" in i) for i in items):
+                items.sort(key=lambda i: str(i.get("name", i.get("mountPath"))) + str(i.get("mountPath", "")))
+            return items
+        return value
+
+    by_kubectl = {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(rendered.stdout) if d}
+    if canonical(by_kubectl) != canonical(shared):
+        differ = sorted(k for k in set(by_kubectl) | set(shared)
+                        if canonical(by_kubectl.get(k)) != canonical(shared.get(k)))
+        fail("kubectl kustomize %s renders %s differently from this check's merge" % (OVERLAY, differ))
+    print("ok kubectl kustomize %s renders what this check merges" % OVERLAY)
+
+if any(kind == "PersistentVolumeClaim" for kind, _ in shared):
+    fail("%s must hold no PersistentVolumeClaim (no shared folder)" % OVERLAY)
+pod = shared[("Deployment", "graft")]["spec"]["template"]["spec"]
+container = pod["containers"][0]
+overlay_args = container.get("args", [])
+if overlay_args[:len(args)] != args:
+    fail("%s: the replicas' args must start with the base's (TLS, tokens, address): %s" % (OVERLAY, args))
+extra = dict(zip(overlay_args[len(args)::2], overlay_args[len(args) + 1::2]))
+store = extra.get("--store", "")
+if not re.match(r"postgresql://([^:@/]+@)?[^:@/]+(:\d+)?/[^/?]+(\?.*)?$", store):
+    fail("%s: --store must be postgresql://[user@]host[:port]/database without a password, not %r" % (OVERLAY, store))
+if not extra.get("--blob-store", "").startswith("s3://"):
+    fail("%s: --blob-store must be s3://bucket/prefix" % OVERLAY)
+volumes = {v["name"]: v for v in pod["volumes"]}
+mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+work = mounts.get(extra.get("--work-dir", "(none)").rstrip("/"))
+if work is None or "emptyDir" not in volumes[work["name"]]:
+    fail("%s: --work-dir must be an emptyDir mount" % OVERLAY)
+size_limit = volumes[work["name"]]["emptyDir"].get("sizeLimit", "")
+units = {"Gi": 1 << 30, "Mi": 1 << 20}
+limit_match = re.match(r"(\d+)(Gi|Mi)$", size_limit)
+if not limit_match:
+    fail("%s: the work-dir emptyDir needs a sizeLimit in Gi or Mi" % OVERLAY)
+if int(extra.get("--blob-cache-bytes", 10 << 30)) * 5 > int(limit_match.group(1)) * units[limit_match.group(2)] * 4:
+    fail("%s: blob-cache-bytes must stay within 80%% of the work-dir's sizeLimit %s (staging and checkpoints "
+         "share it)" % (OVERLAY, size_limit))
+objects_before = objects
+objects = shared  # mounted() reads the global objects
+password_volume, password_key, _ = mounted("graft", extra.get("--store-password-file", "(none)"))
+objects = objects_before
+if "secret" not in password_volume:
+    fail("%s: --store-password-file must be mounted from a Secret" % OVERLAY)
+password_secret = password_volume["secret"]["secretName"]
+env = {e["name"]: e for e in container.get("env", [])}
+if "GRAFT_STORE_PASSWORD" in env and "value" in env["GRAFT_STORE_PASSWORD"]:
+    fail("%s: GRAFT_STORE_PASSWORD must come from a Secret, not a literal value" % OVERLAY)
+for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+    ref = env.get(name, {}).get("valueFrom", {}).get("secretKeyRef")
+    if ref is None:
+        fail("%s: %s must come from a Secret (secretKeyRef)" % (OVERLAY, name))
+    if ("Secret", ref["name"]) not in shared or ref["key"] not in (
+            set(shared[("Secret", ref["name"])].get("data", {})) | set(shared[("Secret", ref["name"])].get("stringData", {}))):
+        fail("%s: %s names Secret %s key %s, which the overlay lacks" % (OVERLAY, name, ref["name"], ref["key"]))
+for name in (password_secret, env["AWS_SECRET_ACCESS_KEY"]["valueFrom"]["secretKeyRef"]["name"]):
+    values = shared[("Secret", name)].get("stringData", {})
+    if not values or any("PLACEHOLDER" not in v for v in values.values()):
+        fail("%s: Secret %s must ship PLACEHOLDERs only" % (OVERLAY, name))
+print("ok %s: no PersistentVolumeClaim; --store %s (no password; password file from Secret %s), --blob-store %s, "
+      "--work-dir on an emptyDir (sizeLimit %s, blob-cache-bytes %s), AWS credentials from Secret %s (placeholders)"
+      % (OVERLAY, store, password_secret, extra["--blob-store"], size_limit, extra.get("--blob-cache-bytes", "default"),
+         env["AWS_SECRET_ACCESS_KEY"]["valueFrom"]["secretKeyRef"]["name"]))
