@@ -152,6 +152,7 @@ class StoreMigrationTest {
     assertEquals(0, first.status(), first.out() + first.err());
     assertTrue(first.out().contains("model sentiment@1: copied ("), first.out());
     assertTrue(first.out().contains("model sentiment@2 (deleted, its number kept): copied"), first.out());
+    assertTrue(first.out().contains("model gone@1 (deleted, its number kept): copied"), first.out());
     assertTrue(first.out().contains("dataset " + source.dataset.id() + " 'reviews': copied"), first.out());
     assertTrue(first.out().contains("alias sentiment:prod -> 3: copied"), first.out());
     assertTrue(first.out().contains("model version(s): 5 copied, 0 already there"), first.out());
@@ -163,7 +164,8 @@ class StoreMigrationTest {
       assertEquals(source.versions, shared.models.list());
       assertTrue(shared.models.find("sentiment@2").isEmpty(), "deleted stays deleted");
       assertEquals(Map.of("prod", 3, "old", 1), shared.models.aliases().of("sentiment"));
-      assertEquals(source.versions.get(2), shared.models.get("sentiment:prod"));
+      assertEquals(source.versions.stream().filter(v -> v.ref().equals("sentiment@3")).findFirst().orElseThrow(),
+          shared.models.get("sentiment:prod"));
       for (ModelRecord v : source.versions) {
         assertSameFiles(local.resolve("models").resolve(v.name()).resolve(Integer.toString(v.version())),
             shared.models.directory(v));
@@ -183,17 +185,18 @@ class StoreMigrationTest {
       assertEquals(0, second.status(), second.out() + second.err());
       assertTrue(second.out().contains("model sentiment@1: already there"), second.out());
       assertTrue(second.out().contains("model version(s): 0 copied, 5 already there"), second.out());
-      assertTrue(second.out().contains("deleted version(s): 0 copied, 1 already there"), second.out());
+      assertTrue(second.out().contains("deleted version(s): 0 copied, 2 already there"), second.out());
       assertTrue(second.out().contains("dataset(s): 0 copied, 1 already there"), second.out());
       assertTrue(second.out().contains("job(s): 0 copied, 3 already there"), second.out());
       assertTrue(second.out().contains("blobs sent: 0 (0 bytes)"), second.out());
       assertEquals(objects, minio.newStore(prefix).list("").size());
       assertEquals(rows, shared.counts());
 
-      // the deleted number stays taken: the next version is 5
+      // deleted numbers stay taken: the next version of "gone" (1 deleted) is 2
+      assertTrue(shared.models.find("gone").isEmpty());
       Path staged = shared.models.newStagingDirectory();
       Files.writeString(staged.resolve("w.bin"), "new");
-      assertEquals(5, shared.models.create(Local.draft("sentiment"), staged).version());
+      assertEquals(2, shared.models.create(Local.draft("gone"), staged).version());
     }
 
     // verify: the one unfinished job awaits recovery (its local owner is never alive here)
@@ -250,7 +253,7 @@ class StoreMigrationTest {
         assertSameFiles(local.resolve("models").resolve(v.name()).resolve(Integer.toString(v.version())),
             shared.models.directory(v));
       }
-      assertEquals(Map.of("model_versions", 9L, "model_aliases", 2L, "datasets", 1L, "jobs", 3L), shared.counts());
+      assertEquals(Map.of("model_versions", 10L, "model_aliases", 2L, "datasets", 1L, "jobs", 3L), shared.counts());
     }
     // every blob sent once: the bucket holds exactly the distinct files
     long distinct;
@@ -342,6 +345,7 @@ class StoreMigrationTest {
   /**
    * A stopped local store: model "sentiment" versions 1 to 3 with 2 deleted (files a random
    * weights.bin and sub/config.json, one shared by all), aliases prod -> 3 and old -> 1, model
+   * "gone" whose only version is deleted, model
    * "big" with {@code bigVersions} versions, a dataset, and a SUCCEEDED, a FAILED and a RUNNING job.
    */
   record Local(List<ModelRecord> versions, DatasetRecord dataset, List<JobRecord> jobs, String runningOwner) {
@@ -379,6 +383,10 @@ class StoreMigrationTest {
           live.add(models.create(draft("sentiment"), staged));
         }
         models.delete("sentiment@2");
+        Path gone = models.newStagingDirectory();
+        Files.writeString(gone.resolve("w.bin"), "gone");
+        models.create(draft("gone"), gone);
+        models.delete("gone@1");
         live.remove(1);
         models.aliases().set("sentiment", "prod", 3);
         models.aliases().set("sentiment", "old", 1);

@@ -53,7 +53,8 @@ class VerifyStoreCommandTest {
     assertEquals(2, run(Map.of(), "--verify-store", "--store", root.resolve("missing").toString()));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("is not a Graft store"), err.toString());
     assertEquals(2, run(Map.of(), "--verify-store", "--port", "1"));
-    assertTrue(err.toString(StandardCharsets.UTF_8).contains("--verify-store takes only --store DIR, not '--port'"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains(
+        "--verify-store takes only --store, --blob-store, --store-password-file and --deep, not '--port'"));
     assertFalse(VerifyStoreCommand.requested(new String[] {"--store", "x"}));
   }
 }
