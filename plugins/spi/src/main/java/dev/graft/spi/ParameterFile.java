@@ -20,6 +20,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe; the caller owns and closes the streams and the arrays.
  */
+@Experimental("moves to the plugin toolkit (issue 19): weights helpers are not SPI")
 public final class ParameterFile {
   private ParameterFile() {}
 

@@ -5,8 +5,14 @@
  * {@link dev.graft.spi.DomainPlugin} (turns inputs of one kind — text, images, series — into
  * features through a {@link dev.graft.spi.Backbone}) and {@link dev.graft.spi.StrategyPlugin}
  * (trains a new model from a backbone and labelled examples). Each declares the
- * {@link dev.graft.spi.SpiVersion} it was compiled against; the server refuses a plugin whose
- * major version differs or whose minor version is newer than its own.
+ * {@link dev.graft.spi.SpiVersion} it was compiled against (in its jar manifest, see
+ * {@link dev.graft.spi.PluginManifest}); the server refuses a plugin whose major version differs
+ * or whose minor version is newer than its own, and one built against another DJL line than
+ * {@link dev.graft.spi.DjlVersion#REQUIRED}.
+ *
+ * <p>Compatibility: within a major version, every release keeps binary and source compatibility
+ * with the previous one (checked by japicmp when the SPI is built), except for what is marked
+ * {@link dev.graft.spi.Experimental}.
  *
  * <p>No transport type (gRPC, protobuf, Netty) appears here. Engine types are DJL's public API
  * only. Every type documents its thread-safety and who closes what.

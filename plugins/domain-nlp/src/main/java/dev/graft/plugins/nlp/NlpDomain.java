@@ -7,7 +7,6 @@ import dev.graft.spi.BuiltinModel;
 import dev.graft.spi.DomainPlugin;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.InputKind;
-import dev.graft.spi.SpiVersion;
 import java.util.List;
 import java.util.Set;
 
@@ -30,11 +29,6 @@ public final class NlpDomain implements DomainPlugin {
   @Override
   public String id() {
     return "nlp";
-  }
-
-  @Override
-  public SpiVersion spiVersion() {
-    return new SpiVersion(SpiVersion.MAJOR, SpiVersion.MINOR);
   }
 
   @Override

@@ -11,7 +11,6 @@ import dev.graft.spi.DomainPlugin;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.InputKind;
 import dev.graft.spi.ModelInput;
-import dev.graft.spi.SpiVersion;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,11 +33,6 @@ public final class TimeSeriesDomain implements DomainPlugin {
   @Override
   public String id() {
     return "timeseries";
-  }
-
-  @Override
-  public SpiVersion spiVersion() {
-    return new SpiVersion(SpiVersion.MAJOR, SpiVersion.MINOR);
   }
 
   @Override

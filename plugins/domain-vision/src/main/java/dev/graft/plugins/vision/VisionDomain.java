@@ -12,7 +12,6 @@ import dev.graft.spi.DomainPlugin;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.InputKind;
 import dev.graft.spi.ModelInput;
-import dev.graft.spi.SpiVersion;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -60,11 +59,6 @@ public final class VisionDomain implements DomainPlugin {
   @Override
   public String id() {
     return "vision";
-  }
-
-  @Override
-  public SpiVersion spiVersion() {
-    return new SpiVersion(SpiVersion.MAJOR, SpiVersion.MINOR);
   }
 
   @Override

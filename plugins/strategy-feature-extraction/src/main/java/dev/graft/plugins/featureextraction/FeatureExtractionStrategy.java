@@ -11,7 +11,6 @@ import dev.graft.spi.Hyperparameters;
 import dev.graft.spi.LoadContext;
 import dev.graft.spi.MetricValue;
 import dev.graft.spi.Pooling;
-import dev.graft.spi.SpiVersion;
 import dev.graft.spi.StrategyPlugin;
 import dev.graft.spi.Task;
 import dev.graft.spi.TaskSpec;
@@ -52,11 +51,6 @@ public final class FeatureExtractionStrategy implements StrategyPlugin {
   @Override
   public String id() {
     return ID;
-  }
-
-  @Override
-  public SpiVersion spiVersion() {
-    return new SpiVersion(SpiVersion.MAJOR, SpiVersion.MINOR);
   }
 
   @Override

@@ -8,7 +8,6 @@ import dev.graft.plugins.trainingkit.TransferSettings;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.Hyperparameters;
 import dev.graft.spi.LoadContext;
-import dev.graft.spi.SpiVersion;
 import dev.graft.spi.StrategyPlugin;
 import dev.graft.spi.TaskSpec;
 import dev.graft.spi.TrainContext;
@@ -58,11 +57,6 @@ public final class FineTuningStrategy implements StrategyPlugin {
   @Override
   public String id() {
     return ID;
-  }
-
-  @Override
-  public SpiVersion spiVersion() {
-    return new SpiVersion(SpiVersion.MAJOR, SpiVersion.MINOR);
   }
 
   @Override

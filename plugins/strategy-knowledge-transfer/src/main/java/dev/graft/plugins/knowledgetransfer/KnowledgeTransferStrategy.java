@@ -8,7 +8,6 @@ import dev.graft.plugins.trainingkit.TransferSettings;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.Hyperparameters;
 import dev.graft.spi.LoadContext;
-import dev.graft.spi.SpiVersion;
 import dev.graft.spi.StrategyPlugin;
 import dev.graft.spi.TaskSpec;
 import dev.graft.spi.TrainContext;
@@ -48,11 +47,6 @@ public final class KnowledgeTransferStrategy implements StrategyPlugin {
   @Override
   public String id() {
     return ID;
-  }
-
-  @Override
-  public SpiVersion spiVersion() {
-    return new SpiVersion(SpiVersion.MAJOR, SpiVersion.MINOR);
   }
 
   @Override

@@ -17,6 +17,9 @@ public record DiscoveredPlugins(
     failures = List.copyOf(failures);
   }
 
-  /** A plugin instance and its source ("builtin" or a jar name). */
+  /** The source of the plugins found on the server's own class path. */
+  public static final String BUILTIN = "builtin";
+
+  /** A plugin instance and its source ({@link #BUILTIN} or a jar name). */
   public record Found<T>(T plugin, String source) {}
 }

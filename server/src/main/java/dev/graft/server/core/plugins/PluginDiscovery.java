@@ -36,8 +36,8 @@ public final class PluginDiscovery {
     List<DiscoveredPlugins.Found<DomainPlugin>> domains = new ArrayList<>();
     List<DiscoveredPlugins.Found<StrategyPlugin>> strategies = new ArrayList<>();
     List<PluginInfo> failures = new ArrayList<>();
-    load(DomainPlugin.class, "domain", serverLoader, "builtin", domains, failures);
-    load(StrategyPlugin.class, "strategy", serverLoader, "builtin", strategies, failures);
+    load(DomainPlugin.class, "domain", serverLoader, DiscoveredPlugins.BUILTIN, domains, failures);
+    load(StrategyPlugin.class, "strategy", serverLoader, DiscoveredPlugins.BUILTIN, strategies, failures);
     for (Path jar : jars(failures)) {
       String source = jar.getFileName().toString();
       try {
@@ -91,7 +91,7 @@ public final class PluginDiscovery {
         continue;
       }
       // The server's own loader also sees a plugin jar's parent classes; keep only what this loader defines.
-      if (!source.equals("builtin") && provider.type().getClassLoader() != loader) {
+      if (!source.equals(DiscoveredPlugins.BUILTIN) && provider.type().getClassLoader() != loader) {
         continue;
       }
       try {

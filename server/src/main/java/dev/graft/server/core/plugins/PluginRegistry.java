@@ -1,5 +1,6 @@
 package dev.graft.server.core.plugins;
 
+import dev.graft.spi.DjlVersion;
 import dev.graft.spi.DomainPlugin;
 import dev.graft.spi.GraftException;
 import dev.graft.spi.Plugin;
@@ -9,12 +10,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The active domain and strategy plugins by id, and the state of every plugin seen. A plugin
- * compiled against an incompatible SPI, or whose id is already taken, is FAILED. Immutable after
- * construction; thread-safe.
+ * The active domain and strategy plugins by id, and the state of every plugin seen. A plugin from
+ * the plugin folder built against an incompatible SPI or DJL ({@link PluginCompatibility}), or
+ * any plugin whose id is already taken, is FAILED. Built-ins are compiled with the server and
+ * share its SPI and DJL, so they are not asked. Immutable after construction; thread-safe.
  */
 public final class PluginRegistry {
   private final Map<String, DomainPlugin> domains = new TreeMap<>();
@@ -22,8 +25,10 @@ public final class PluginRegistry {
   private final List<PluginInfo> infos = new ArrayList<>();
 
   public PluginRegistry(DiscoveredPlugins discovered, SpiVersion runtime, boolean strict) {
-    discovered.domains().forEach(f -> register(f.plugin(), f.source(), "domain", domains, runtime));
-    discovered.strategies().forEach(f -> register(f.plugin(), f.source(), "strategy", strategies, runtime));
+    PluginCompatibility compatibility = new PluginCompatibility(runtime, DjlVersion.REQUIRED);
+    discovered.domains().forEach(f -> register(f.plugin(), f.source(), "domain", domains, compatibility));
+    discovered.strategies().forEach(
+        f -> register(f.plugin(), f.source(), "strategy", strategies, compatibility));
     infos.addAll(discovered.failures());
     infos.sort((a, b) -> a.kind().equals(b.kind()) ? a.id().compareTo(b.id()) : a.kind().compareTo(b.kind()));
     if (strict) {
@@ -35,19 +40,18 @@ public final class PluginRegistry {
   }
 
   private <T extends Plugin> void register(
-      T plugin, String source, String kind, Map<String, T> active, SpiVersion runtime) {
+      T plugin, String source, String kind, Map<String, T> active, PluginCompatibility compatibility) {
     String id;
-    SpiVersion wanted;
+    Optional<String> problem;
     try {
       id = plugin.id();
-      wanted = plugin.spiVersion();
+      problem = source.equals(DiscoveredPlugins.BUILTIN) ? Optional.empty() : compatibility.problem(plugin);
     } catch (RuntimeException | LinkageError e) {
       infos.add(PluginInfo.failed(plugin.getClass().getName(), kind, source, e.toString()));
       return;
     }
-    if (wanted == null || !wanted.isCompatibleWith(runtime)) {
-      infos.add(PluginInfo.failed(id, kind, source,
-          "built against SPI " + wanted + " but this server has SPI " + runtime));
+    if (problem.isPresent()) {
+      infos.add(PluginInfo.failed(id, kind, source, problem.get()));
       return;
     }
     if (active.containsKey(id)) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.graft.spi.DjlVersion;
+import dev.graft.spi.PluginManifest;
 import dev.graft.spi.SpiVersion;
 import dev.graft.spi.StrategyPlugin;
 import java.io.File;
@@ -12,9 +14,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
@@ -23,10 +28,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Built-in plugins are found through ServiceLoader; jars in the plugin folder load in their own
- * class loader; a plugin built for another SPI, or one that throws, is FAILED with its reason.
- * The external plugins are real jars compiled here against graft-spi.
+ * class loader; a plugin built for another SPI or DJL, or one that throws, is FAILED with its
+ * reason. The external plugins are real jars compiled here against graft-spi, with the manifest
+ * attributes a plugin build writes ({@link #DECLARED}) unless a test says otherwise.
  */
 class PluginDiscoveryTest {
+  /** The manifest of a plugin built against this SPI and DJL. */
+  private static final Map<String, String> DECLARED = Map.of(
+      PluginManifest.SPI_VERSION, SpiVersion.current().toString(),
+      PluginManifest.DJL_VERSION, DjlVersion.REQUIRED + ".0");
+
   @TempDir Path work;
 
   @Test
@@ -78,6 +89,62 @@ class PluginDiscoveryTest {
   }
 
   @Test
+  void theSpiAndDjlVersionsComeFromTheJarManifest() throws Exception {
+    Path plugins = Files.createDirectories(work.resolve("plugins"));
+    jar(plugins.resolve("manifest.jar"), "ext.ManifestStrategy",
+        strategySource("ext", "ManifestStrategy", "manifest", null, ""), DECLARED);
+    jar(plugins.resolve("old-djl.jar"), "ext.OldDjlStrategy",
+        strategySource("ext", "OldDjlStrategy", "old-djl", null, ""),
+        Map.of(PluginManifest.SPI_VERSION, SpiVersion.current().toString(), PluginManifest.DJL_VERSION, "0.30.0"));
+    jar(plugins.resolve("undeclared.jar"), "ext.UndeclaredStrategy",
+        strategySource("ext", "UndeclaredStrategy", "undeclared", null, ""), Map.of());
+    jar(plugins.resolve("no-djl.jar"), "ext.NoDjlStrategy",
+        strategySource("ext", "NoDjlStrategy", "no-djl", "SpiVersion.MAJOR, SpiVersion.MINOR", ""), Map.of());
+    jar(plugins.resolve("legacy.jar"), "ext.LegacyStrategy",
+        strategySource("ext", "LegacyStrategy", "legacy", "1, 5", ""), Map.of());
+
+    PluginRegistry registry = new PluginRegistry(
+        new PluginDiscovery(getClass().getClassLoader(), Optional.of(plugins)).discover(), SpiVersion.current(), false);
+
+    assertEquals(PluginInfo.State.ACTIVE, info(registry, "manifest.jar").state());
+    assertEquals(SpiVersion.current(), registry.strategy("manifest").spiVersion());
+    PluginInfo oldDjl = info(registry, "old-djl.jar");
+    assertEquals(PluginInfo.State.FAILED, oldDjl.state());
+    assertTrue(oldDjl.error().contains("built against DJL 0.30 but this server's SPI requires DJL "
+        + DjlVersion.REQUIRED + ".x"), oldDjl.error());
+    var e = assertThrows(dev.graft.spi.GraftException.class, () -> registry.strategy("old-djl"));
+    assertEquals("PLUGIN_FAILED", e.reason());
+    assertTrue(e.getMessage().contains("DJL 0.30"), e.getMessage());
+    PluginInfo undeclared = info(registry, "undeclared.jar");
+    assertEquals(PluginInfo.State.FAILED, undeclared.state());
+    assertTrue(undeclared.error().contains("declares no SPI version"), undeclared.error());
+    assertTrue(undeclared.error().contains("Graft-Spi-Version: " + SpiVersion.current()), undeclared.error());
+    PluginInfo noDjl = info(registry, "no-djl.jar");
+    assertEquals(PluginInfo.State.FAILED, noDjl.state());
+    assertTrue(noDjl.error().contains("declares no DJL version"), noDjl.error());
+    // built before SPI 1.6: an overridden spiVersion() and no DJL attribute still load
+    assertEquals(PluginInfo.State.ACTIVE, info(registry, "legacy.jar").state());
+  }
+
+  @Test
+  void builtinsAreNotAskedForTheirVersions() {
+    StrategyPlugin undeclared = new StrategyPlugin() {
+      @Override public String id() { return "inline"; }
+      @Override public SpiVersion spiVersion() { throw new AssertionError("a built-in is not asked"); }
+      @Override public dev.graft.spi.TrainOutcome train(dev.graft.spi.TrainContext c) { throw new AssertionError(); }
+      @Override public dev.graft.spi.TrainedModel load(dev.graft.spi.LoadContext c) { throw new AssertionError(); }
+    };
+    PluginRegistry registry = new PluginRegistry(new DiscoveredPlugins(List.of(),
+        List.of(new DiscoveredPlugins.Found<>(undeclared, DiscoveredPlugins.BUILTIN)), List.of()),
+        SpiVersion.current(), true);
+    assertEquals(undeclared, registry.strategy("inline"));
+  }
+
+  private static PluginInfo info(PluginRegistry registry, String source) {
+    return registry.infos().stream().filter(i -> i.source().equals(source)).findFirst().orElseThrow();
+  }
+
+  @Test
   void pluginsCannotSeeServerClasses() throws Exception {
     Path plugins = Files.createDirectories(work.resolve("plugins"));
     jar(plugins.resolve("nosy.jar"), "ext.NosyStrategy", strategySource("ext", "NosyStrategy", "nosy",
@@ -96,13 +163,17 @@ class PluginDiscoveryTest {
         + "public final class " + cls + " implements StrategyPlugin {\n"
         + "  public " + cls + "() throws Exception { " + constructorBody + " }\n"
         + "  public String id() { return \"" + id + "\"; }\n"
-        + "  public SpiVersion spiVersion() { return new SpiVersion(" + version + "); }\n"
+        + (version == null ? "" : "  public SpiVersion spiVersion() { return new SpiVersion(" + version + "); }\n")
         + "  public TrainOutcome train(TrainContext c) { throw GraftException.unimplemented(\"ECHO\", \"echo\"); }\n"
         + "  public TrainedModel load(LoadContext c) { throw GraftException.unimplemented(\"ECHO\", \"echo\"); }\n"
         + "}\n";
   }
 
   private void jar(Path jar, String className, String source) throws Exception {
+    jar(jar, className, source, DECLARED);
+  }
+
+  private void jar(Path jar, String className, String source, Map<String, String> attributes) throws Exception {
     Path src = Files.createTempDirectory(work, "src");
     Path classes = Files.createTempDirectory(work, "classes");
     Path file = src.resolve(className.replace('.', '/') + ".java");
@@ -112,7 +183,10 @@ class PluginDiscoveryTest {
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     int rc = javac.run(null, null, null, "-d", classes.toString(), "-cp", classpath, file.toString());
     assertEquals(0, rc, "plugin source compiles");
-    try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out);
+    Manifest manifest = new Manifest();
+    manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    attributes.forEach((k, v) -> manifest.getMainAttributes().putValue(k, v));
+    try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, manifest);
         Stream<Path> files = Files.walk(classes)) {
       for (Path p : files.filter(Files::isRegularFile).toList()) {
         j.putNextEntry(new JarEntry(classes.relativize(p).toString()));
