@@ -340,10 +340,21 @@ public final class GraftServer {
     return parsing.wrap(ServerInterceptors.intercept(service, guard, audit));
   }
 
-  /** The shared store became usable again, or stayed unusable past its grace. */
+  /**
+   * The shared store became usable again, or stayed unusable past its grace: readiness (the
+   * overall status, every service but ServerService, /readyz) follows it, so a load balancer
+   * sends calls elsewhere; ServerService stays SERVING, so a liveness probe does not restart a
+   * replica that only waits for its database.
+   */
   private synchronized void storeUsable(boolean usable) {
     if (server != null && !server.isShutdown()) {
-      setServing(usable ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+      ServingStatus status = usable ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+      serving.set(usable);
+      health.setStatus("", status);
+      services.forEach(s -> {
+        String name = s.bindService().getServiceDescriptor().getName();
+        health.setStatus(name, name.equals(ServerServiceGrpc.SERVICE_NAME) ? ServingStatus.SERVING : status);
+      });
     }
   }
 

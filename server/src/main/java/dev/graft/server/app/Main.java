@@ -1,6 +1,7 @@
 package dev.graft.server.app;
 
 import dev.graft.server.telemetry.JsonLogFormatter;
+import dev.graft.spi.GraftException;
 import java.util.List;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -50,6 +51,11 @@ public final class Main {
     } catch (ConfigException e) {
       System.err.println("graft: " + e.getMessage());
       System.exit(2);
+      return;
+    } catch (GraftException e) {
+      // e.g. a shared store whose database or object store cannot be reached at start-up
+      System.err.println("graft: cannot start: " + e.getMessage() + " (" + e.reason() + ")");
+      System.exit(1);
       return;
     }
     server.awaitTermination();

@@ -64,6 +64,10 @@ class StoreOutageEndToEndTest {
         assertEquals("STORE_UNAVAILABLE", down.reason());
         Supplier<ServingStatus> status = () -> health.check(HealthCheckRequest.getDefaultInstance()).getStatus();
         assertEquals(ServingStatus.NOT_SERVING, await(status, ServingStatus.NOT_SERVING, Duration.ofSeconds(30)));
+        assertEquals(ServingStatus.NOT_SERVING, health.check(HealthCheckRequest.newBuilder()
+            .setService("graft.v1.InferenceService").build()).getStatus(), "readiness follows the store");
+        assertEquals(ServingStatus.SERVING, health.check(HealthCheckRequest.newBuilder()
+            .setService("graft.v1.ServerService").build()).getStatus(), "liveness does not: no restart loop");
 
         postgres.start();
         assertEquals(ServingStatus.SERVING, await(status, ServingStatus.SERVING, Duration.ofSeconds(30)));

@@ -19,14 +19,12 @@ import java.util.TreeMap;
  * the next unclaimed row, picked with {@code FOR UPDATE SKIP LOCKED} (highest priority, then
  * oldest), so replicas claiming at once never wait on each other nor take the same job. A claim
  * holds while its replica's heartbeat in {@code instances} is younger than {@code lease}.
- * Enqueue and re-queue send {@code NOTIFY graft_queue, '<pool>'}.
+ * Replicas look for work by claiming (every 0.5 s while they have a free slot: see {@code
+ * ClusterJobs}); an unsuccessful claim is one indexed query.
  *
  * <p>Thread-safe: every call is one transaction on a pooled connection.
  */
 public final class SqlJobQueue implements JobQueue {
-  /** The channel told of new or re-queued jobs; the payload is the pool. */
-  public static final String CHANNEL = "graft_queue";
-
   private final Database db;
   private final String instanceId;
   private final Duration lease;
@@ -69,7 +67,6 @@ public final class SqlJobQueue implements JobQueue {
         insert.setString(4, command);
         insert.executeUpdate();
       }
-      notifyPool(c, pool);
       return null;
     });
   }
@@ -122,8 +119,7 @@ public final class SqlJobQueue implements JobQueue {
   public List<Lost> sweepLost(int maxAttempts) {
     return db.transaction("cannot look for jobs of lost replicas", c -> {
       List<Lost> lost = new ArrayList<>();
-      List<String> pools = new ArrayList<>();
-      try (PreparedStatement s = c.prepareStatement("SELECT q.id, q.claimed_by, q.attempts, q.pool FROM job_queue q"
+      try (PreparedStatement s = c.prepareStatement("SELECT q.id, q.claimed_by, q.attempts FROM job_queue q"
           + " WHERE q.claimed_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = q.claimed_by"
           + " AND i.heartbeat_at > now() - make_interval(secs => ?)) FOR UPDATE OF q SKIP LOCKED")) {
         s.setDouble(1, lease.toMillis() / 1000.0);
@@ -131,9 +127,6 @@ public final class SqlJobQueue implements JobQueue {
           while (rs.next()) {
             boolean requeue = rs.getInt(3) < maxAttempts;
             lost.add(new Lost(rs.getString(1), rs.getString(2), rs.getInt(3), requeue));
-            if (requeue) {
-              pools.add(rs.getString(4));
-            }
           }
         }
       }
@@ -143,9 +136,6 @@ public final class SqlJobQueue implements JobQueue {
         } else {
           update(c, "DELETE FROM job_queue WHERE id = ?", l.id());
         }
-      }
-      for (String pool : pools.stream().distinct().toList()) {
-        notifyPool(c, pool);
       }
       return lost;
     });
@@ -164,14 +154,6 @@ public final class SqlJobQueue implements JobQueue {
       }
       return out;
     });
-  }
-
-  private static void notifyPool(Connection c, String pool) throws SQLException {
-    try (PreparedStatement n = c.prepareStatement("SELECT pg_notify(?, ?)")) {
-      n.setString(1, CHANNEL);
-      n.setString(2, pool);
-      n.execute();
-    }
   }
 
   private static int update(Connection c, String sql, String id) throws SQLException {
