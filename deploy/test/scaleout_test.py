@@ -6,16 +6,32 @@ generates the stubs and passes their folder. The Envoy configuration is deploy/e
 with only the listener, admin and upstream addresses rewritten, so every filter and policy
 tested here is the one deployed.
 
+Two modes. By default the replicas share one store folder (the local store). With --shared they
+share a real PostgreSQL and a real MinIO (started here, see shared_backends.py) and each has its
+own --work-dir: no shared folder at all; jobs go through the cluster's queue (any replica with a
+free training slot runs them) and cancel and WatchJob cross replicas through LISTEN/NOTIFY.
+
 Steps (one line each, "ok <step>" or "FAIL <step>: why", then "N passed, M failed"):
   readiness  each replica says NOT_SERVING while it warms up, then SERVING
+  store      GetServerInfo's store: "local" (1 replica), or "shared" with 3 replicas, the
+             database without its password and the bucket
   affinity   calls with one x-graft-model header all land on one replica (x-graft-replica)
-  train      a model trained through Envoy; WatchJob through Envoy reaches the owner, WatchJob
-             on another replica follows the job through the store until SUCCEEDED
+  train      a model trained through Envoy; WatchJob through Envoy reaches the replica that took
+             the Train call, WatchJob on another replica follows the job through the store until
+             SUCCEEDED (shared: the job may run on any replica; which one is reported)
   serve      the model predicts correctly through Envoy and from every replica directly
-  kill       a replica is killed (SIGKILL) during a burst of Predict calls: no call fails
+  kill       a replica is killed (SIGKILL) during a burst of Predict calls: no call fails.
+             Shared: the killed replica is the one running a long knowledge-transfer job, killed
+             once a checkpoint of it was copied to object storage
+  resume     (shared) the killed replica leaves the store's count (3 -> 2) once its lease
+             lapses; its job is queued again, runs on another replica, restores the checkpoint
+             copy ("resuming after epoch N") and goes on at epoch N+1: the job's history keeps
+             epochs 1..k from before the kill and continues at N+1, epoch 1 is never redone;
+             WatchJob streams see RUNNING, QUEUED, RUNNING and keep going
   watch      a WatchJob stream through Envoy outlives 60 s (connections age out meanwhile)
-  cancel     CancelJob on a replica that does not own the job stops it on its owner
+  cancel     CancelJob on a replica that does not run the job stops it on the one that does
   drain      SIGTERM: the replica drains and exits while calls through Envoy keep succeeding
+             (shared: it deregisters at once, the last replica counts 1)
 """
 import argparse
 import concurrent.futures
@@ -33,6 +49,8 @@ import urllib.request
 
 import yaml
 
+import shared_backends
+
 SENTENCES = ["what a wonderful, lovely day", "this is terrible and awful"]
 
 
@@ -43,17 +61,17 @@ def free_port():
 
 
 class Replica:
-    def __init__(self, name, jar, store, work):
+    def __init__(self, name, jar, store_args, work, env=None):
         self.name = name
         self.log_path = os.path.join(work, name + ".log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             ["java", "-Xmx1g", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
-             "-jar", jar, "--port", "0", "--store", store, "--replica-id", name,
+             "-jar", jar, "--port", "0"] + store_args + ["--replica-id", name,
              "--shutdown-grace-seconds", "10",
              # short connection age: Envoy's upstream connections are replaced during the test
              "--max-connection-age-seconds", "10", "--max-connection-age-grace-seconds", "600"],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT, env=dict(os.environ, **(env or {})))
         self.port = None
         self.listening = None
 
@@ -74,10 +92,17 @@ class Replica:
     def alive(self):
         return self.proc.poll() is None
 
+    def instance(self):
+        """Shared store: the instance id this replica registered under (the owner of the jobs it saves)."""
+        m = re.search(r"registered as instance (\S+) on", self.text())
+        return m.group(1) if m else None
+
 
 class Suite:
     def __init__(self, args):
         self.args = args
+        self.shared = args.shared
+        self.backends = None
         self.results = []
         self.replicas = []
         self.envoy = None
@@ -140,18 +165,44 @@ class Suite:
     # ---------------------------------------------------------------- set-up
 
     def start(self):
-        store = os.path.join(self.args.work, "store")
-        os.makedirs(store)
-        # The first replica creates the store and registers the built-in models; the others share it.
-        first = Replica("r1", self.args.jar, store, self.args.work)
-        self.replicas.append(first)
-        self.wait_started([first], 120)
-        self.replicas += [Replica(n, self.args.jar, store, self.args.work) for n in ("r2", "r3")]
-        self.warm_statuses = {r.name: set() for r in self.replicas}
-        self.wait_started(self.replicas[1:], 120, watch_health=True)
+        if self.shared:
+            started = time.time()
+            self.backends = shared_backends.Backends(self.args.postgres_bin, self.args.minio,
+                                                     os.path.join(self.args.work, "backends"))
+            self.backends.start()
+            print("   PostgreSQL (%s) on %d and MinIO on %d up in %.1f s" % (
+                self.args.postgres_bin, self.backends.postgres.port, self.backends.minio.port,
+                time.time() - started), flush=True)
+        else:
+            self.store_dir = os.path.join(self.args.work, "store")
+            os.makedirs(self.store_dir)
+        if self.shared:
+            # All three at once: the database's advisory lock lets one of them install the built-in
+            # models, once (checked by the store step).
+            self.replicas = [self.new_replica(n) for n in ("r1", "r2", "r3")]
+            self.warm_statuses = {r.name: set() for r in self.replicas}
+            self.wait_started(self.replicas, 240, watch_health=True)
+        else:
+            # The first replica creates the store and registers the built-in models; the others share it.
+            first = self.new_replica("r1")
+            self.replicas.append(first)
+            self.wait_started([first], 120)
+            self.replicas += [self.new_replica(n) for n in ("r2", "r3")]
+            self.warm_statuses = {r.name: set() for r in self.replicas}
+            self.wait_started(self.replicas[1:], 120, watch_health=True)
         self.by_name = {r.name: r for r in self.replicas}
         self.direct = {r.name: self.stubs(r.port) for r in self.replicas}
         self.start_envoy()
+
+    def new_replica(self, name):
+        if not self.shared:
+            return Replica(name, self.args.jar, ["--store", self.store_dir], self.args.work)
+        # Each replica has a folder of its own (blob cache, staging, checkpoints); nothing is shared
+        # but the database and the bucket.
+        work_dir = os.path.join(self.args.work, name + "-work")
+        os.makedirs(work_dir)
+        return Replica(name, self.args.jar, self.backends.store_args("scaleout") + ["--work-dir", work_dir],
+                       self.args.work, self.backends.environment())
 
     def wait_started(self, replicas, seconds, watch_health=False):
         deadline = time.time() + seconds
@@ -218,6 +269,8 @@ class Suite:
             if r.alive():
                 r.proc.kill()
             r.proc.wait(10)
+        if self.backends:
+            self.backends.stop()
         if self.envoy and self.envoy.poll() is None:
             self.envoy.terminate()
             try:
@@ -238,6 +291,58 @@ class Suite:
         for name, stubs in self.direct.items():
             status = stubs["health"].Check(self.pb["health"].HealthCheckRequest(), timeout=5).status
             self.check(status == self.pb["health"].HealthCheckResponse.SERVING, "%s is not SERVING" % name)
+
+    def server_info(self, name):
+        info, _ = self.unary(self.direct[name]["server"].GetServerInfo, self.pb["server"].GetServerInfoRequest())
+        return info
+
+    def check_store(self):
+        for name in self.direct:
+            store = self.server_info(name).store
+            if not self.shared:
+                self.check(store.kind == "local" and store.replicas == 1 and store.location == self.store_dir,
+                           "%s: %s" % (name, store))
+                continue
+            self.check(store.kind == "shared", "%s: store kind %r" % (name, store.kind))
+            self.check(store.replicas == 3, "%s counts %d replicas" % (name, store.replicas))
+            self.check(store.location == self.backends.postgres.url(), "%s: location %r" % (name, store.location))
+            self.check(self.backends.postgres.password not in str(store), "%s shows the database password" % name)
+            self.check(store.blob_store == "s3://%s/scaleout" % shared_backends.BUCKET,
+                       "%s: blob store %r" % (name, store.blob_store))
+        if self.shared:
+            # Started together, the replicas installed each built-in model once.
+            listed, _ = self.unary(self.direct["r3"]["models"].ListModels, self.pb["models"].ListModelsRequest())
+            versions = {}
+            for m in listed.models:
+                versions.setdefault(m.name, []).append(m.version)
+            self.check(len(versions) >= 8 and all(v == [1] for v in versions.values()),
+                       "built-in models and their versions: %s" % versions)
+            print("   shared on every replica: %s, %s, 3 replicas, each with its own work-dir; %d built-in models "
+                  "installed once" % (store.location, store.blob_store, len(versions)))
+
+    def names_by_instance(self):
+        """Shared store: replica name per instance id (from the replicas' logs)."""
+        return {r.instance(): r.name for r in self.replicas if r.instance()}
+
+    def sql(self, query):
+        return self.backends.postgres.psql(query)
+
+    def job_owner(self, job_id):
+        """Shared store: the replica that saved the job last (its runner once it runs), or None."""
+        rows = self.sql("SELECT owner FROM jobs WHERE id = '%s'" % job_id)
+        return self.names_by_instance().get(rows[0][0]) if rows else None
+
+    def claim_of(self, job_id):
+        """Shared store: (replica that claimed the job from the cluster's queue, attempts), or (None, 0)."""
+        rows = self.sql("SELECT coalesce(claimed_by, ''), attempts FROM job_queue WHERE id = '%s'" % job_id)
+        if not rows:
+            return None, 0
+        return self.names_by_instance().get(rows[0][0]), int(rows[0][1])
+
+    def copied_epoch(self, job_id):
+        """Shared store: the epoch of the job's checkpoint copied to object storage, or 0."""
+        rows = self.sql("SELECT epoch FROM job_checkpoints WHERE job_id = '%s'" % job_id)
+        return int(rows[0][0]) if rows else 0
 
     def affinity(self):
         info = self.pb["server"].GetServerInfoRequest()
@@ -314,11 +419,20 @@ class Suite:
         self.check(remote.get("error") is None and remote.get("events"), "remote watch failed: %s" % remote.get("error"))
         self.check(self.state(remote["events"][-1][1]) == "JOB_STATE_SUCCEEDED",
                    "the watch on %s ended %s" % (other, self.state(remote["events"][-1][1])))
-        self.check("another replica" in remote["events"][0][1].message, remote["events"][0][1].message)
+        # Shared store: the job ran on whichever replica claimed it from the cluster's queue; a watch
+        # on a replica that did not run it goes through the database.
+        runner = self.job_owner(job.id) if self.shared else train_replica
+        if runner != other:
+            self.check("another replica" in remote["events"][0][1].message, remote["events"][0][1].message)
         for name, stubs in self.direct.items():
             got, _ = self.unary(stubs["training"].GetJob, self.pb["training"].GetJobRequest(id=job.id))
             self.check(got.state == self.pb["training"].JOB_STATE_SUCCEEDED, "%s sees the job %s" % (name, got.state))
-        print("   trained on %s; watched on %s through the store: %d events" % (train_replica, other, len(remote["events"])))
+        if self.shared:
+            print("   Train taken by %s, run by %s (cluster queue); watched on %s: %d events" % (
+                train_replica, runner, other, len(remote["events"])))
+        else:
+            print("   trained on %s; watched on %s through the store: %d events" % (
+                train_replica, other, len(remote["events"])))
 
     def predict_request(self, model):
         inf = self.pb["inference"]
@@ -369,20 +483,172 @@ class Suite:
         self.long_job = job.id
         self.check(self.long_owner != self.victim, "long job landed on the victim %s" % self.victim)
         self.third = next(n for n in self.direct if n not in (self.victim, self.long_owner))
-        self.long_watch, self.remote_long_watch = {}, {}
-        self.long_watch_thread = threading.Thread(
-            target=self.watch, args=(self.via, job.id, self.long_model, self.long_watch, 300))
-        self.remote_long_thread = threading.Thread(
-            target=self.watch, args=(self.direct[self.third], job.id, None, self.remote_long_watch, 300))
-        self.long_watch_thread.start()
-        self.remote_long_thread.start()
+        self.start_long_watches(self.long_model, self.third)
         deadline = time.time() + 60
         while time.time() < deadline and not any(
                 self.state(e) == "JOB_STATE_RUNNING" for _, e in list(self.long_watch.get("events", []))):
             time.sleep(0.2)
         self.check(any(self.state(e) == "JOB_STATE_RUNNING" for _, e in self.long_watch["events"]), "long job never ran")
-
         # The burst: Predict on the trained model (affinity: the victim) while the victim is killed.
+        self.burst_and_kill(self.model)
+
+    def start_long_watches(self, header, remote):
+        """WatchJob on the long job through Envoy (affinity: header) and directly on replica remote."""
+        self.long_watch, self.remote_long_watch = {}, {}
+        self.long_watch_thread = threading.Thread(
+            target=self.watch, args=(self.via, self.long_job, header, self.long_watch, 300))
+        self.remote_long_thread = threading.Thread(
+            target=self.watch, args=(self.direct[remote], self.long_job, None, self.remote_long_watch, 300))
+        self.long_watch_thread.start()
+        self.remote_long_thread.start()
+
+    def shared_long_job_and_kill(self):
+        """Shared store: the victim is the replica running a long job, killed once a checkpoint was copied."""
+        t = self.pb["training"]
+        # knowledge-transfer keeps a checkpoint per epoch (feature extraction keeps none), which the
+        # runner copies to object storage after each epoch.
+        self.long_model = "long-shared"
+        request = t.TrainRequest(base_model="minilm-l6", strategy="knowledge-transfer", output_model=self.long_model,
+                                 train=self.pb["common"].DataSource(dataset=self.dataset), validation_split=0.25,
+                                 hyperparameters=t.Hyperparameters(epochs=100000, early_stopping_patience=100000,
+                                                                   seed=7))
+        job, accepted = self.unary(self.via["training"].Train, request, self.long_model)
+        self.long_job = job.id
+        submitted = time.time()
+        deadline = submitted + 120
+        while self.copied_epoch(job.id) < 1:
+            got, _ = self.unary(self.direct[accepted]["training"].GetJob, t.GetJobRequest(id=job.id))
+            self.check(got.state in (t.JOB_STATE_QUEUED, t.JOB_STATE_RUNNING),
+                       "long job ended %s: %s" % (t.JobState.Name(got.state), got.error.message))
+            self.check(time.time() < deadline, "no checkpoint of the long job copied to object storage in 120 s "
+                                               "(epoch %d)" % got.progress.epoch)
+            time.sleep(0.5)
+        self.measured["first_checkpoint_copy_seconds"] = round(time.time() - submitted, 1)
+        self.victim, attempts = self.claim_of(job.id)
+        self.check(self.victim in self.direct and attempts == 1, "claimed by %s, attempt %d" % (self.victim, attempts))
+        self.check(self.job_owner(job.id) == self.victim, "claimed by %s, saved by %s" % (
+            self.victim, self.job_owner(job.id)))
+        # Watch through Envoy with a header whose replica will survive, and directly on the third one.
+        header = next(m for m in ("long-%d" % i for i in range(60)) if self.replica_for(m) != self.victim)
+        self.long_owner = self.replica_for(header)
+        self.long_header = header
+        self.remote_watcher = next(n for n in self.direct if n not in (self.victim, self.long_owner))
+        self.third = self.remote_watcher  # until the resume step knows which survivor runs the job
+        self.resumed_on = None
+        self.start_long_watches(header, self.remote_watcher)
+        # GetServerInfo on a replica that does not run it counts the job in the pool's cluster totals.
+        deadline = time.time() + 30
+        while not self.long_watch.get("events") and time.time() < deadline:
+            time.sleep(0.1)
+        pool = self.server_info(self.remote_watcher).pools[0]
+        self.check(pool.cluster_running_jobs == 1 and sum(d.running_jobs for d in pool.devices) == 0,
+                   "%s: pool %s cluster_running_jobs %d, running here %d" % (
+                       self.remote_watcher, pool.name, pool.cluster_running_jobs,
+                       sum(d.running_jobs for d in pool.devices)))
+        print("   long job %s: Train taken by %s, run by %s (the victim), epoch %d copied; watched through Envoy "
+              "on %s and directly on %s" % (job.id, accepted, self.victim, self.copied_epoch(job.id),
+                                            self.long_owner, self.remote_watcher))
+        # The burst: Predict on the trained model with a header that hashes to the victim (every
+        # replica serves every model of the shared store) while the victim is killed.
+        burst_header = next(m for m in ("burst-%d" % i for i in range(60)) if self.replica_for(m) == self.victim)
+        self.burst_and_kill(burst_header)
+        # What the victim left: its last copied checkpoint, and the job's history as it last saved it.
+        self.copied_at_kill = self.copied_epoch(job.id)
+        left, _ = self.unary(self.direct[self.long_owner]["training"].GetJob, t.GetJobRequest(id=job.id))
+        self.history_at_kill = self.epochs(left)
+        self.measured["killed_at_epoch"] = left.progress.epoch
+        self.measured["copied_epoch_at_kill"] = self.copied_at_kill
+
+    @staticmethod
+    def epochs(job):
+        """The epochs of the job's history, in order, for its first metric (split and name)."""
+        if not job.history:
+            return []
+        first = job.history[0]
+        return [m.epoch for m in job.history if (m.split, m.name, m.phase) == (first.split, first.name, first.phase)]
+
+    def resume(self):
+        """Shared store: the killed replica's job is queued again and resumes on a survivor."""
+        t = self.pb["training"]
+        survivors = [n for n in self.direct if n != self.victim]
+        # The store's count of live replicas drops once the victim's heartbeat lease (15 s) lapses.
+        deadline = self.killed_at + 40
+        while self.server_info(survivors[0]).store.replicas != 2:
+            self.check(time.time() < deadline, "%s still counts %d replicas %.0f s after the kill" % (
+                survivors[0], self.server_info(survivors[0]).store.replicas, time.time() - self.killed_at))
+            time.sleep(0.5)
+        self.measured["replicas_2_after_seconds"] = round(time.time() - self.killed_at, 1)
+        self.check(self.server_info(survivors[1]).store.replicas == 2, "%s disagrees" % survivors[1])
+        # A survivor's sweep (every 5 s) queues the job again; a survivor with a free slot claims it.
+        deadline = self.killed_at + 60
+        while True:
+            runner, attempts = self.claim_of(self.long_job)
+            got, _ = self.unary(self.direct[survivors[0]]["training"].GetJob, t.GetJobRequest(id=self.long_job))
+            self.check(got.state in (t.JOB_STATE_QUEUED, t.JOB_STATE_RUNNING), "the job ended %s (%s %s)" % (
+                t.JobState.Name(got.state), got.error.reason if got.HasField("error") else "", got.error.message))
+            if attempts >= 2 and runner in survivors and got.state == t.JOB_STATE_RUNNING:
+                break
+            self.check(time.time() < deadline, "not running again %.0f s after the kill: %s, claimed by %s, "
+                                               "attempt %d" % (time.time() - self.killed_at,
+                                                               t.JobState.Name(got.state), runner, attempts))
+            time.sleep(0.5)
+        self.measured["running_again_after_seconds"] = round(time.time() - self.killed_at, 1)
+        self.resumed_on = runner
+        self.third = next(n for n in survivors if n != runner)  # cancels through a survivor that does not run it
+        self.check(attempts == 2, "attempt %d" % attempts)
+        # The runner logs the epoch of the copy it restored: the one read at the kill (or, if the
+        # victim's last copy committed just as it died, a later one).
+        pattern = re.compile(r"job %s: resuming after epoch (\d+) from its checkpoint in object storage"
+                             % self.long_job)
+        deadline = time.time() + 10
+        while not pattern.search(self.by_name[runner].text()):
+            self.check(time.time() < deadline, "%s's log does not say it resumed the job; it says: %s" % (runner, [
+                l for l in self.by_name[runner].text().splitlines() if self.long_job in l][-5:]))
+            time.sleep(0.2)
+        resumed = int(pattern.search(self.by_name[runner].text()).group(1))
+        self.measured["resumed_after_epoch"] = resumed
+        # The history: epochs 1..k as the victim saved them, then N+1 onwards (N: the restored epoch).
+        pre = self.history_at_kill
+        self.check(pre == list(range(1, len(pre) + 1)) and len(pre) >= resumed >= self.copied_at_kill >= 1,
+                   "history at the kill %s, copied epoch %d, resumed after %d" % (pre, self.copied_at_kill, resumed))
+        deadline = time.time() + 60
+        while True:
+            got, _ = self.unary(self.direct[runner]["training"].GetJob, t.GetJobRequest(id=self.long_job))
+            history = self.epochs(got)
+            if len(history) > len(pre):
+                break
+            self.check(time.time() < deadline, "no epoch ended after the resume: history %s" % history)
+            time.sleep(0.5)
+        self.check(history[:len(pre)] == pre, "history before the kill %s, now %s" % (pre, history))
+        self.check(history[len(pre)] == resumed + 1, "went on at epoch %d after restoring epoch %d: %s" % (
+            history[len(pre)], resumed, history))
+        self.check(history.count(1) == 1, "epoch 1 trained again: %s" % history)
+        # The watches (through Envoy on a survivor, and directly) saw it queued again and running again.
+        for name, watch in (("through Envoy", self.long_watch), ("on " + self.remote_watcher, self.remote_long_watch)):
+            after = [self.state(e) for at, e in list(watch["events"]) if at >= self.killed_at]
+            self.check("JOB_STATE_QUEUED" in after and "JOB_STATE_RUNNING" in after[after.index("JOB_STATE_QUEUED"):],
+                       "the watch %s saw after the kill: %s" % (name, sorted(set(after))))
+            self.check(watch["error"] is None and "end" not in watch, "the watch %s ended: %s" % (name, watch["error"]))
+        print("   %s killed with epochs 1-%d saved (copied: %d); 2 replicas counted after %.1f s; queued again and "
+              "running on %s after %.1f s, resumed after epoch %d; history %s" % (
+                  self.victim, self.measured["killed_at_epoch"], self.copied_at_kill,
+                  self.measured["replicas_2_after_seconds"], runner, self.measured["running_again_after_seconds"],
+                  resumed, self.compact(history)))
+
+    @staticmethod
+    def compact(epochs):
+        """1,2,3,4,3,4,5 -> '1-4, 3-5'."""
+        runs, start = [], None
+        for i, e in enumerate(epochs):
+            if start is None:
+                start = e
+            if i + 1 == len(epochs) or epochs[i + 1] != e + 1:
+                runs.append("%d-%d" % (start, e) if e != start else str(e))
+                start = None
+        return ", ".join(runs)
+
+    def burst_and_kill(self, header):
+        """Predict calls through Envoy with affinity header (its replica: the victim) while the victim is killed."""
         request = self.predict_request(self.model)
         stop_at = time.time() + 15
         kill_at = time.time() + 4
@@ -396,7 +662,7 @@ class Suite:
             while time.time() < stop_at:
                 sent_after_kill = killed.is_set()
                 try:
-                    response, replica = self.unary(self.via["inference"].Predict, request, self.model, timeout=30)
+                    response, replica = self.unary(self.via["inference"].Predict, request, header, timeout=30)
                     answered_before_kill = not killed.is_set()
                     ok = [p.classes[0].label for p in response.predictions] == ["positive", "negative"]
                     with lock:
@@ -416,6 +682,7 @@ class Suite:
             futures = [pool.submit(worker) for _ in range(6)]
             time.sleep(max(0, kill_at - time.time()))
             self.by_name[self.victim].proc.send_signal(signal.SIGKILL)
+            self.killed_at = time.time()
             killed.set()
             for f in futures:
                 f.result(60)
@@ -454,8 +721,9 @@ class Suite:
         self.check(duration >= 60, "stream lasted only %.1f s" % duration)
         remote_last = self.remote_long_watch["events"][-1][1]
         self.check(self.state(remote_last) == "JOB_STATE_CANCELLED", "remote watch ended %s" % self.state(remote_last))
-        print("   WatchJob through Envoy lasted %.1f s (%d events); cancelled via %s, owner %s stopped it in %.1f s" % (
-            duration, len(self.long_watch["events"]), self.third, self.long_owner, last[0] - asked))
+        runner = self.resumed_on if self.shared else self.long_owner
+        print("   WatchJob through Envoy lasted %.1f s (%d events); cancelled via %s, %s running it stopped it in "
+              "%.1f s" % (duration, len(self.long_watch["events"]), self.third, runner, last[0] - asked))
 
     def drain(self):
         target = self.by_name[self.third]
@@ -494,6 +762,11 @@ class Suite:
             self.third, exited, rc, calls[0], len(failures), sorted(answered)))
         self.check(not failures, "%d calls failed: %s" % (len(failures), failures[:5]))
         self.check(exited < 15, "took %.1f s to exit" % exited)
+        if self.shared:
+            # A drained replica deregisters from the store as it stops: the last one counts itself only.
+            last = next(r.name for r in self.replicas if r.alive())
+            replicas = self.server_info(last).store.replicas
+            self.check(replicas == 1, "%s still counts %d replicas after %s drained" % (last, replicas, self.third))
 
     def run(self):
         t0 = time.time()
@@ -501,10 +774,15 @@ class Suite:
             self.start()
             print("   3 replicas and Envoy up in %.1f s (envoy on %d)" % (time.time() - t0, self.envoy_port), flush=True)
             self.step("readiness", self.readiness)
+            self.step("store", self.check_store)
             self.step("affinity", self.affinity)
             self.step("train", self.train)
             self.step("serve", self.serve)
-            self.step("kill", self.long_job_and_kill)
+            if self.shared:
+                self.step("kill", self.shared_long_job_and_kill)
+                self.step("resume", self.resume)
+            else:
+                self.step("kill", self.long_job_and_kill)
             self.step("watch", self.long_watch_outlives_a_minute)
             self.step("cancel", self.cancel_elsewhere)
             self.step("drain", self.drain)
@@ -522,7 +800,8 @@ class Suite:
                 print("---- %s log (tail)\n%s" % (r.name, r.text()[-2500:]))
             if self.envoy:
                 print("---- envoy log (tail)\n%s" % open(self.envoy_log).read()[-2500:])
-        print("scale-out: %d passed, %d failed" % (passed, failed), flush=True)
+        print("scale-out%s: %d passed, %d failed" % (" (shared store)" if self.shared else "", passed, failed),
+              flush=True)
         return 0 if failed == 0 else 1
 
 
@@ -533,8 +812,16 @@ def main():
     parser.add_argument("--envoy", required=True)
     parser.add_argument("--stubs", required=True)
     parser.add_argument("--work", required=True)
+    parser.add_argument("--shared", action="store_true",
+                        help="PostgreSQL + MinIO (started here) instead of a shared folder")
+    parser.add_argument("--postgres-bin", help="with --shared: PostgreSQL's bin folder (initdb, postgres, psql)")
+    parser.add_argument("--minio", help="with --shared: the minio binary")
     args = parser.parse_args()
+    if args.shared and not (args.postgres_bin and args.minio):
+        parser.error("--shared needs --postgres-bin and --minio")
     sys.path.insert(0, args.stubs)
+    # `timeout` stops the test with SIGTERM: clean up (replicas, Envoy, PostgreSQL, MinIO) as on any exit.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("scale-out: terminated"))
     return Suite(args).run()
 
 

@@ -26,6 +26,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -44,7 +45,10 @@ import java.util.stream.Stream;
  * The cluster-wide job queue as the job layer uses it, on a shared store: jobs a replica accepts
  * wait in the store's {@link JobQueue}; this replica claims the next one of a pool whenever that
  * pool has a free training slot here, and hands it to {@link JobManager} to run. Every running
- * job's latest checkpoint is copied to object storage ({@link CheckpointStore}) after each epoch.
+ * job's latest checkpoint is copied to object storage ({@link CheckpointStore}) after each epoch:
+ * when epoch e starts, the strategy has saved epoch e-1's checkpoint (and replaces it only once e
+ * ends), so that folder is copied and labelled e-1; a copy the strategy replaced while it was
+ * being taken is dropped (the next epoch's copy carries a newer one), never kept half old, half new.
  *
  * <p>A job whose replica dies (its heartbeat lapses) is found by any live replica's sweep and,
  * under {@link LostJobPolicy#RESUME}, queued again: the replica that claims it next restores its
@@ -190,13 +194,19 @@ public final class ClusterJobs implements AutoCloseable {
     return Optional.of(resumeId);
   }
 
-  /** Copies the job's checkpoint to object storage after each new epoch, until it ends. */
+  /**
+   * Copies the job's checkpoint to object storage after each epoch, until it ends: at the first
+   * event of epoch e (the job's progress names the epoch in progress), the checkpoint folder holds
+   * epoch e-1's, which is copied as epoch e-1.
+   */
   Runnable followCheckpoints(String id, JobHandle handle) {
     claimedHere.add(id);
+    Path source = layout.checkpoints().resolve(id).resolve(CHECKPOINT_FOLDER);
     return handle.watch(event -> {
-      int epoch = event.job().progress().epoch();
-      if (!event.job().state().terminal() && epoch > 0 && !Objects.equals(copied.put(id, epoch), epoch)) {
-        uploader.execute(() -> copyCheckpoint(id, epoch));
+      int done = event.job().progress().epoch() - 1;
+      if (!event.job().state().terminal() && done > 0 && !Objects.equals(copied.put(id, done), done)) {
+        // Called on the training thread as epoch done+1 starts: the folder now is epoch done's.
+        version(source).ifPresent(saved -> uploader.execute(() -> copyCheckpoint(id, done, saved)));
       }
     });
   }
@@ -314,27 +324,30 @@ public final class ClusterJobs implements AutoCloseable {
     }
   }
 
-  /** Copies {@code checkpoints/<id>/last} (swapped by renames while training runs) and keeps the copy. */
-  private void copyCheckpoint(String id, int epoch) {
+  /**
+   * Copies {@code checkpoints/<id>/last} (replaced by renames while training runs) and keeps the
+   * copy as epoch {@code epoch}'s, if the folder still is the one seen as that epoch ended
+   * ({@code saved}) once copied: otherwise the copy may mix two epochs' files, or be a newer epoch
+   * under an older label, and is dropped.
+   */
+  private void copyCheckpoint(String id, int epoch, Object saved) {
     if (!claimedHere.contains(id) || !Objects.equals(copied.get(id), epoch)) {
       return; // ended, or a newer epoch is queued behind this one
     }
     Path source = layout.checkpoints().resolve(id).resolve(CHECKPOINT_FOLDER);
-    if (!Files.isDirectory(source)) {
-      return; // a strategy that keeps no checkpoints
-    }
     Path snapshot = layout.staging().resolve("checkpoint-" + UUID.randomUUID());
     try {
-      for (int attempt = 1; ; attempt++) {
-        try {
-          copyTree(source, snapshot);
-          break;
-        } catch (NoSuchFileException swapped) {
-          deleteTree(snapshot);
-          if (attempt == 3) {
-            throw swapped;
-          }
-        }
+      boolean whole;
+      try {
+        copyTree(source, snapshot);
+        whole = version(source).equals(Optional.of(saved));
+      } catch (NoSuchFileException replaced) {
+        whole = false;
+      }
+      if (!whole) {
+        LOG.log(System.Logger.Level.DEBUG, "job " + id + ": the checkpoint of epoch " + epoch + " was replaced"
+            + " while it was copied; the next epoch's copy carries a newer one");
+        return;
       }
       checkpoints.save(id, epoch, snapshot);
     } catch (IOException | GraftException e) {
@@ -346,6 +359,22 @@ public final class ClusterJobs implements AutoCloseable {
       } catch (IOException e) {
         LOG.log(System.Logger.Level.DEBUG, "cannot delete " + snapshot + ": " + e);
       }
+    }
+  }
+
+  /**
+   * What tells one checkpoint folder from the next (each is a new folder renamed into place): its
+   * file key (device and inode) and times; empty when there is none (a strategy that keeps no
+   * checkpoints, or none saved yet).
+   */
+  private static Optional<Object> version(Path folder) {
+    try {
+      BasicFileAttributes a = Files.readAttributes(folder, BasicFileAttributes.class);
+      return a.isDirectory()
+          ? Optional.of(List.of(String.valueOf(a.fileKey()), a.creationTime(), a.lastModifiedTime()))
+          : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
     }
   }
 
