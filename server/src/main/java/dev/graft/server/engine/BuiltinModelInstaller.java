@@ -1,6 +1,7 @@
 package dev.graft.server.engine;
 
 import dev.graft.server.core.plugins.PluginRegistry;
+import dev.graft.server.core.store.FileTrees;
 import dev.graft.server.core.store.ModelInputSpec;
 import dev.graft.server.core.store.ModelKind;
 import dev.graft.server.core.store.ModelRecord;
@@ -80,11 +81,11 @@ public final class BuiltinModelInstaller {
   }
 
   private static void deleteQuietly(Path dir) {
-    if (dir == null || !Files.exists(dir)) {
+    if (dir == null) {
       return;
     }
-    try (var walk = Files.walk(dir)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    try {
+      FileTrees.deleteRecursively(dir);
     } catch (IOException e) {
       LOG.log(System.Logger.Level.DEBUG, "cannot delete " + dir + ": " + e);
     }

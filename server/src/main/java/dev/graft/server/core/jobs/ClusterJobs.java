@@ -2,6 +2,7 @@ package dev.graft.server.core.jobs;
 
 import com.google.gson.JsonParseException;
 import dev.graft.server.core.store.CheckpointStore;
+import dev.graft.server.core.store.FileTrees;
 import dev.graft.server.core.store.JobError;
 import dev.graft.server.core.store.JobQueue;
 import dev.graft.server.core.store.JobRecord;
@@ -25,7 +26,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,7 +39,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * The cluster-wide job queue as the job layer uses it, on a shared store: jobs a replica accepts
@@ -355,7 +354,7 @@ public final class ClusterJobs implements AutoCloseable {
           + " to object storage (the job goes on; if its replica dies it resumes from an older one): " + e);
     } finally {
       try {
-        deleteTree(snapshot);
+        FileTrees.deleteRecursively(snapshot);
       } catch (IOException e) {
         LOG.log(System.Logger.Level.DEBUG, "cannot delete " + snapshot + ": " + e);
       }
@@ -394,16 +393,6 @@ public final class ClusterJobs implements AutoCloseable {
     });
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {
     return r -> {

@@ -12,12 +12,12 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Static helpers over folder trees (delete, size, list). Stateless. */
-final class FileTrees {
+/** Static helpers over folder trees (delete, size, list), for every store backend. Stateless. */
+public final class FileTrees {
   private FileTrees() {}
 
   /** Deletes {@code root} and everything under it; a missing root is not an error. Never follows links. */
-  static void deleteRecursively(Path root) throws IOException {
+  public static void deleteRecursively(Path root) throws IOException {
     if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
@@ -49,8 +49,8 @@ final class FileTrees {
         });
   }
 
-  /** The total size in bytes of the regular files under {@code root}. */
-  static long size(Path root) throws IOException {
+  /** The total size in bytes of the regular files under {@code root} (files deleted meanwhile are skipped). */
+  public static long size(Path root) throws IOException {
     long[] total = {0};
     Files.walkFileTree(
         root,
@@ -62,12 +62,20 @@ final class FileTrees {
             }
             return FileVisitResult.CONTINUE;
           }
+
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+            if (e instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE;
+            }
+            throw e;
+          }
         });
     return total[0];
   }
 
   /** The entries of a folder, or an empty list when it does not exist. */
-  static List<Path> children(Path dir) throws IOException {
+  public static List<Path> children(Path dir) throws IOException {
     List<Path> out = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       entries.forEach(out::add);

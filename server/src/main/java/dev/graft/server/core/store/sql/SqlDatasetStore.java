@@ -7,6 +7,7 @@ import dev.graft.server.core.store.DatasetRecord;
 import dev.graft.server.core.store.DatasetSpecRecord;
 import dev.graft.server.core.store.DatasetStore;
 import dev.graft.server.core.store.DatasetUpload;
+import dev.graft.server.core.store.FileTrees;
 import dev.graft.server.core.store.JsonCodec;
 import dev.graft.server.core.store.ManifestFiles;
 import dev.graft.server.core.store.blob.BlobCache;
@@ -197,7 +198,7 @@ public final class SqlDatasetStore implements DatasetStore, DatasetPublisher, Au
     DatasetRecord record = db.transaction("cannot store dataset '" + draft.name() + "'", c -> insert(c, draft, refs));
     intake.remember(record.id(), examples);
     try {
-      StagingFolders.delete(staged);
+      FileTrees.deleteRecursively(staged);
     } catch (IOException e) {
       LOG.warn("cannot delete the staged dataset folder {}: {}", staged, e.toString());
     }

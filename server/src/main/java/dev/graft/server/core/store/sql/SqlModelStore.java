@@ -1,6 +1,7 @@
 package dev.graft.server.core.store.sql;
 
 import com.google.gson.JsonParseException;
+import dev.graft.server.core.store.FileTrees;
 import dev.graft.server.core.store.JsonCodec;
 import dev.graft.server.core.store.ModelAliases;
 import dev.graft.server.core.store.ModelRecord;
@@ -529,7 +530,7 @@ public final class SqlModelStore implements ModelStore, AutoCloseable {
 
   private static void deleteStaged(Path dir) {
     try {
-      StagingFolders.delete(dir);
+      FileTrees.deleteRecursively(dir);
     } catch (IOException e) {
       LOG.warn("cannot delete the staged model folder {}: {}", dir, e.toString());
     }
