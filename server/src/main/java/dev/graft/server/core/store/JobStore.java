@@ -1,6 +1,8 @@
 package dev.graft.server.core.store;
 
 import dev.graft.spi.GraftException;
+import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -11,6 +13,11 @@ import java.util.Optional;
  * callers throttle frequent progress updates.
  */
 public interface JobStore {
+  /** The order of {@link #list()}: newest first (by create time, then id). */
+  Comparator<JobRecord> NEWEST_FIRST = Comparator
+      .comparing((JobRecord j) -> j.createTime() == null ? Instant.EPOCH : j.createTime())
+      .thenComparing(JobRecord::id)
+      .reversed();
 
   /**
    * Stores the job durably; this instance becomes its owner.
@@ -24,7 +31,7 @@ public interface JobStore {
   /** The job, as its owner last saved it. */
   Optional<JobRecord> find(String id);
 
-  /** Every job, newest first. */
+  /** Every job, {@link #NEWEST_FIRST}. */
   List<JobRecord> list();
 
   /**

@@ -13,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -115,9 +114,7 @@ public final class LocalJobStore implements JobStore {
     }
     all.putAll(owned);
     List<JobRecord> out = new ArrayList<>(all.values());
-    out.sort(Comparator.comparing((JobRecord j) -> j.createTime() == null ? Instant.EPOCH : j.createTime())
-        .thenComparing(JobRecord::id)
-        .reversed());
+    out.sort(JobStore.NEWEST_FIRST);
     return out;
   }
 

@@ -54,11 +54,6 @@ public final class LocalModelAliases implements ModelAliases {
     return out;
   }
 
-  /** The aliases that name {@code name@version}, sorted. */
-  @Override
-  public List<String> naming(String name, int version) {
-    return ModelAliases.naming(of(name), version);
-  }
 
   /**
    * Points {@code name:alias} at {@code version} (creating or moving it) in one atomic replace.

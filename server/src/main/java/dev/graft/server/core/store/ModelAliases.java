@@ -49,7 +49,9 @@ public interface ModelAliases {
   Map<String, Integer> of(String name);
 
   /** The aliases that name {@code name@version}, sorted. */
-  List<String> naming(String name, int version);
+  default List<String> naming(String name, int version) {
+    return naming(of(name), version);
+  }
 
   /**
    * Points {@code name:alias} at {@code version} (creating or moving it) in one atomic replace.

@@ -14,7 +14,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -159,9 +158,7 @@ public final class SqlJobStore implements JobStore {
       }
     }
     List<JobRecord> out = new ArrayList<>(all.values());
-    out.sort(Comparator.comparing((JobRecord j) -> j.createTime() == null ? Instant.EPOCH : j.createTime())
-        .thenComparing(JobRecord::id)
-        .reversed());
+    out.sort(JobStore.NEWEST_FIRST);
     return out;
   }
 

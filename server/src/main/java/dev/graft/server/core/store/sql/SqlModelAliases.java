@@ -60,10 +60,6 @@ public final class SqlModelAliases implements ModelAliases {
     });
   }
 
-  @Override
-  public List<String> naming(String name, int version) {
-    return ModelAliases.naming(of(name), version);
-  }
 
   /**
    * Points {@code name:alias} at {@code version} in one transaction: the row is locked and updated
