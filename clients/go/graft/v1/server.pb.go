@@ -330,11 +330,13 @@ func (x *DevicePoolInfo) GetClusterRunningJobs() int64 {
 
 // Where the replica keeps models, datasets and jobs.
 type StoreInfo struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`                            // "local" (a folder) or "shared" (PostgreSQL + object storage)
-	Location      string                 `protobuf:"bytes,2,opt,name=location,proto3" json:"location,omitempty"`                    // the folder, or the database as postgresql://user@host:port/db (no password)
-	BlobStore     string                 `protobuf:"bytes,3,opt,name=blob_store,json=blobStore,proto3" json:"blob_store,omitempty"` // shared: s3://bucket/prefix; local: empty
-	Replicas      int32                  `protobuf:"varint,4,opt,name=replicas,proto3" json:"replicas,omitempty"`                   // replicas alive on this store, this one included (local: 1)
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Kind  string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"` // "local" (a folder) or "shared" (PostgreSQL + object storage)
+	// For admin callers only (empty for others): the folder, or the database as
+	// postgresql://user@host:port/db (never a password), and with a shared store s3://bucket/prefix.
+	Location      string `protobuf:"bytes,2,opt,name=location,proto3" json:"location,omitempty"`
+	BlobStore     string `protobuf:"bytes,3,opt,name=blob_store,json=blobStore,proto3" json:"blob_store,omitempty"`
+	Replicas      int32  `protobuf:"varint,4,opt,name=replicas,proto3" json:"replicas,omitempty"` // replicas alive on this store, this one included (local: 1)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }

@@ -15,6 +15,7 @@ import dev.graft.server.core.store.JobQueue;
 import dev.graft.server.core.store.StoreDescription;
 import dev.graft.server.engine.ModelRuntime;
 import dev.graft.server.scheduler.DeviceScheduler;
+import dev.graft.server.security.Role;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
 import javax.inject.Inject;
@@ -69,9 +70,13 @@ public final class ServerServiceImpl extends ServerServiceGrpc.ServerServiceImpl
           .setLastUsed(com.google.protobuf.Timestamp.newBuilder().setSeconds(m.lastUsed().getEpochSecond())
               .setNanos(m.lastUsed().getNano()))));
       info.setModelMemoryBudgetBytes(runtime.budget());
-      info.setStore(StoreInfo.newBuilder().setKind(store.kind()).setLocation(store.location())
-          .setBlobStore(store.blobStore()).setReplicas(store.replicas().getAsInt()));
       var caller = CallPrincipal.current();
+      StoreInfo.Builder storeInfo = StoreInfo.newBuilder().setKind(store.kind())
+          .setReplicas(store.replicas().getAsInt());
+      if (caller.role().includes(Role.ADMIN)) { // where the store lives is for operators
+        storeInfo.setLocation(store.location()).setBlobStore(store.blobStore());
+      }
+      info.setStore(storeInfo);
       return info.setCaller(caller.name()).setCallerRole(caller.role().label()).build();
     });
   }

@@ -242,6 +242,20 @@ class SecurityApiTest {
   }
 
   @Test
+  void whereTheStoreLivesIsToldToAdminsOnly() {
+    var forAdmin = admin.serverInfo().getStore();
+    assertEquals("local", forAdmin.getKind());
+    assertEquals(server.config().store().toString(), forAdmin.getLocation());
+    for (GraftClient c : new GraftClient[] {reader, alice}) {
+      var store = c.serverInfo().getStore();
+      assertEquals("local", store.getKind());
+      assertEquals(1, store.getReplicas());
+      assertEquals("", store.getLocation(), "a reader or trainer is not told where the store lives");
+      assertEquals("", store.getBlobStore());
+    }
+  }
+
+  @Test
   void overTheRateACallerIsToldWhenToRetry() throws Exception {
     try (TestServer limited = TestServer.onPort(dir.resolve("limited"), "auth-tokens-file", tokens.toString(),
             "rate-limit-per-second", "1", "rate-limit-burst", "2");
