@@ -36,6 +36,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -205,7 +206,7 @@ public final class ClusterJobs implements AutoCloseable {
       int done = event.job().progress().epoch() - 1;
       if (!event.job().state().terminal() && done > 0 && !Objects.equals(copied.put(id, done), done)) {
         // Called on the training thread as epoch done+1 starts: the folder now is epoch done's.
-        version(source).ifPresent(saved -> uploader.execute(() -> copyCheckpoint(id, done, saved)));
+        version(source).ifPresent(saved -> upload(() -> copyCheckpoint(id, done, saved)));
       }
     });
   }
@@ -219,13 +220,26 @@ public final class ClusterJobs implements AutoCloseable {
     } catch (GraftException e) {
       LOG.log(System.Logger.Level.WARNING, "job " + id + " ended but could not leave the queue: " + e.getMessage());
     }
-    uploader.execute(() -> {
+    Runnable forget = () -> {
       try {
         checkpoints.delete(id);
       } catch (GraftException e) {
         LOG.log(System.Logger.Level.WARNING, "cannot forget the checkpoint copy of job " + id + ": " + e.getMessage());
       }
-    });
+    };
+    if (!upload(forget)) {
+      forget.run(); // closed (the server is stopping and its jobs end now): forget it here
+    }
+  }
+
+  /** Runs {@code task} on the upload thread; false once closed (it does not run then). */
+  private boolean upload(Runnable task) {
+    try {
+      uploader.execute(task);
+      return true;
+    } catch (RejectedExecutionException closed) {
+      return false;
+    }
   }
 
   @Override
